@@ -1,0 +1,107 @@
+/**
+ * All configuration, read and validated in one place. Every variable has a default that works
+ * against the local stack with no `.env`, so a wrong value, not a missing one, is what stops
+ * start-up, and the error names the variable to fix.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const url = z.string().url();
+const nonEmpty = z.string().min(1);
+
+const schema = z.object({
+  // Source database (names as in the original project).
+  POSTGRES_HOST: nonEmpty.default('127.0.0.1'),
+  POSTGRES_PORT: port.default(5432),
+  POSTGRES_DB: nonEmpty.default('banking_db'),
+  POSTGRES_USER: nonEmpty.default('banking_user'),
+  POSTGRES_PASSWORD: nonEmpty.default('banking_password'),
+  POSTGRES_REPLICATION_USER: nonEmpty.default('debezium_repl'),
+  POSTGRES_REPLICATION_PASSWORD: nonEmpty.default('debezium_password'),
+
+  // Kafka and Kafka Connect.
+  KAFKA_BOOTSTRAP: nonEmpty.default('127.0.0.1:9092'),
+  KAFKA_GROUP: nonEmpty.default('banking_consumer_group'),
+  KAFKA_CONTROLLER_PORT: port.default(9093),
+  KAFKA_CONNECT_URL: url.default('http://127.0.0.1:8083'),
+  KAFKA_TOPIC_PREFIX: nonEmpty.default('banking_server'),
+  DEBEZIUM_CONNECTOR_NAME: nonEmpty.default('banking-postgres-connector'),
+
+  // Object storage (MinIO locally, S3 in the cloud: leave MINIO_ENDPOINT empty there).
+  MINIO_ENDPOINT: z.string().default('http://127.0.0.1:9000'),
+  MINIO_CONSOLE_PORT: port.default(9001),
+  MINIO_ACCESS_KEY: nonEmpty.default('minioadmin'),
+  MINIO_SECRET_KEY: nonEmpty.default('minioadmin'),
+  MINIO_ROOT_USER: nonEmpty.default('minioadmin'),
+  MINIO_ROOT_PASSWORD: nonEmpty.default('minioadmin'),
+  MINIO_BUCKET: nonEmpty.default('banking-data'),
+  AWS_REGION: nonEmpty.default('us-east-1'),
+  DLQ_PREFIX: nonEmpty.default('_dlq'),
+
+  // Warehouse.
+  WAREHOUSE: z.enum(['duckdb', 'snowflake']).default('duckdb'),
+  WAREHOUSE_PATH: nonEmpty.default('.stack/warehouse/banking.duckdb'),
+  SNOWFLAKE_ACCOUNT: z.string().default(''),
+  SNOWFLAKE_USER: z.string().default(''),
+  SNOWFLAKE_PASSWORD: z.string().default(''),
+  SNOWFLAKE_WAREHOUSE: z.string().default(''),
+  SNOWFLAKE_DB: z.string().default('BANKING_DB'),
+  SNOWFLAKE_SCHEMA: z.string().default('RAW'),
+  SNOWFLAKE_ROLE: z.string().default(''),
+  SNOWFLAKE_STAGE: z.string().default(''),
+
+  // Orchestration.
+  AIRFLOW_PORT: port.default(8080),
+  AIRFLOW_ADMIN_USER: nonEmpty.default('admin'),
+  AIRFLOW_ADMIN_PASSWORD: nonEmpty.default('admin'),
+
+  // Local stack.
+  STACK_DIR: nonEmpty.default('.stack'),
+  STACK_CACHE_DIR: z.string().default(''),
+
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'debug', 'info', 'warn', 'error']).default('INFO'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Parse and validate configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings in the environment mean "unset" so that `FOO=` in a .env keeps the default.
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, problems);
+  }
+  const cfg = parsed.data;
+  if (cfg.WAREHOUSE === 'snowflake') {
+    const missing = (['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER', 'SNOWFLAKE_PASSWORD', 'SNOWFLAKE_WAREHOUSE'] as const).filter(
+      (k) => cfg[k] === '',
+    );
+    if (missing.length) {
+      throw new ConfigError(`WAREHOUSE=snowflake needs ${missing.join(', ')} to be set`, missing.map((m) => `${m}: required`));
+    }
+  }
+  return cfg;
+}
+
+/** `host:port` pairs of the Kafka bootstrap list. */
+export function kafkaBrokers(cfg: Pick<Config, 'KAFKA_BOOTSTRAP'>): string[] {
+  return cfg.KAFKA_BOOTSTRAP.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Port a URL listens on, with the scheme's default. */
+export function urlPort(u: string): number {
+  const parsed = new URL(u);
+  if (parsed.port) return Number(parsed.port);
+  return parsed.protocol === 'https:' ? 443 : 80;
+}
+
+/** Configuration with secrets masked, for logs. */
+export function redact(cfg: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) out[k] = /PASSWORD|SECRET|KEY/.test(k) && v ? '***' : v;
+  return out;
+}
