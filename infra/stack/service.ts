@@ -1,0 +1,47 @@
+/**
+ * What every service of the native local stack provides. `stack.ts` runs them in order:
+ * provision (install once, cached outside the clone) -> start (no-op when already healthy)
+ * -> wait until healthy. Each keeps its data and log under `<STACK_DIR>/<name>/`.
+ */
+import type { Config } from '../../functions/shared/config';
+
+export interface StackContext {
+  cfg: Config;
+  /** Absolute path of the repository. */
+  root: string;
+  /** Absolute runtime data folder (gitignored), e.g. <repo>/.stack */
+  stackDir: string;
+  /** Absolute download cache outside the clone, e.g. ~/.cache/banking-cdc */
+  cacheDir: string;
+  log: (msg: string) => void;
+}
+
+export interface PortUse {
+  port: number;
+  /** The .env variable that moves this port. */
+  variable: string;
+}
+
+export interface Health {
+  healthy: boolean;
+  detail: string;
+}
+
+export interface Service {
+  readonly name: string;
+  ports(ctx: StackContext): PortUse[];
+  /** Absolute path of this service's log file. */
+  logFile(ctx: StackContext): string;
+  /** Download / build / initialise what is missing. Idempotent; returns true if it changed anything. */
+  provision(ctx: StackContext): Promise<boolean>;
+  /** Start the process(es) detached, writing logs to logFile. Called only when not healthy. */
+  start(ctx: StackContext): Promise<void>;
+  /** Is it up and answering? Must be quick (< 2 s). */
+  health(ctx: StackContext): Promise<Health>;
+  /** Stop what start() started (by pid file); never touches processes it did not start. */
+  stop(ctx: StackContext): Promise<boolean>;
+  /** Optional: after healthy, make sure the service's setup (schema, bucket, connector) is in place. Idempotent; true if it changed anything. */
+  configure?(ctx: StackContext): Promise<boolean>;
+  /** How long start may take before the stack reports a failure. */
+  readonly startTimeoutMs: number;
+}
