@@ -1,8 +1,32 @@
-import { lambda, logger } from './middleware';
+/**
+ * Kafka-triggered (self-managed Kafka or MSK): Debezium change events -> Parquet objects in S3.
+ * Returns only after every object is stored; throws otherwise so the event source retries the batch.
+ */
+import { loadConfig } from '../functions/shared/config';
+import { createS3Client, putObject, storeBatch } from '../functions/lake';
 import { kafkaEventSchema } from './events';
+import { lambda, logger } from './middleware';
+
+// One client per container: reused connections across invocations.
+const cfg = loadConfig();
+const s3 = createS3Client(cfg);
+const sink = { put: (req: Parameters<typeof putObject>[2]) => putObject(s3, cfg.MINIO_BUCKET, req) };
 
 export const handler = lambda(kafkaEventSchema, async (event) => {
-  const counts = Object.fromEntries(Object.entries(event.records).map(([k, v]) => [k, v.length]));
-  logger.info('writeBatch invoked', { eventSource: event.eventSource, records: counts });
-  return { ok: true };
+  const records = Object.values(event.records).flat();
+  const result = await storeBatch(records, { sink, dlqPrefix: cfg.DLQ_PREFIX });
+  logger.info('batch stored', {
+    eventSource: event.eventSource,
+    records: records.length,
+    rowsByTable: result.rowsByTable,
+    tombstones: result.tombstones,
+    keys: result.objects.map((o) => o.key),
+    deadLetters: result.deadLetters.length,
+  });
+  for (const dl of result.deadLetters) logger.warn('record dead-lettered', { key: dl.key, error: dl.error });
+  return {
+    objects: result.objects.map((o) => o.key),
+    deadLetters: result.deadLetters.map((d) => d.key),
+    tombstones: result.tombstones,
+  };
 });

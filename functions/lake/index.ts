@@ -1,0 +1,7 @@
+export { encodeParquet, unscaledDecimal } from './encodeParquet';
+export { parquetSchema } from './parquetSchema';
+export { objectKey, parseObjectKey, deadLetterKey, type ObjectCoordinates } from './objectKeys';
+export { groupChanges, type LakeObject, type TableRow } from './groupChanges';
+export { deadLetter, deadLetterObject, type DeadLetter } from './deadLetter';
+export { createS3Client, putObject, settleAllBounded, type PutRequest } from './objectStore';
+export { storeBatch, PARQUET_CONTENT_TYPE, type ObjectSink, type StoreBatchResult, type StoredObject } from './storeBatch';
