@@ -42,6 +42,8 @@ const schema = z.object({
   // Warehouse.
   WAREHOUSE: z.enum(['duckdb', 'snowflake']).default('duckdb'),
   WAREHOUSE_PATH: nonEmpty.default('.stack/warehouse/banking.duckdb'),
+  // How long a loader waits for another process (dbt, another loader) to release the DuckDB file.
+  WAREHOUSE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(120_000),
   SNOWFLAKE_ACCOUNT: z.string().default(''),
   SNOWFLAKE_USER: z.string().default(''),
   SNOWFLAKE_PASSWORD: z.string().default(''),

@@ -1,0 +1,110 @@
+/**
+ * Snowflake adapter. Talks to Snowflake through a tiny SqlConnection (one statement at a time),
+ * implemented over snowflake-sdk in snowflakeConnection.ts and by a fake in the unit tests.
+ */
+import { ServiceError, errorMessage } from '../shared/errors';
+import { CorruptObjectError, type Log, type LoadResult, type Warehouse, type WarehouseSession } from './port';
+import {
+  copyStatement,
+  ledgerInsert,
+  ledgerLookup,
+  loadErrorInsert,
+  putStatement,
+  rowsLoaded,
+  snowflakeDdl,
+  validateTarget,
+  type SnowflakeTarget,
+} from './snowflakeSql';
+
+export type SqlBind = string | number | null;
+
+export interface SqlConnection {
+  execute(sql: string, binds?: readonly SqlBind[]): Promise<Array<Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Snowflake user errors about a file's content (parse errors, values that do not fit a column)
+ * have codes 100xxx; anything else (auth, network, compilation, warehouse suspended) is the
+ * warehouse refusing, and the event is retried.
+ */
+export function isSnowflakeContentError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' || typeof code === 'number' ? /^100\d{3}$/.test(String(code)) : false;
+}
+
+export function snowflakeWarehouse(opts: { target: SnowflakeTarget; connect: () => Promise<SqlConnection>; log: Log }): Warehouse {
+  const target = validateTarget(opts.target);
+  return {
+    name: 'snowflake',
+    async open() {
+      let conn: SqlConnection;
+      try {
+        conn = await opts.connect();
+      } catch (err) {
+        throw new ServiceError('warehouse', `cannot connect to Snowflake: ${errorMessage(err)}`, { cause: err });
+      }
+      try {
+        for (const stmt of snowflakeDdl(target)) await conn.execute(stmt);
+      } catch (err) {
+        await conn.close().catch(() => undefined);
+        throw new ServiceError('warehouse', `cannot prepare Snowflake RAW schema: ${errorMessage(err)}`, { cause: err });
+      }
+      return snowflakeSession(conn, target, opts.log);
+    },
+  };
+}
+
+function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log): WarehouseSession {
+  return {
+    async loadedKeys(keys) {
+      const found = new Set<string>();
+      // Chunked: Snowflake caps bind variables per statement.
+      for (let i = 0; i < keys.length; i += 1000) {
+        const chunk = keys.slice(i, i + 1000);
+        const rows = await conn.execute(ledgerLookup(target, chunk.length), chunk);
+        for (const r of rows) found.add(String(r.OBJECT_KEY ?? r.object_key));
+      }
+      return found;
+    },
+
+    async load(object): Promise<LoadResult> {
+      if (!target.stage) {
+        const local = await object.localFile();
+        try {
+          await conn.execute(putStatement(target, object.table, object.key, local));
+        } catch (err) {
+          throw new ServiceError('warehouse', `PUT of ${object.key} to the table stage failed: ${errorMessage(err)}`, { cause: err });
+        }
+      }
+      await conn.execute('BEGIN');
+      try {
+        const seen = await conn.execute(ledgerLookup(target, 1), [object.key]);
+        if (seen.length > 0) {
+          await conn.execute('ROLLBACK');
+          return { status: 'already-loaded' };
+        }
+        const { rows, loadedFiles } = rowsLoaded(await conn.execute(copyStatement(target, object.table, object.key)));
+        // The ledger row is written even when COPY skipped the file (its load history says it is
+        // in already), so later deliveries stop at the ledger.
+        await conn.execute(ledgerInsert(target), [object.key, object.table, object.etag, rows]);
+        await conn.execute('COMMIT');
+        if (loadedFiles === 0) {
+          log.warn('Snowflake load history already had this file; ledger row added', { key: object.key });
+          return { status: 'already-loaded' };
+        }
+        return { status: 'loaded', rows };
+      } catch (err) {
+        await conn.execute('ROLLBACK').catch(() => undefined);
+        if (isSnowflakeContentError(err)) throw new CorruptObjectError(object.key, errorMessage(err), { cause: err });
+        throw new ServiceError('warehouse', `loading ${object.key} into Snowflake failed: ${errorMessage(err)}`, { cause: err });
+      }
+    },
+
+    async recordFailure(key, etag, reason) {
+      await conn.execute(loadErrorInsert(target), [key, etag, reason]);
+    },
+
+    close: () => conn.close(),
+  };
+}
