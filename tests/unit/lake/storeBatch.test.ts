@@ -1,0 +1,85 @@
+import { encodeParquet, groupChanges, storeBatch, type ObjectSink, type PutRequest } from '../../../functions/lake';
+import { decodeRecord } from '../../../functions/cdc';
+import { ServiceError } from '../../../functions/shared/errors';
+import { envelopeOf, loadRecording, withEnvelope } from '../../fixtures/debezium';
+
+const rec = loadRecording();
+
+class MemorySink implements ObjectSink {
+  readonly objects = new Map<string, PutRequest>();
+  constructor(private readonly failKeys: (key: string) => boolean = () => false) {}
+  async put(req: PutRequest): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    if (this.failKeys(req.key)) throw new Error('503 SlowDown');
+    this.objects.set(req.key, req);
+  }
+}
+
+function bytes(req: PutRequest): Buffer {
+  return Buffer.from(req.body);
+}
+
+describe('storeBatch', () => {
+  const batch = [...rec.snapshotSamples, ...rec.records];
+  const bad = (() => {
+    const r = rec.records.find((x) => x.value && envelopeOf(x).op === 'u' && x.topic.endsWith('.accounts'))!;
+    const env = envelopeOf(r);
+    return withEnvelope(r, { ...env, after: { ...(env.after as object), balance: '1.999' } });
+  })();
+
+  it('writes one Parquet object per (table, date, partition) with exactly the decoded rows', async () => {
+    const sink = new MemorySink();
+    const result = await storeBatch(batch, { sink, dlqPrefix: '_dlq' });
+    const rows = batch.map(decodeRecord).flatMap((d) => (d.kind === 'row' ? [d] : []));
+    const expected = groupChanges(rows);
+    expect(result.objects.map((o) => o.key)).toEqual(expected.map((o) => o.key));
+    for (const obj of expected) {
+      const put = sink.objects.get(obj.key)!;
+      expect(put.contentType).toBe('application/vnd.apache.parquet');
+      expect(bytes(put).equals(Buffer.from(encodeParquet(obj.table, obj.rows)))).toBe(true);
+    }
+    expect(result.tombstones).toBe(rec.records.filter((r) => r.value === null).length);
+    expect(result.deadLetters).toEqual([]);
+    expect(Object.values(result.rowsByTable).reduce((a, b) => a + b, 0)).toBe(rows.length);
+  });
+
+  it('dead-letters an undecodable record with its raw value and still writes the rest', async () => {
+    const sink = new MemorySink();
+    const mixed = batch.map((r) => (r.topic === bad.topic && r.offset === bad.offset ? bad : r));
+    const result = await storeBatch(mixed, { sink, dlqPrefix: '_dlq' });
+    const dlqKey = `_dlq/${bad.topic}/${bad.partition}-${bad.offset}.json`;
+    expect(result.deadLetters).toEqual([{ key: dlqKey, error: expect.stringMatching(/balance.*more than 2 fraction digits/) }]);
+    const letter = JSON.parse(sink.objects.get(dlqKey)!.body as string) as Record<string, unknown>;
+    expect(letter).toEqual({
+      error: expect.stringMatching(/balance/),
+      topic: bad.topic,
+      partition: bad.partition,
+      offset: bad.offset,
+      timestamp: bad.timestamp,
+      key: bad.key,
+      value: bad.value,
+    });
+    const written = result.objects.reduce((n, o) => n + o.rows, 0);
+    const decodable = batch.filter((r) => r.value !== null).length - 1;
+    expect(written).toBe(decodable);
+    expect(sink.objects.size).toBe(result.objects.length + 1);
+  });
+
+  it('gives the same keys and bytes when the same batch is stored again, in any order', async () => {
+    const first = new MemorySink();
+    const second = new MemorySink();
+    await storeBatch(batch, { sink: first, dlqPrefix: '_dlq' });
+    await storeBatch([...batch].reverse(), { sink: second, dlqPrefix: '_dlq' });
+    expect([...second.objects.keys()].sort()).toEqual([...first.objects.keys()].sort());
+    for (const [key, req] of first.objects) expect(bytes(second.objects.get(key)!).equals(bytes(req))).toBe(true);
+  });
+
+  it('fails the whole batch when any PUT fails, after trying all of them', async () => {
+    const sink = new MemorySink((key) => key.startsWith('accounts/'));
+    const attempt = storeBatch(batch, { sink, dlqPrefix: '_dlq', concurrency: 2 });
+    await expect(attempt).rejects.toThrow(ServiceError);
+    await expect(storeBatch(batch, { sink, dlqPrefix: '_dlq' })).rejects.toThrow(/accounts\/date=.*503 SlowDown/);
+    expect([...sink.objects.keys()].some((k) => k.startsWith('customers/'))).toBe(true);
+    expect([...sink.objects.keys()].some((k) => k.startsWith('transactions/'))).toBe(true);
+  });
+});
