@@ -1,9 +1,11 @@
 'use strict';
-// Placeholder: the local Kafka event source for serverless-offline (issue 4) plugs in here.
-class OfflineKafka {
-  constructor(serverless) {
-    this.serverless = serverless;
-    this.hooks = {};
-  }
-}
-module.exports = OfflineKafka;
+/**
+ * osls loads plugins with require(), so this entry is plain CommonJS. The plugin itself is
+ * TypeScript (plugin.ts and its modules); tsx's scoped require compiles them on load without
+ * registering a process-wide hook, so nothing else osls or serverless-offline loads is affected.
+ */
+const { require: tsxRequire } = require('tsx/cjs/api');
+
+const { OfflineKafkaPlugin } = tsxRequire('./plugin.ts', __filename);
+
+module.exports = OfflineKafkaPlugin;

@@ -1,0 +1,170 @@
+/**
+ * Reads the `kafka` (self-managed) and `msk` events of every function from the resolved
+ * serverless config and turns them into consumer specs: one consumer group per function and
+ * consumerGroupId, with each topic's own batchSize / window / starting position.
+ *
+ * Locally there is no Secrets Manager and the stack's Kafka listens in plaintext, so
+ * `accessConfigurations` (self-managed SASL/TLS secrets) and MSK auth are ignored; env can turn on
+ * TLS/SASL (see securityFromEnv). MSK events name a cluster ARN, not brokers: KAFKA_BOOTSTRAP stands in.
+ */
+import type { SASLOptions } from 'kafkajs';
+import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
+import type { EventSourceMeta } from './event';
+import type { StartingPosition, TopicOptions } from './source';
+
+/** The part of osls's Service object we read (after variable resolution). */
+export interface ServiceLike {
+  service?: string | { name?: string };
+  provider?: { stage?: string; timeout?: number };
+  custom?: Record<string, unknown>;
+  getAllFunctions(): string[];
+  getFunction(key: string): FunctionLike;
+}
+
+export interface FunctionLike {
+  name?: string;
+  timeout?: number;
+  events?: unknown[];
+}
+
+export interface ConsumerSpec {
+  functionKey: string;
+  /** Deployed name `<service>-<stage>-<function>`: what serverless-offline's Lambda API knows it by. */
+  functionName: string;
+  timeoutSeconds: number;
+  groupId: string;
+  brokers: string[];
+  topics: TopicOptions[];
+  /** Auth settings found in serverless.yml and ignored locally (for the log). */
+  ignoredAuth: string[];
+}
+
+// Lambda's defaults for Kafka event source mappings.
+const DEFAULT_BATCH_SIZE = 100;
+const DEFAULT_WINDOW_SECONDS = 0.5;
+const DEFAULT_TIMEOUT_SECONDS = 6;
+
+type KafkaEventConfig = Record<string, unknown>;
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function num(v: unknown, what: string, fallback: number): number {
+  if (v === undefined || v === null || v === '') return fallback;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${what} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function startingPosition(v: unknown, where: string, warn: (m: string) => void): StartingPosition {
+  if (v === undefined || v === 'TRIM_HORIZON') return 'TRIM_HORIZON';
+  if (v === 'LATEST') return 'LATEST';
+  if (v === 'AT_TIMESTAMP') {
+    warn(`${where}: startingPosition AT_TIMESTAMP is not emulated locally; using TRIM_HORIZON`);
+    return 'TRIM_HORIZON';
+  }
+  throw new Error(`${where}: startingPosition must be TRIM_HORIZON or LATEST, got ${JSON.stringify(v)}`);
+}
+
+function serviceName(service: ServiceLike): string {
+  return typeof service.service === 'string' ? service.service : (service.service?.name ?? 'service');
+}
+
+export function readConsumerSpecs(
+  service: ServiceLike,
+  opts: { env?: NodeJS.ProcessEnv; warn?: (m: string) => void } = {},
+): ConsumerSpec[] {
+  const env = opts.env ?? process.env;
+  const warn = opts.warn ?? (() => undefined);
+  const specs = new Map<string, ConsumerSpec>();
+  const stage = service.provider?.stage ?? 'dev';
+
+  for (const functionKey of service.getAllFunctions()) {
+    const fn = service.getFunction(functionKey);
+    const functionName = fn.name ?? `${serviceName(service)}-${stage}-${functionKey}`;
+    const timeoutSeconds = fn.timeout ?? service.provider?.timeout ?? DEFAULT_TIMEOUT_SECONDS;
+    (fn.events ?? []).forEach((ev, i) => {
+      const e = asRecord(ev);
+      const kafka = asRecord(e?.kafka);
+      const msk = asRecord(e?.msk);
+      const cfg: KafkaEventConfig | undefined = kafka ?? msk;
+      if (!cfg) return;
+      const where = `${functionKey} event ${i + 1} (${kafka ? 'kafka' : 'msk'})`;
+      if (cfg.enabled === false) {
+        warn(`${where}: disabled in serverless.yml, not consumed`);
+        return;
+      }
+      const topic = cfg.topic;
+      if (typeof topic !== 'string' || topic === '') throw new Error(`${where}: topic is missing`);
+
+      let brokers: string[];
+      let meta: EventSourceMeta;
+      const ignoredAuth: string[] = [];
+      if (kafka) {
+        const list = Array.isArray(cfg.bootstrapServers) ? cfg.bootstrapServers : [cfg.bootstrapServers];
+        brokers = list.filter((b): b is string => typeof b === 'string' && b.trim() !== '').map((b) => b.trim());
+        if (brokers.length === 0) throw new Error(`${where}: bootstrapServers is missing`);
+        meta = { kind: 'SelfManagedKafka', bootstrapServers: brokers.join(',') };
+        const access = asRecord(cfg.accessConfigurations);
+        if (access) ignoredAuth.push(...Object.keys(access).map((k) => `accessConfigurations.${k}`));
+      } else {
+        brokers = kafkaBrokers(loadConfig(env));
+        const arn = typeof cfg.arn === 'string' ? cfg.arn : '';
+        meta = { kind: 'aws:kafka', eventSourceArn: arn, bootstrapServers: brokers.join(',') };
+        for (const k of ['saslScram512', 'saslScram256', 'saslIam']) if (cfg[k]) ignoredAuth.push(k);
+      }
+
+      const groupId = typeof cfg.consumerGroupId === 'string' && cfg.consumerGroupId ? cfg.consumerGroupId : functionName;
+      const topicSpec: TopicOptions = {
+        topic,
+        batchSize: num(cfg.batchSize, `${where}: batchSize`, DEFAULT_BATCH_SIZE),
+        maxBatchingWindowMs: Math.round(num(cfg.maximumBatchingWindow, `${where}: maximumBatchingWindow`, DEFAULT_WINDOW_SECONDS) * 1000),
+        startingPosition: startingPosition(cfg.startingPosition, where, warn),
+        meta,
+      };
+
+      // One consumer per function, group and cluster; each of its topics keeps its own settings.
+      const key = `${functionKey}\u0000${groupId}\u0000${brokers.join(',')}`;
+      const spec = specs.get(key);
+      if (!spec) {
+        specs.set(key, { functionKey, functionName, timeoutSeconds, groupId, brokers, topics: [topicSpec], ignoredAuth });
+        return;
+      }
+      if (spec.topics.some((t) => t.topic === topic)) throw new Error(`${where}: topic ${topic} appears twice for group ${groupId}`);
+      spec.topics.push(topicSpec);
+      for (const a of ignoredAuth) if (!spec.ignoredAuth.includes(a)) spec.ignoredAuth.push(a);
+    });
+  }
+  return [...specs.values()];
+}
+
+export interface Security {
+  ssl: boolean;
+  sasl?: SASLOptions;
+}
+
+/**
+ * Plaintext unless OFFLINE_KAFKA_SSL=true and/or OFFLINE_KAFKA_SASL_MECHANISM
+ * (plain | scram-sha-256 | scram-sha-512) with OFFLINE_KAFKA_SASL_USERNAME / _PASSWORD are set.
+ */
+export function securityFromEnv(env: NodeJS.ProcessEnv = process.env): Security {
+  const ssl = env.OFFLINE_KAFKA_SSL === 'true' || env.OFFLINE_KAFKA_SSL === '1';
+  const mechanism = env.OFFLINE_KAFKA_SASL_MECHANISM?.toLowerCase();
+  if (!mechanism) return { ssl };
+  const username = env.OFFLINE_KAFKA_SASL_USERNAME ?? '';
+  const password = env.OFFLINE_KAFKA_SASL_PASSWORD ?? '';
+  if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
+    throw new Error(`OFFLINE_KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got ${mechanism}`);
+  }
+  return { ssl, sasl: { mechanism, username, password } };
+}
+
+/** Where serverless-offline serves the Lambda API (custom.serverless-offline host / lambdaPort). */
+export function lambdaEndpoint(service: ServiceLike, cliOptions: Record<string, unknown> = {}): { host: string; port: number } {
+  const offline = asRecord(service.custom?.['serverless-offline']) ?? {};
+  const host = String(cliOptions.host ?? offline.host ?? 'localhost');
+  const port = num(cliOptions.lambdaPort ?? offline.lambdaPort, 'lambdaPort', 3002);
+  // serverless-offline binds the host it is given; 0.0.0.0 is reachable through loopback.
+  return { host: host === '0.0.0.0' ? '127.0.0.1' : host, port };
+}

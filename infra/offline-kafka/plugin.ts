@@ -1,0 +1,186 @@
+/**
+ * The serverless-offline plugin: at `sls offline start` it reads every function's `kafka` / `msk`
+ * events and runs one KafkaEventSource per function and consumer group, invoking the function
+ * through serverless-offline's own Lambda API (so the same worker pool, environment and handler
+ * build are used as for every other offline event).
+ *
+ * Why the HTTP Lambda API and not `import('serverless-offline/lambda')` (what serverless-offline-s3
+ * does): that builds a second Lambda pool beside serverless-offline's own, with options we would
+ * have to merge the way serverless-offline does, and it relies on an internal class. The Invoke API
+ * is public, documented by AWS, reports function errors explicitly, and is what the AWS SDK calls.
+ *
+ * Hooks: `offline:start:init` reads and logs the config; `offline:start:ready` (after
+ * serverless-offline has started its Lambda API) starts consuming; `offline:start:end` and
+ * SIGINT/SIGTERM stop the consumers, letting each partition's batch in flight finish and commit.
+ * Plain `sls offline` (hook `offline:start`) also works: consumers wait until the Lambda port answers.
+ */
+import net from 'node:net';
+import { lambdaEndpoint, readConsumerSpecs, securityFromEnv, type ConsumerSpec, type ServiceLike } from './config';
+import { createLambdaInvoker } from './invoke';
+import { errorMessage, type SourceLogger } from './log';
+import { KafkaEventSource } from './source';
+
+interface OslsLog {
+  notice?(msg: string): void;
+  info?(msg: string): void;
+  warning?(msg: string): void;
+  error?(msg: string): void;
+  debug?(msg: string): void;
+}
+
+interface ServerlessLike {
+  service: ServiceLike;
+}
+
+const PREFIX = 'offline-kafka:';
+
+function makeLogger(log: OslsLog | undefined): SourceLogger {
+  // osls shows `notice` by default and `info` only with --verbose; our progress lines must be seen.
+  const pick = (f: ((m: string) => void) | undefined, fallback: (m: string) => void) => (m: string) =>
+    (f ?? fallback)(`${PREFIX} ${m}`);
+  return {
+    info: pick(log?.notice?.bind(log), console.log),
+    warn: pick(log?.warning?.bind(log), console.warn),
+    error: pick(log?.error?.bind(log), console.error),
+    debug: pick(log?.debug?.bind(log), () => undefined),
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+function portOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export class OfflineKafkaPlugin {
+  readonly hooks: Record<string, () => Promise<void> | void>;
+  readonly #serverless: ServerlessLike;
+  readonly #cliOptions: Record<string, unknown>;
+  readonly #log: SourceLogger;
+  #specs: ConsumerSpec[] = [];
+  /** One factory per consumer spec, and the source currently running for it. */
+  #sources: Array<() => KafkaEventSource> = [];
+  #running: Array<KafkaEventSource | undefined> = [];
+  #stopping: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(serverless: ServerlessLike, cliOptions: Record<string, unknown> = {}, utils?: { log?: OslsLog }) {
+    this.#serverless = serverless;
+    this.#cliOptions = cliOptions;
+    this.#log = makeLogger(utils?.log);
+    this.hooks = {
+      'offline:start:init': () => this.#init(),
+      'offline:start:ready': () => this.#start(),
+      'offline:start': async () => {
+        this.#init();
+        await this.#start();
+      },
+      'offline:start:end': () => this.stop(),
+    };
+  }
+
+  #enabled(): boolean {
+    const custom = this.#serverless.service.custom?.offlineKafka as { enabled?: unknown } | undefined;
+    if (process.env.OFFLINE_KAFKA === 'off' || custom?.enabled === false) {
+      this.#log.info('disabled (custom.offlineKafka.enabled=false or OFFLINE_KAFKA=off)');
+      return false;
+    }
+    return true;
+  }
+
+  #init(): void {
+    if (!this.#enabled()) return;
+    this.#specs = readConsumerSpecs(this.#serverless.service, { warn: (m) => this.#log.warn(m) });
+    if (this.#specs.length === 0) {
+      this.#log.info('no kafka or msk events in serverless.yml; nothing to consume');
+      return;
+    }
+    const security = securityFromEnv();
+    for (const s of this.#specs) {
+      const auth = security.sasl ? `SASL ${security.sasl.mechanism}` : 'no SASL';
+      this.#log.info(
+        `${s.functionKey} <- ${s.topics.map((t) => t.topic).join(', ')} (group ${s.groupId}, brokers ${s.brokers.join(',')}, ` +
+          `${security.ssl ? 'TLS' : 'plaintext'}, ${auth}` +
+          (s.ignoredAuth.length ? `; ignoring ${s.ignoredAuth.join(', ')} from serverless.yml locally` : '') +
+          ')',
+      );
+    }
+  }
+
+  async #start(): Promise<void> {
+    if (this.#specs.length === 0 || this.#sources.length > 0) return;
+    const { host, port } = lambdaEndpoint(this.#serverless.service, this.#cliOptions);
+    const security = securityFromEnv();
+    for (const spec of this.#specs) {
+      const invoke = createLambdaInvoker({ host, port, functionName: spec.functionName, timeoutSeconds: spec.timeoutSeconds });
+      const make = (): KafkaEventSource =>
+        new KafkaEventSource({
+          brokers: spec.brokers,
+          groupId: spec.groupId,
+          topics: spec.topics,
+          invoke: (event) => invoke(event),
+          logger: this.#log,
+          label: spec.functionKey,
+          ssl: security.ssl,
+          ...(security.sasl ? { sasl: security.sasl } : {}),
+        });
+      this.#sources.push(make);
+    }
+    this.#listenForTermination();
+    this.#log.info(`invoking through the Lambda API at http://${host}:${port} (${this.#specs.map((s) => s.functionName).join(', ')})`);
+    // In the background: serverless-offline must not wait for Kafka, and Kafka may come up later.
+    this.#sources.forEach((make, i) => void this.#startWithRetry(i, make, host, port));
+  }
+
+  async #startWithRetry(slot: number, make: () => KafkaEventSource, host: string, port: number): Promise<void> {
+    let warned = false;
+    while (!this.#stopped && !(await portOpen(host, port))) {
+      if (!warned) this.#log.warn(`waiting for the Lambda API on ${host}:${port}`);
+      warned = true;
+      await sleep(500);
+    }
+    for (let attempt = 1; !this.#stopped; attempt++) {
+      // A source that failed to start is spent (stopped); each attempt gets a fresh one.
+      const source = make();
+      this.#running[slot] = source;
+      try {
+        await source.start();
+        return;
+      } catch (err) {
+        const delay = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+        this.#log.error(`cannot start consuming (attempt ${attempt}): ${errorMessage(err)}; retrying in ${delay} ms`);
+        await source.stop().catch(() => undefined);
+        await sleep(delay);
+      }
+    }
+  }
+
+  #listenForTermination(): void {
+    // Other plugins (serverless-offline-s3) exit the process on these signals; start stopping at once.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        this.#log.info(`got ${signal}, stopping consumers`);
+        void this.stop();
+      });
+    }
+  }
+
+  /** Idempotent; resolves once every consumer has finished its batches in flight and disconnected. */
+  stop(): Promise<void> {
+    if (!this.#stopping) {
+      this.#stopped = true;
+      const sources = this.#running.filter((s): s is KafkaEventSource => s !== undefined);
+      this.#stopping = Promise.all(
+        sources.map((s) => s.stop().catch((err: unknown) => this.#log.error(`stop failed: ${errorMessage(err)}`))),
+      ).then(() => undefined);
+    }
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * KafkaEventSource: what a Lambda event source mapping does for Kafka, run locally with kafkajs.
+ * One consumer group, several topics; per partition one PartitionWorker (see partition.ts) that
+ * owns batching, invocation, retries and commits. The consumer only fetches and buffers, so a
+ * slow or failing partition never holds up the others, and commits are ours alone (autoCommit off).
+ *
+ * Topics that do not exist yet (Debezium creates a table's topic on its first change) are waited
+ * for: the consumer starts with the topics that exist and is restarted, gracefully, when more appear.
+ * Topics are never created here, so the broker's and Connect's topic settings stay in charge.
+ */
+import { Kafka, logLevel, type Consumer, type Admin, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { EventSourceMeta } from './event';
+import { consoleLogger, errorMessage, type SourceLogger } from './log';
+import { DEFAULT_RETRY, PartitionWorker, type InvokeFn, type RetryPolicy } from './partition';
+
+export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
+
+export interface TopicOptions {
+  topic: string;
+  batchSize?: number;
+  maxBatchingWindowMs?: number;
+  startingPosition?: StartingPosition;
+  /** How the event describes its source (self-managed vs MSK); defaults to the source-wide one. */
+  meta?: EventSourceMeta;
+}
+
+export interface KafkaEventSourceOptions {
+  brokers: string[];
+  groupId: string;
+  topics: Array<string | TopicOptions>;
+  /** Max records per invocation (Lambda's default for Kafka: 100). */
+  batchSize?: number;
+  /** How long to wait to fill a batch (Lambda's default for Kafka: 500 ms). */
+  maxBatchingWindowMs?: number;
+  /** Where a new consumer group starts (TRIM_HORIZON = earliest, LATEST = new records only). */
+  startingPosition?: StartingPosition;
+  meta?: EventSourceMeta;
+  /** Delivers one batch; must throw (reject) when the function failed. */
+  invoke: InvokeFn;
+  retry?: Partial<RetryPolicy>;
+  logger?: SourceLogger;
+  /** Prefix of every log line, e.g. the function name. */
+  label?: string;
+  clientId?: string;
+  ssl?: boolean;
+  sasl?: SASLOptions;
+  /** How often to look for topics that did not exist yet. */
+  topicPollMs?: number;
+  sessionTimeoutMs?: number;
+  /** Largest event sent in one invocation (default: Lambda's 6 MB synchronous payload limit). */
+  maxEventBytes?: number;
+}
+
+interface ResolvedTopic {
+  topic: string;
+  batchSize: number;
+  windowMs: number;
+  startingPosition: StartingPosition;
+  meta: EventSourceMeta;
+}
+
+export const DEFAULT_BATCH_SIZE = 100;
+export const DEFAULT_WINDOW_MS = 500;
+export const MAX_EVENT_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+
+export function resolveTopics(o: KafkaEventSourceOptions): ResolvedTopic[] {
+  const meta: EventSourceMeta = o.meta ?? { kind: 'SelfManagedKafka', bootstrapServers: o.brokers.join(',') };
+  const seen = new Set<string>();
+  return o.topics.map((t) => {
+    const spec: TopicOptions = typeof t === 'string' ? { topic: t } : t;
+    if (seen.has(spec.topic)) throw new Error(`topic ${spec.topic} is listed twice for group ${o.groupId}`);
+    seen.add(spec.topic);
+    const batchSize = spec.batchSize ?? o.batchSize ?? DEFAULT_BATCH_SIZE;
+    const windowMs = spec.maxBatchingWindowMs ?? o.maxBatchingWindowMs ?? DEFAULT_WINDOW_MS;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize of ${spec.topic} must be a positive integer, got ${batchSize}`);
+    if (!(windowMs >= 0)) throw new Error(`maxBatchingWindowMs of ${spec.topic} must be >= 0, got ${windowMs}`);
+    return {
+      topic: spec.topic,
+      batchSize,
+      windowMs,
+      startingPosition: spec.startingPosition ?? o.startingPosition ?? 'TRIM_HORIZON',
+      meta: spec.meta ?? meta,
+    };
+  });
+}
+
+function kafkajsLogCreator(log: SourceLogger, label: string) {
+  return () =>
+    ({ level, log: entry }: LogEntry): void => {
+      const line = `${label} kafkajs: ${entry.message}${entry.error ? ` (${String(entry.error)})` : ''}`;
+      if (level === logLevel.ERROR) log.error(line);
+      else if (level === logLevel.WARN) log.warn(line);
+      else log.debug(line);
+    };
+}
+
+export class KafkaEventSource {
+  readonly #o: KafkaEventSourceOptions;
+  readonly #topics: ResolvedTopic[];
+  readonly #log: SourceLogger;
+  readonly #label: string;
+  readonly #retry: RetryPolicy;
+  readonly #kafka: Kafka;
+  #admin: Admin | undefined;
+  #consumer: Consumer | undefined;
+  /** Topics the running consumer is subscribed to. */
+  #subscribed = new Set<string>();
+  #workers = new Map<string, PartitionWorker>();
+  /** Workers being retired after losing their partition; a successor waits for them. */
+  #retiring = new Map<string, Promise<void>>();
+  #pollTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  /** Serialises (re)starts and stop so they never overlap. */
+  #lifecycle: Promise<void> = Promise.resolve();
+
+  constructor(options: KafkaEventSourceOptions) {
+    this.#o = options;
+    this.#topics = resolveTopics(options);
+    this.#log = options.logger ?? consoleLogger;
+    this.#label = options.label ?? options.groupId;
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    const config: KafkaConfig = {
+      clientId: options.clientId ?? `offline-kafka-${this.#label}`,
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: kafkajsLogCreator(this.#log, this.#label),
+    };
+    if (options.ssl) config.ssl = true;
+    if (options.sasl) config.sasl = options.sasl;
+    this.#kafka = new Kafka(config);
+  }
+
+  /** Connects and starts consuming the topics that exist; keeps watching for the others. */
+  async start(): Promise<void> {
+    await this.#serialise(async () => {
+      if (this.#stopped) return;
+      this.#admin = this.#kafka.admin();
+      await this.#admin.connect();
+      for (const t of this.#topics) {
+        this.#log.info(
+          `${this.#label}: consuming ${t.topic} as group ${this.#o.groupId} from ${this.#o.brokers.join(',')} ` +
+            `(batchSize ${t.batchSize}, window ${t.windowMs} ms, ${t.startingPosition}, eventSource ${t.meta.kind})`,
+        );
+      }
+      await this.#syncTopics();
+    });
+    if (this.#stopped) return;
+    if (this.#subscribed.size < this.#topics.length) {
+      const pollMs = this.#o.topicPollMs ?? 5000;
+      this.#pollTimer = setInterval(() => {
+        void this.#serialise(() => this.#syncTopics()).catch((err: unknown) =>
+          this.#log.warn(`${this.#label}: checking for new topics failed: ${errorMessage(err)}`),
+        );
+      }, pollMs);
+      this.#pollTimer.unref();
+    }
+  }
+
+  /** Stops fetching, lets each partition's batch in flight finish and commit, then disconnects. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    await this.#serialise(async () => {
+      await this.#stopConsumer();
+      await this.#admin?.disconnect().catch(() => undefined);
+      this.#admin = undefined;
+    });
+    this.#log.info(`${this.#label}: stopped`);
+  }
+
+  /** Topics the consumer currently reads (the others are awaited). */
+  get subscribedTopics(): string[] {
+    return [...this.#subscribed];
+  }
+
+  #serialise(step: () => Promise<void>): Promise<void> {
+    const next = this.#lifecycle.then(step);
+    this.#lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  async #syncTopics(): Promise<void> {
+    if (this.#stopped || !this.#admin) return;
+    const existing = new Set(await this.#admin.listTopics());
+    const available = this.#topics.filter((t) => existing.has(t.topic));
+    const missing = this.#topics.filter((t) => !existing.has(t.topic)).map((t) => t.topic);
+    const grew = available.some((t) => !this.#subscribed.has(t.topic));
+    if (!grew) return;
+    if (missing.length > 0) {
+      this.#log.warn(`${this.#label}: topic(s) ${missing.join(', ')} do not exist yet; waiting for them (they are not created here)`);
+    } else if (this.#pollTimer) {
+      clearInterval(this.#pollTimer);
+      this.#pollTimer = undefined;
+    }
+    if (this.#consumer) {
+      this.#log.info(`${this.#label}: new topic(s) appeared; restarting the consumer to subscribe to them`);
+      await this.#stopConsumer();
+    }
+    if (available.length > 0) await this.#startConsumer(available);
+  }
+
+  async #startConsumer(topics: ResolvedTopic[]): Promise<void> {
+    const consumer = this.#kafka.consumer({
+      groupId: this.#o.groupId,
+      // Debezium/Connect create the topics with their own settings; never auto-create them from here.
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.#o.sessionTimeoutMs ?? 30_000,
+    });
+    const byTopic = new Map(topics.map((t) => [t.topic, t]));
+    consumer.on(consumer.events.GROUP_JOIN, (e) => this.#onAssignment(consumer, e.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (e) =>
+      this.#log.error(`${this.#label}: consumer crashed: ${errorMessage(e.payload.error)} (restart: ${e.payload.restart})`),
+    );
+    await consumer.connect();
+    for (const t of topics) {
+      // fromBeginning only matters when the group has no committed offset yet, as with Lambda.
+      await consumer.subscribe({ topics: [t.topic], fromBeginning: t.startingPosition === 'TRIM_HORIZON' });
+    }
+    this.#consumer = consumer;
+    this.#subscribed = new Set(topics.map((t) => t.topic));
+    await consumer.run({
+      autoCommit: false,
+      // Only buffering happens here, so it is quick; delivery runs in the partition workers.
+      eachBatch: async ({ batch, isRunning, isStale }) => {
+        // A consumer being replaced or stopped buffers nothing more (its workers are draining).
+        if (consumer !== this.#consumer || !isRunning() || isStale() || batch.messages.length === 0) return;
+        const spec = byTopic.get(batch.topic);
+        if (!spec) return;
+        this.#worker(consumer, spec, batch.partition).push(batch.messages);
+      },
+    });
+  }
+
+  #worker(consumer: Consumer, spec: ResolvedTopic, partition: number): PartitionWorker {
+    const key = `${spec.topic}-${partition}`;
+    let worker = this.#workers.get(key);
+    if (worker) return worker;
+    worker = new PartitionWorker({
+      topic: spec.topic,
+      partition,
+      batchSize: spec.batchSize,
+      windowMs: spec.windowMs,
+      meta: spec.meta,
+      retry: this.#retry,
+      invoke: this.#o.invoke,
+      commit: (offset) => consumer.commitOffsets([{ topic: spec.topic, partition, offset }]),
+      pause: () => consumer.pause([{ topic: spec.topic, partitions: [partition] }]),
+      resume: () => consumer.resume([{ topic: spec.topic, partitions: [partition] }]),
+      highWater: Math.max(2 * spec.batchSize, 1000),
+      maxEventBytes: this.#o.maxEventBytes ?? MAX_EVENT_BYTES,
+      log: this.#log,
+      label: this.#label,
+    });
+    this.#workers.set(key, worker);
+    worker.start(this.#retiring.get(key));
+    return worker;
+  }
+
+  /** After each rebalance: retire workers whose partition went elsewhere (their buffer is dropped). */
+  #onAssignment(consumer: Consumer, assignment: Record<string, number[]>): void {
+    if (consumer !== this.#consumer) return;
+    const owned = new Set<string>();
+    for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) owned.add(`${topic}-${p}`);
+    this.#log.info(`${this.#label}: group ${this.#o.groupId} assigned ${owned.size ? [...owned].sort().join(', ') : 'no partitions'}`);
+    for (const [key, worker] of this.#workers) {
+      if (owned.has(key)) continue;
+      this.#workers.delete(key);
+      const done = worker.stop().finally(() => {
+        if (this.#retiring.get(key) === done) this.#retiring.delete(key);
+      });
+      this.#retiring.set(key, done);
+    }
+  }
+
+  async #stopConsumer(): Promise<void> {
+    const consumer = this.#consumer;
+    this.#consumer = undefined; // from here eachBatch ignores what is still fetched
+    const workers = [...this.#workers.values()];
+    this.#workers.clear();
+    // Workers first: a commit needs a running consumer (kafkajs drops commits once it has stopped).
+    await Promise.all([...workers.map((w) => w.stop()), ...this.#retiring.values()]);
+    this.#subscribed = new Set();
+    if (consumer) await consumer.disconnect().catch((err: unknown) => this.#log.warn(`${this.#label}: disconnect failed: ${errorMessage(err)}`));
+  }
+}
