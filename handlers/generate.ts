@@ -1,7 +1,29 @@
+import type { Context } from 'aws-lambda';
+import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
+import { loadConfig } from '../functions/shared/config';
+import { scheduleEventSchema, type ScheduleEvent } from './events';
 import { lambda, logger } from './middleware';
-import { scheduleEventSchema } from './events';
 
-export const handler = lambda(scheduleEventSchema, async (event) => {
-  logger.info('generate invoked', { time: event.time, iterations: event.iterations });
-  return { ok: true };
+/**
+ * How many iterations an invocation runs:
+ * - `iterations` in the event: exactly that many;
+ * - an EventBridge schedule (`detail-type: "Scheduled Event"`, also what serverless-offline
+ *   sends): iterations every interval until shortly before the function's timeout, since the
+ *   schedule fires only once a minute;
+ * - anything else, e.g. `sls invoke local -f generate` with `{}`: one iteration.
+ */
+export function iterationsFor(event: ScheduleEvent): number | undefined {
+  if (event.iterations !== undefined) return event.iterations;
+  return event['detail-type'] === 'Scheduled Event' ? undefined : 1;
+}
+
+export const handler = lambda(scheduleEventSchema, async (event, context: Context) => {
+  const cfg = loadConfig();
+  const options = parseGeneratorOptions({ iterations: iterationsFor(event), seed: event.seed });
+  logger.info('generate invoked', { time: event.time, iterations: options.iterations ?? 'until deadline' });
+  return runGenerator({
+    options,
+    connect: connectFromConfig(cfg),
+    remainingMs: () => context.getRemainingTimeInMillis(),
+  });
 });

@@ -41,14 +41,6 @@ export function decideBatch(args: {
   return { kind: 'wait', ms: windowMs - waited };
 }
 
-/** Split a list into consecutive chunks of at most `size` (the batches a backlog turns into). */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`batch size must be a positive integer, got ${size}`);
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export interface BatchInfo {
   topic: string;
   partition: number;

@@ -36,7 +36,9 @@ export interface Service {
   provision(ctx: StackContext): Promise<boolean>;
   /** Start the process(es) detached, writing logs to logFile. Called only when not healthy. */
   start(ctx: StackContext): Promise<void>;
-  /** Is it up and answering? Must be quick (< 2 s). */
+  /** Is the process up and answering, before configure() has run? Defaults to health(). */
+  ready?(ctx: StackContext): Promise<boolean>;
+  /** Is it up, answering and configured? Must be quick (< 3 s). */
   health(ctx: StackContext): Promise<Health>;
   /** Stop what start() started (by pid file); never touches processes it did not start. */
   stop(ctx: StackContext): Promise<boolean>;

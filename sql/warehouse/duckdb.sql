@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS raw._loads (
   object_key VARCHAR PRIMARY KEY,
   table_name VARCHAR NOT NULL,
   etag VARCHAR,
-  rows BIGINT NOT NULL,
+  row_count BIGINT NOT NULL,
   loaded_at TIMESTAMPTZ NOT NULL
 );
 

@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS raw._loads (
   object_key VARCHAR(1024) PRIMARY KEY,
   table_name VARCHAR(1024) NOT NULL,
   etag VARCHAR(1024),
-  rows NUMBER(38,0) NOT NULL,
+  row_count NUMBER(38,0) NOT NULL,
   loaded_at TIMESTAMP_TZ(6) NOT NULL
 );
 

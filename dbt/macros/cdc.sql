@@ -1,0 +1,97 @@
+{#- Helpers for reading the CDC change log in RAW. Portable across DuckDB and Snowflake. -#}
+
+{#- Money is DECIMAL(18,2) end to end: never let an expression widen it to a float. -#}
+{% macro money(expr) -%}
+    cast({{ expr }} as decimal(18, 2))
+{%- endmacro %}
+
+{#- Source commit time (epoch milliseconds, UTC) as a timestamp with time zone. -#}
+{% macro epoch_ms_to_timestamp(expr) -%}
+    {{ return(adapter.dispatch('epoch_ms_to_timestamp', 'banking')(expr)) }}
+{%- endmacro %}
+
+{% macro default__epoch_ms_to_timestamp(expr) -%}
+    to_timestamp_tz({{ expr }}, 3)
+{%- endmacro %}
+
+{% macro duckdb__epoch_ms_to_timestamp(expr) -%}
+    {#- epoch_ms() gives a naive UTC timestamp; AT TIME ZONE 'UTC' makes it a TIMESTAMPTZ of that instant
+        (integer arithmetic only: to_timestamp() would go through a double). -#}
+    (epoch_ms(cast({{ expr }} as bigint)) at time zone 'UTC')
+{%- endmacro %}
+
+{#- The UTC calendar day of a timestamp with time zone. -#}
+{% macro utc_date(expr) -%}
+    {{ return(adapter.dispatch('utc_date', 'banking')(expr)) }}
+{%- endmacro %}
+
+{% macro default__utc_date(expr) -%}
+    cast(convert_timezone('UTC', {{ expr }}) as date)
+{%- endmacro %}
+
+{% macro duckdb__utc_date(expr) -%}
+    {#- The profile pins the session TimeZone to UTC, so the cast is the UTC day. -#}
+    cast({{ expr }} as date)
+{%- endmacro %}
+
+{#-
+  The change log of one RAW table, each change once: Kafka may redeliver a record, and a redelivered
+  record carries the same (topic, partition, offset). Adds:
+    changed_at    source commit time of the change (timestamptz)
+    change_seq    total order of the changes of one key: LSN, then Kafka offset
+-#}
+{% macro deduplicated_changes(source_table, key='id') -%}
+    select
+        src.*,
+        {{ epoch_ms_to_timestamp('src._source_ts_ms') }} as changed_at
+    from {{ source('raw', source_table) }} as src
+    qualify row_number() over (
+        partition by src._kafka_topic, src._kafka_partition, src._kafka_offset
+        order by src._loaded_at
+    ) = 1
+{%- endmacro %}
+
+{#- Current state per key: the latest change wins (by LSN, then offset); a key whose latest change is
+    a delete is gone. -#}
+{% macro current_state(changes_relation, key='id') -%}
+    select *
+    from {{ changes_relation }}
+    qualify row_number() over (
+        partition by {{ key }}
+        order by _lsn desc, _kafka_offset desc
+    ) = 1
+{%- endmacro %}
+
+{#-
+  SCD type 2 versions from a change log. Each insert / update / snapshot read opens a version at its
+  commit time; the key's next change (whatever its op) closes it, so a delete closes the last version.
+  Several changes of one key inside one source transaction were never visible apart: only the last
+  one makes a version.
+-#}
+{% macro scd2_versions(changes_relation, key='id') -%}
+    with changes as (
+        select *
+        from {{ changes_relation }}
+        qualify row_number() over (
+            partition by {{ key }}, coalesce(_tx_id, -_lsn)
+            order by _lsn desc, _kafka_offset desc
+        ) = 1
+    ),
+
+    sequenced as (
+        select
+            changes.*,
+            lead(changed_at) over (partition by {{ key }} order by _lsn, _kafka_offset) as next_changed_at,
+            lead(_op) over (partition by {{ key }} order by _lsn, _kafka_offset) as next_op
+        from changes
+    )
+
+    select
+        *,
+        changed_at as valid_from,
+        next_changed_at as valid_to,
+        next_changed_at is null as is_current,
+        coalesce(next_op = 'd', false) as closed_by_delete
+    from sequenced
+    where _op <> 'd'
+{%- endmacro %}

@@ -1,0 +1,47 @@
+/**
+ * The Debezium PostgreSQL connector's configuration, built from config in one place. The native
+ * stack registers it through Connect's REST API (register.ts); docker-compose's connector
+ * registration uses the same JSON (written by `npm run connector -- --print`).
+ */
+import type { Config } from '../../functions/shared/config';
+import { TABLE_NAMES } from '../../functions/shared/tables';
+
+export const PUBLICATION = 'banking_publication';
+export const SLOT = 'banking_slot';
+
+export function connectorConfig(cfg: Config, dbHost = '127.0.0.1'): Record<string, string> {
+  return {
+    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+    'tasks.max': '1',
+    'plugin.name': 'pgoutput',
+    'database.hostname': dbHost,
+    'database.port': String(cfg.POSTGRES_PORT),
+    'database.user': cfg.POSTGRES_REPLICATION_USER,
+    'database.password': cfg.POSTGRES_REPLICATION_PASSWORD,
+    'database.dbname': cfg.POSTGRES_DB,
+    'topic.prefix': cfg.KAFKA_TOPIC_PREFIX,
+    'table.include.list': TABLE_NAMES.map((t) => `public.${t}`).join(','),
+    // The publication is created, filtered to our tables, by sql/postgres/02_replication.sql:
+    // the replication role does not own the tables, so it must not try to create or alter it.
+    'publication.name': PUBLICATION,
+    'publication.autocreate.mode': 'disabled',
+    'slot.name': SLOT,
+    'snapshot.mode': 'initial',
+    // Money stays exact: NUMERIC arrives as a decimal string, never a double.
+    'decimal.handling.mode': 'string',
+    'time.precision.mode': 'adaptive_time_microseconds',
+    // Deletes: the event carries the before image (REPLICA IDENTITY FULL), then a tombstone for compaction.
+    'tombstones.on.delete': 'true',
+    // Heartbeats write to a published table so the slot's confirmed LSN advances even when the
+    // banking tables are idle, and the slot never pins WAL.
+    'heartbeat.interval.ms': '10000',
+    'heartbeat.action.query': 'INSERT INTO public.debezium_heartbeat (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts',
+    // The envelope alone (no inline schema): the decoder is driven by functions/shared/tables.ts.
+    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'key.converter.schemas.enable': 'false',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter.schemas.enable': 'false',
+    'topic.creation.default.replication.factor': '1',
+    'topic.creation.default.partitions': '1',
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Registers (or updates) the Debezium connector through Kafka Connect's REST API, with retries,
+ * and waits until the connector and its task are RUNNING. Idempotent: an unchanged config is
+ * left alone and reported as such.
+ *
+ *   npm run connector            register / update, wait for RUNNING
+ *   npm run connector -- --print print the connector JSON (for docker-compose users)
+ */
+import { loadConfig, redact, type Config } from '../../functions/shared/config';
+import { connectorConfig } from './connector-config';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface ConnectorStatus {
+  connector: string;
+  tasks: string[];
+  trace?: string;
+}
+
+async function http(method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, json };
+}
+
+export async function connectorStatus(cfg: Config): Promise<ConnectorStatus | undefined> {
+  const r = await http('GET', `${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/status`);
+  if (r.status === 404) return undefined;
+  if (r.status !== 200) throw new Error(`Connect answered ${r.status}: ${JSON.stringify(r.json)}`);
+  const tasks = (r.json.tasks ?? []) as { state: string; trace?: string }[];
+  return {
+    connector: r.json.connector?.state,
+    tasks: tasks.map((t) => t.state),
+    trace: tasks.find((t) => t.trace)?.trace ?? r.json.connector?.trace,
+  };
+}
+
+/** Create or update the connector; returns 'created' | 'updated' | 'unchanged'. */
+export async function registerConnector(
+  cfg: Config,
+  log: (m: string) => void = console.log,
+  opts: { attempts?: number; waitRunningMs?: number } = {},
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const desired = connectorConfig(cfg);
+  const base = `${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}`;
+  const attempts = opts.attempts ?? 10;
+  let outcome: 'created' | 'updated' | 'unchanged' | undefined;
+  for (let i = 1; i <= attempts && !outcome; i++) {
+    try {
+      const current = await http('GET', `${base}/config`);
+      if (current.status === 200) {
+        const same = Object.entries(desired).every(([k, v]) => current.json[k] === v);
+        if (same) {
+          outcome = 'unchanged';
+          break;
+        }
+      }
+      const put = await http('PUT', `${base}/config`, desired);
+      if (put.status === 200 || put.status === 201) {
+        outcome = put.status === 201 ? 'created' : 'updated';
+        break;
+      }
+      throw new Error(`HTTP ${put.status}: ${typeof put.json === 'string' ? put.json : JSON.stringify(put.json)}`);
+    } catch (err) {
+      const delay = Math.min(1000 * 2 ** (i - 1), 10_000);
+      log(`connector: attempt ${i}/${attempts} failed (${(err as Error).message}); retrying in ${delay} ms`);
+      if (i === attempts) throw new Error(`could not register connector ${cfg.DEBEZIUM_CONNECTOR_NAME} at ${cfg.KAFKA_CONNECT_URL}: ${(err as Error).message}`);
+      await sleep(delay);
+    }
+  }
+  if (outcome !== 'unchanged') log(`connector: ${cfg.DEBEZIUM_CONNECTOR_NAME} ${outcome}`);
+
+  // Wait for RUNNING; a FAILED task is reported with the start of its stack trace.
+  const deadline = Date.now() + (opts.waitRunningMs ?? 60_000);
+  for (;;) {
+    const s = await connectorStatus(cfg).catch(() => undefined);
+    if (s && s.connector === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t === 'RUNNING')) return outcome!;
+    if (s && (s.connector === 'FAILED' || s.tasks.includes('FAILED'))) {
+      throw new Error(`connector ${cfg.DEBEZIUM_CONNECTOR_NAME} FAILED: ${(s.trace ?? '').split('\n').slice(0, 3).join(' | ')}`);
+    }
+    if (Date.now() > deadline) throw new Error(`connector ${cfg.DEBEZIUM_CONNECTOR_NAME} not RUNNING after wait: ${JSON.stringify(s)}`);
+    await sleep(500);
+  }
+}
+
+if (require.main === module) {
+  const cfg = loadConfig();
+  if (process.argv.includes('--print')) {
+    console.log(JSON.stringify({ name: cfg.DEBEZIUM_CONNECTOR_NAME, config: connectorConfig(cfg) }, null, 2));
+  } else {
+    console.log(`[connector] registering at ${cfg.KAFKA_CONNECT_URL} (db ${String(redact(cfg).POSTGRES_DB)})`);
+    registerConnector(cfg, (m) => console.log(`[connector] ${m}`))
+      .then((o) => console.log(`[connector] ${cfg.DEBEZIUM_CONNECTOR_NAME}: ${o}, RUNNING`))
+      .catch((err) => {
+        console.error(`[connector] ${(err as Error).message}`);
+        process.exit(1);
+      });
+  }
+}

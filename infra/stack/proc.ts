@@ -1,0 +1,134 @@
+/** Detached processes with pid files, port probes and waiting: the stack's process plumbing. */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { connect } from 'node:net';
+
+export interface DetachedOptions {
+  cmd: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  logFile: string;
+  pidFile: string;
+}
+
+/** Start a process in its own process group, stdout+stderr appended to logFile; records its pid. */
+export function startDetached(o: DetachedOptions): number {
+  mkdirSync(dirname(o.logFile), { recursive: true });
+  mkdirSync(dirname(o.pidFile), { recursive: true });
+  const fd = openSync(o.logFile, 'a');
+  const child = spawn(o.cmd, o.args, {
+    cwd: o.cwd,
+    env: o.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  if (child.pid === undefined) throw new Error(`could not start ${o.cmd}`);
+  child.unref();
+  writeFileSync(o.pidFile, String(child.pid));
+  return child.pid;
+}
+
+export function readPid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim().split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** SIGTERM the process group recorded in pidFile, SIGKILL after graceMs. True if something was stopped. */
+export async function stopByPidFile(pidFile: string, graceMs = 15_000): Promise<boolean> {
+  const pid = readPid(pidFile);
+  if (!isAlive(pid)) {
+    rmSync(pidFile, { force: true });
+    return false;
+  }
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid!, sig); // the whole group: wrappers and their children
+    } catch {
+      try {
+        process.kill(pid!, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+  if (isAlive(pid)) signal('SIGKILL');
+  while (isAlive(pid)) await sleep(100);
+  rmSync(pidFile, { force: true });
+  return true;
+}
+
+/** Is something accepting TCP connections on host:port? */
+export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host });
+    const done = (v: boolean) => {
+      sock.destroy();
+      resolve(v);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** Poll `check` until it returns true or timeoutMs passes. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return true;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) return false;
+    await sleep(intervalMs);
+  }
+}
+
+/** Run a command to completion; throws with its output when it fails. */
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): string {
+  const res = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, input: opts.input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (res.error) throw new Error(`${cmd} could not run: ${res.error.message}`);
+  if (res.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited ${res.status}:\n${(res.stdout ?? '') + (res.stderr ?? '')}`.trim());
+  }
+  return res.stdout;
+}
+
+/** Last lines of a log file, for error messages. */
+export function tail(file: string, lines = 15): string {
+  if (!existsSync(file)) return '(no log yet)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Async HTTP GET returning status and JSON/text body, with a timeout. */
+export async function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* text */
+  }
+  return { status: res.status, body };
+}

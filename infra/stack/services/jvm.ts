@@ -1,0 +1,86 @@
+/**
+ * The JVM side of the stack (Kafka broker, Kafka Connect, the Debezium plugin), resolved by Maven
+ * from Maven Central into the download cache. Jars never enter the clone.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StackContext } from '../service';
+import { VERSIONS } from '../versions';
+import { run } from '../proc';
+
+const DEP_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+
+export function jvmDirs(ctx: StackContext) {
+  const base = join(ctx.cacheDir, `kafka-${VERSIONS.kafka}`);
+  return {
+    libs: join(base, 'libs'),
+    plugins: join(ctx.cacheDir, `debezium-${VERSIONS.debezium}`, 'plugins'),
+  };
+}
+
+export function javaBin(): string {
+  const home = process.env.JAVA_HOME;
+  return home ? join(home, 'bin', 'java') : 'java';
+}
+
+/** Resolve the runtime classpath and the Debezium plugin; idempotent, true when it downloaded anything. */
+export function ensureJvmArtifacts(ctx: StackContext): boolean {
+  const d = jvmDirs(ctx);
+  let changed = false;
+  // Maven writes target/ next to the pom: run it on a copy in the cache so the clone stays clean.
+  const buildDir = join(ctx.cacheDir, 'jvm-build');
+  mkdirSync(buildDir, { recursive: true });
+  const pom = join(buildDir, 'pom.xml');
+  copyFileSync(join(ctx.root, 'infra', 'stack', 'jvm', 'pom.xml'), pom);
+  const props = [`-Dkafka.version=${VERSIONS.kafka}`, `-Ddebezium.version=${VERSIONS.debezium}`];
+  if (!existsSync(join(d.libs, `kafka_2.13-${VERSIONS.kafka}.jar`))) {
+    ctx.log(`kafka: resolving Kafka ${VERSIONS.kafka} jars from Maven Central (mvn, cached in ~/.m2)...`);
+    rmSync(d.libs, { recursive: true, force: true });
+    run('mvn', ['-q', '-B', '-f', pom, ...props, `${DEP_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${d.libs}`, '-DincludeScope=runtime']);
+    changed = true;
+  }
+  const pluginJar = join(d.plugins, 'debezium-connector-postgres', `debezium-connector-postgres-${VERSIONS.debezium}.jar`);
+  if (!existsSync(pluginJar)) {
+    ctx.log(`connect: fetching the Debezium PostgreSQL connector ${VERSIONS.debezium} plugin from Maven Central...`);
+    rmSync(d.plugins, { recursive: true, force: true });
+    run('mvn', [
+      '-q',
+      '-B',
+      '-f',
+      pom,
+      `${DEP_PLUGIN}:unpack`,
+      `-Dartifact=io.debezium:debezium-connector-postgres:${VERSIONS.debezium}:tar.gz:plugin`,
+      `-DoutputDirectory=${d.plugins}`,
+      // unpack skips artifacts it has a marker for; the cache may have been cleaned since
+      '-Dmdep.overWriteReleases=true',
+    ]);
+    changed = true;
+  }
+  return changed;
+}
+
+export function classpath(ctx: StackContext): string {
+  const { libs } = jvmDirs(ctx);
+  return readdirSync(libs)
+    .filter((f) => f.endsWith('.jar'))
+    .map((f) => join(libs, f))
+    .join(':');
+}
+
+/** log4j2 configuration: everything to stdout (which the stack sends to the service's log file). */
+export const LOG4J2 = `status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.kafka.name = org.apache.kafka
+logger.kafka.level = warn
+logger.kafkaserver.name = kafka
+logger.kafkaserver.level = info
+logger.reflections.name = org.reflections
+logger.reflections.level = error
+logger.connect.name = org.apache.kafka.connect.runtime
+logger.connect.level = info
+`;

@@ -1,0 +1,149 @@
+/**
+ * The native local stack: up (provision + start + configure, idempotent), status, down.
+ * Services run as plain processes on 127.0.0.1 with data and logs under STACK_DIR.
+ */
+import type { Health, Service, StackContext } from './service';
+import { makeContext } from './context';
+import { portOpen, tail, waitFor } from './proc';
+import { postgresService } from './services/postgres';
+import { kafkaService } from './services/kafka';
+import { connectService, debeziumService } from './services/connect';
+import { minioService } from './services/minio';
+
+/** Core services, in start order (down goes in reverse). */
+export const CORE_SERVICES: Service[] = [postgresService, minioService, kafkaService, connectService, debeziumService];
+
+/** Airflow is heavier and only needed for orchestration: opt-in (`--with-airflow`, and `npm start`). */
+export function optionalServices(): Service[] {
+  try {
+    // Loaded lazily: the Python toolchain is only installed when Airflow is asked for.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return [require('./services/airflow').airflowService as Service];
+  } catch {
+    return [];
+  }
+}
+
+export function servicesFor(opts: { withAirflow?: boolean }): Service[] {
+  return opts.withAirflow ? [...CORE_SERVICES, ...optionalServices()] : CORE_SERVICES;
+}
+
+export class StackError extends Error {
+  override readonly name = 'StackError';
+  constructor(
+    readonly service: string,
+    message: string,
+    readonly logFile?: string,
+  ) {
+    super(`${service}: ${message}${logFile ? `\n  log: ${logFile}\n${indent(tail(logFile))}` : ''}`);
+  }
+}
+
+const indent = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => `    | ${l}`)
+    .join('\n');
+
+export interface UpOptions {
+  quiet?: boolean;
+  withAirflow?: boolean;
+  ctx?: StackContext;
+}
+
+/** Bring every service up; returns true if anything changed. Throws StackError naming the failing service. */
+export async function stackUp(opts: UpOptions = {}): Promise<boolean> {
+  const ctx = opts.ctx ?? makeContext({ quiet: opts.quiet });
+  let changed = false;
+  const t0 = Date.now();
+  for (const svc of servicesFor(opts)) {
+    const before = await svc.health(ctx);
+    if (before.healthy) {
+      const reconfigured = (await svc.configure?.(ctx)) ?? false;
+      changed ||= reconfigured;
+      ctx.log(`${svc.name}: already running (${before.detail})${reconfigured ? ', configuration updated' : ''}`);
+      continue;
+    }
+    const isReady = () => (svc.ready ? svc.ready(ctx) : svc.health(ctx).then((h) => h.healthy));
+    try {
+      if (await svc.provision(ctx)) changed = true;
+    } catch (err) {
+      throw new StackError(svc.name, `provisioning failed: ${(err as Error).message}`);
+    }
+    if (!(await isReady().catch(() => false))) {
+      // A process of ours that is alive but not ready (crashed half-way, stale config) is restarted.
+      if (await svc.stop(ctx).catch(() => false)) ctx.log(`${svc.name}: stopped a stale instance of ours`);
+      for (const p of svc.ports(ctx)) {
+        if (await portOpen(p.port)) {
+          throw new StackError(
+            svc.name,
+            `port ${p.port} is already in use by another process. Stop it, or move ${svc.name} to a free port with ${p.variable} in .env`,
+          );
+        }
+      }
+      ctx.log(`${svc.name}: starting...`);
+      const started = Date.now();
+      try {
+        await svc.start(ctx);
+      } catch (err) {
+        throw new StackError(svc.name, `failed to start: ${(err as Error).message}`, svc.logFile(ctx));
+      }
+      if (!(await waitFor(() => isReady(), svc.startTimeoutMs))) {
+        throw new StackError(svc.name, `did not become ready within ${svc.startTimeoutMs / 1000}s`, svc.logFile(ctx));
+      }
+      ctx.log(`${svc.name}: started in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      changed = true;
+    }
+    try {
+      if (await svc.configure?.(ctx)) changed = true;
+    } catch (err) {
+      throw new StackError(svc.name, `configuration failed: ${(err as Error).message}`, svc.logFile(ctx));
+    }
+    const after = await svc.health(ctx);
+    if (!after.healthy) throw new StackError(svc.name, `unhealthy after start: ${after.detail}`, svc.logFile(ctx));
+    ctx.log(`${svc.name}: healthy (${after.detail})`);
+  }
+  ctx.log(changed ? `stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s` : 'stack already up: nothing changed');
+  return changed;
+}
+
+export interface ServiceStatus extends Health {
+  name: string;
+  ports: number[];
+  log: string;
+}
+
+export async function stackStatus(opts: { withAirflow?: boolean; ctx?: StackContext } = {}): Promise<ServiceStatus[]> {
+  const ctx = opts.ctx ?? makeContext({ quiet: true });
+  // Airflow shows in status whenever it is installed, so `status` tells the whole truth.
+  const services = [...CORE_SERVICES, ...optionalServices()];
+  return Promise.all(
+    services.map(async (svc) => {
+      const h = await svc.health(ctx).catch((err: Error) => ({ healthy: false, detail: err.message }));
+      const optional = !CORE_SERVICES.includes(svc) && !opts.withAirflow;
+      return {
+        name: svc.name + (optional ? ' (optional)' : ''),
+        ports: svc.ports(ctx).map((p) => p.port),
+        log: svc.logFile(ctx),
+        ...h,
+      };
+    }),
+  );
+}
+
+/** Stop what `up` started, in reverse order. Data stays unless wipe. */
+export async function stackDown(opts: { wipe?: boolean; quiet?: boolean; ctx?: StackContext } = {}): Promise<void> {
+  const ctx = opts.ctx ?? makeContext({ quiet: opts.quiet });
+  for (const svc of [...CORE_SERVICES, ...optionalServices()].reverse()) {
+    const stopped = await svc.stop(ctx).catch((err: Error) => {
+      ctx.log(`${svc.name}: stop failed: ${err.message}`);
+      return false;
+    });
+    if (stopped) ctx.log(`${svc.name}: stopped`);
+  }
+  if (opts.wipe) {
+    const { rmSync } = await import('node:fs');
+    rmSync(ctx.stackDir, { recursive: true, force: true });
+    ctx.log(`wiped ${ctx.stackDir} (downloads in ${ctx.cacheDir} kept)`);
+  }
+}

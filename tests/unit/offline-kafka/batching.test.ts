@@ -1,0 +1,34 @@
+import { backoffDelay, decideBatch } from '../../../infra/offline-kafka/partition';
+
+describe('batching rules', () => {
+  it('delivers a full batch as soon as batchSize records are buffered, whatever the window', () => {
+    expect(decideBatch({ buffered: 700, batchSize: 500, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 1001 })).toEqual({
+      kind: 'deliver',
+      count: 500,
+    });
+  });
+
+  it('waits for the rest of the window when the batch is not full', () => {
+    expect(decideBatch({ buffered: 3, batchSize: 500, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 2500 })).toEqual({
+      kind: 'wait',
+      ms: 3500,
+    });
+  });
+
+  it('delivers a partial batch once the oldest record has waited the whole window', () => {
+    expect(decideBatch({ buffered: 3, batchSize: 500, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 6000 })).toEqual({
+      kind: 'deliver',
+      count: 3,
+    });
+  });
+
+  it('delivers at once with a zero window and waits indefinitely on an empty buffer', () => {
+    expect(decideBatch({ buffered: 1, batchSize: 10, windowMs: 0, oldestArrivalMs: 5, nowMs: 5 })).toEqual({ kind: 'deliver', count: 1 });
+    expect(decideBatch({ buffered: 0, batchSize: 10, windowMs: 0, oldestArrivalMs: undefined, nowMs: 5 })).toEqual({ kind: 'wait', ms: Infinity });
+  });
+
+  it('backs off exponentially up to the cap', () => {
+    const policy = { initialDelayMs: 500, maxDelayMs: 30_000 };
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map((a) => backoffDelay(a, policy))).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  });
+});

@@ -1,0 +1,155 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceError } from '../../../functions/shared/errors';
+import { loadObjects } from '../../../functions/warehouse/loader';
+import { copyStatement, putStatement, validateTarget } from '../../../functions/warehouse/snowflakeSql';
+import { snowflakeWarehouse, type SqlBind, type SqlConnection } from '../../../functions/warehouse/snowflakeWarehouse';
+import { encodeParquet, lakeKey, memoryStore, recordingLog, sampleRows } from './fixtures';
+
+/** A fake Snowflake: records every statement and answers from a tiny script of rules. */
+class FakeSnowflake implements SqlConnection {
+  statements: Array<{ sql: string; binds?: readonly SqlBind[] }> = [];
+  ledger = new Set<string>();
+  closed = false;
+  copyError: (Error & { code?: string }) | undefined;
+  copyStatus = 'LOADED';
+
+  async execute(sql: string, binds?: readonly SqlBind[]) {
+    this.statements.push({ sql, binds });
+    if (sql.startsWith('SELECT object_key FROM')) return (binds ?? []).filter((k) => this.ledger.has(String(k))).map((k) => ({ OBJECT_KEY: k }));
+    if (sql.startsWith('COPY INTO')) {
+      if (this.copyError) throw this.copyError;
+      return [{ file: 'f', status: this.copyStatus, rows_parsed: 3, rows_loaded: this.copyStatus === 'LOADED' ? 3 : 0 }];
+    }
+    if (sql.startsWith('INSERT INTO BANKING_DB.RAW._loads')) this.ledger.add(String(binds?.[0]));
+    return [];
+  }
+  async close() {
+    this.closed = true;
+  }
+  sqls(): string[] {
+    return this.statements.map((s) => s.sql.split('\n')[0]!.replace(/'file:\/\/[^']+'/, "'file://<tmp>'"));
+  }
+}
+
+const target = { database: 'BANKING_DB', schema: 'RAW', stage: '' };
+const key = lakeKey('accounts', '2024-05-01', 0, 10, 3);
+const bucket = 'banking-data';
+
+function setup(stage = '') {
+  const fake = new FakeSnowflake();
+  const log = recordingLog();
+  const warehouse = snowflakeWarehouse({ target: { ...target, stage }, connect: async () => fake, log });
+  const store = memoryStore(new Map([[`${bucket}/${key}`, encodeParquet('accounts', sampleRows('accounts', 3))]]));
+  return { fake, log, deps: { warehouse, store, log } };
+}
+
+describe('Snowflake SQL', () => {
+  it('PUTs to the table stage under the key folder, named as the object', () => {
+    expect(putStatement(target, 'accounts', key, `/tmp/x/accounts+0+10-12.parquet`)).toBe(
+      "PUT 'file:///tmp/x/accounts+0+10-12.parquet' @BANKING_DB.RAW.%accounts/accounts/date=2024-05-01/ AUTO_COMPRESS = FALSE OVERWRITE = TRUE",
+    );
+    expect(() => putStatement(target, 'accounts', key, '/tmp/x/other.parquet')).toThrow(/must be named accounts\+0\+10-12.parquet/);
+  });
+
+  it('COPYs one file by column name, reading Parquet logical types, with the key as _file', () => {
+    expect(copyStatement(target, 'accounts', key)).toBe(
+      [
+        'COPY INTO BANKING_DB.RAW.accounts',
+        'FROM @BANKING_DB.RAW.%accounts/accounts/date=2024-05-01/',
+        "FILES = ('accounts+0+10-12.parquet')",
+        'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE)',
+        'MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE',
+        'INCLUDE_METADATA = (_file = METADATA$FILENAME, _loaded_at = METADATA$START_SCAN_TIME)',
+        'ON_ERROR = ABORT_STATEMENT',
+      ].join('\n'),
+    );
+    expect(copyStatement({ ...target, stage: 'LAKE.PUBLIC.BANKING_DATA' }, 'accounts', key)).toContain(
+      'FROM @LAKE.PUBLIC.BANKING_DATA/accounts/date=2024-05-01/',
+    );
+  });
+
+  it('refuses identifiers that would need quoting', () => {
+    expect(() => validateTarget({ ...target, schema: 'RAW; DROP TABLE x' })).toThrow(/SNOWFLAKE_SCHEMA/);
+    expect(() => validateTarget({ ...target, stage: "s'3" })).toThrow(/SNOWFLAKE_STAGE/);
+  });
+});
+
+describe('Snowflake adapter (fake connection)', () => {
+  it('creates the schema, then PUT outside and COPY + ledger inside one transaction', async () => {
+    const { fake, deps } = setup();
+    const report = await loadObjects([{ bucket, key }], deps);
+    expect(report).toMatchObject({ loaded: 1, rows: 3, failed: 0 });
+    const sqls = fake.sqls();
+    expect(sqls.slice(0, 6)).toEqual([
+      'CREATE SCHEMA IF NOT EXISTS BANKING_DB.RAW',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW.customers (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW.accounts (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW.transactions (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW._loads (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW._load_errors (',
+    ]);
+    expect(sqls.slice(6)).toEqual([
+      'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
+      "PUT 'file://<tmp>' @BANKING_DB.RAW.%accounts/accounts/date=2024-05-01/ AUTO_COMPRESS = FALSE OVERWRITE = TRUE",
+      'BEGIN',
+      'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
+      'COPY INTO BANKING_DB.RAW.accounts',
+      'INSERT INTO BANKING_DB.RAW._loads (object_key, table_name, etag, row_count, loaded_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP())',
+      'COMMIT',
+    ]);
+    const ledgerInsert = fake.statements.find((s) => s.sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'))!;
+    expect(ledgerInsert.binds).toEqual([key, 'accounts', expect.stringMatching(/^etag-/), 3]);
+    expect(fake.closed).toBe(true);
+  });
+
+  it('an object already in the ledger is neither downloaded nor copied', async () => {
+    const { fake, deps } = setup();
+    fake.ledger.add(key);
+    const report = await loadObjects([{ bucket, key }], deps);
+    expect(report).toMatchObject({ loaded: 0, alreadyLoaded: 1 });
+    expect(fake.sqls().some((s) => s.startsWith('COPY') || s.startsWith('PUT'))).toBe(false);
+    expect((deps.store as ReturnType<typeof memoryStore>).downloads).toEqual([]);
+  });
+
+  it('with an external stage, COPYs straight from the bucket without downloading', async () => {
+    const { fake, deps } = setup('LAKE_STAGE');
+    await loadObjects([{ bucket, key }], deps);
+    expect(fake.sqls().some((s) => s.startsWith('PUT'))).toBe(false);
+    expect(fake.statements.find((s) => s.sql.startsWith('COPY'))!.sql).toContain('FROM @LAKE_STAGE/accounts/date=2024-05-01/');
+    expect((deps.store as ReturnType<typeof memoryStore>).downloads).toEqual([]);
+  });
+
+  it('a file-content error (code 100xxx) rolls back, is recorded with its key, and does not throw', async () => {
+    const { fake, deps, log } = setup();
+    fake.copyError = Object.assign(new Error("Numeric value 'abc' is not recognized"), { code: '100038' });
+    const report = await loadObjects([{ bucket, key }], deps);
+    expect(report.failed).toBe(1);
+    expect(fake.sqls()).toContain('ROLLBACK');
+    expect(fake.sqls()).not.toContain('COMMIT');
+    expect(fake.statements.find((s) => s.sql.includes('_load_errors (object_key'))?.binds?.[0]).toBe(key);
+    expect(log.lines.find((l) => l.level === 'error')?.attrs).toMatchObject({ key, reason: expect.stringContaining('abc') });
+  });
+
+  it('any other Snowflake error rolls back and throws, so the event is retried', async () => {
+    const { fake, deps } = setup();
+    fake.copyError = Object.assign(new Error('Warehouse LOADER is suspended'), { code: '000606' });
+    await expect(loadObjects([{ bucket, key }], deps)).rejects.toThrow(ServiceError);
+    expect(fake.sqls()).toContain('ROLLBACK');
+    expect(fake.ledger.size).toBe(0);
+    expect(fake.closed).toBe(true);
+  });
+
+  it('never puts credentials in SQL or logs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sf-'));
+    try {
+      const { fake, deps, log } = setup();
+      await loadObjects([{ bucket, key }], deps);
+      const everything = JSON.stringify([fake.statements, log.lines]);
+      expect(everything).not.toMatch(/password|secret/i);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
