@@ -144,7 +144,7 @@ describe('PartitionWorker', () => {
   });
 
   it('cuts a batch whose event would exceed the payload limit', async () => {
-    const h = harness({ batchSize: 8, maxEventBytes: 1200 });
+    const h = harness({ batchSize: 8, maxEventBytes: 600 });
     h.worker.start();
     h.worker.push(msgs(0, 7));
     await until(() => h.commits.includes('8'));
