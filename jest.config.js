@@ -1,6 +1,6 @@
 // Three projects: unit (no services), integration and e2e (the real local stack, started by
 // the global setup). ESM-only dependencies (faker, hyparquet) are transformed to CommonJS by swc.
-const esmDeps = ['@faker-js', 'hyparquet', 'hyparquet-writer', 'hyparquet-compressors'];
+const esmDeps = ['@faker-js', '@middy', 'hyparquet', 'hyparquet-writer', 'hyparquet-compressors'];
 const transform = {
   '^.+\\.(t|j)sx?$': [
     '@swc/jest',
@@ -12,6 +12,8 @@ const common = {
   transform,
   transformIgnorePatterns: [`/node_modules/(?!(${esmDeps.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  // runtime data (Postgres files owned by another user, Kafka logs) is not source
+  modulePathIgnorePatterns: ['<rootDir>/.stack/', '<rootDir>/.esbuild/', '<rootDir>/.serverless/', '<rootDir>/dbt/'],
 };
 module.exports = {
   projects: [
