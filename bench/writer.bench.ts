@@ -1,0 +1,263 @@
+/**
+ * Batch-writer throughput: decode Debezium records + encode Parquet + PUT to MinIO, in rows/s,
+ * for our hyparquet-writer path and, on the very same records in the same run, for parquetjs-lite
+ * (which has no DECIMAL, so money goes in as DOUBLE there: the comparison flatters it).
+ *
+ * Records are shaped from the recorded fixtures (tests/fixtures/debezium/recording.json): each
+ * recorded envelope is cloned with new ids, amounts, timestamps and offsets, then serialised and
+ * base64-encoded as Lambda delivers it, before timing starts.
+ *
+ *   npx tsx bench/writer.bench.ts [rows] [batchSize]     -> bench/results/writer.json
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { decodeRecord, type KafkaRecordIn } from '../functions/cdc';
+import { createS3Client, encodeParquet, groupChanges, putObject, storeBatch, type ObjectSink, type TableRow } from '../functions/lake';
+import { loadConfig } from '../functions/shared/config';
+import type { ChangeRow } from '../functions/shared/rows';
+import { changeColumns, tableForTopic, type ColumnDef, type TableName } from '../functions/shared/tables';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const parquetjs = require('parquetjs-lite') as {
+  ParquetSchema: new (fields: Record<string, { type: string; optional?: boolean }>) => unknown;
+  ParquetWriter: { openStream(schema: unknown, out: Writable): Promise<{ appendRow(row: Record<string, unknown>): Promise<void>; close(): Promise<void> }> };
+};
+
+interface RecordedFile {
+  records: (KafkaRecordIn & { value: string | null })[];
+  snapshotSamples: (KafkaRecordIn & { value: string | null })[];
+}
+
+export interface WriterBenchOptions {
+  rows?: number;
+  batchSize?: number;
+  /** PUT to MinIO (true) or to a sink that drops the bytes (false: encode-only figures). */
+  put?: boolean;
+  bucket?: string;
+  out?: string;
+}
+
+export interface PathResult {
+  rows: number;
+  ms: number;
+  rowsPerSec: number;
+  objects: number;
+  bytes: number;
+}
+
+export interface WriterBenchResult {
+  kind: 'writer';
+  measuredAt: string;
+  machine: { platform: string; release: string; arch: string; cpus: number; cpuModel: string; memGiB: number; node: string };
+  params: { rows: number; batchSize: number; put: boolean; bucket: string | null; mix: Record<TableName, number> };
+  hyparquetWriter: PathResult & { decodeMs: number; encodeMs: number };
+  parquetjsLite: PathResult & { note: string };
+  ratio: number;
+}
+
+const MIX: Record<TableName, number> = { transactions: 0.7, accounts: 0.2, customers: 0.1 };
+
+/** Deterministic pseudo-random numbers (the same records every run). */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** Recorded-shaped Lambda Kafka records: recorded envelopes cloned with fresh values. */
+export function recordedShapedRecords(count: number): KafkaRecordIn[] {
+  const file = JSON.parse(readFileSync(join(__dirname, '..', 'tests', 'fixtures', 'debezium', 'recording.json'), 'utf8')) as RecordedFile;
+  const templates: Record<TableName, Record<string, unknown>[]> = { customers: [], accounts: [], transactions: [] };
+  for (const r of [...file.records, ...file.snapshotSamples]) {
+    if (r.value === null) continue;
+    templates[tableForTopic(r.topic)!].push(JSON.parse(Buffer.from(r.value, 'base64').toString('utf8')) as Record<string, unknown>);
+  }
+  const rand = prng(42);
+  const offsets: Record<TableName, number> = { customers: 0, accounts: 0, transactions: 0 };
+  const baseMs = Date.UTC(2026, 10, 24, 9, 0, 0);
+  const out: KafkaRecordIn[] = [];
+  for (let i = 0; i < count; i++) {
+    const x = rand();
+    const table: TableName = x < MIX.transactions ? 'transactions' : x < MIX.transactions + MIX.accounts ? 'accounts' : 'customers';
+    const list = templates[table];
+    const t = list[i % list.length]!;
+    const tsMs = baseMs + i * 3;
+    const image = { ...((t.after ?? t.before) as Record<string, unknown>) };
+    image.id = i + 1;
+    image.created_at = new Date(tsMs).toISOString().replace('Z', `${String(Math.floor(rand() * 1000)).padStart(3, '0')}Z`);
+    const cents = BigInt(Math.floor(rand() * 1e9));
+    if ('amount' in image) image.amount = `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
+    if ('balance' in image) image.balance = `${cents / 10n}.${String(cents % 100n).padStart(2, '0')}`;
+    const op = t.op === 'd' ? 'd' : t.op;
+    const env = {
+      ...t,
+      before: op === 'd' || op === 'u' ? image : null,
+      after: op === 'd' ? null : image,
+      source: { ...(t.source as object), lsn: 30_000_000 + i * 64, ts_ms: tsMs, txId: 900 + Math.floor(i / 5) },
+      ts_ms: tsMs + 5,
+    };
+    out.push({
+      topic: `banking_server.public.${table}`,
+      partition: 0,
+      offset: offsets[table]++,
+      timestamp: tsMs + 7,
+      key: Buffer.from(JSON.stringify({ id: i + 1 })).toString('base64'),
+      value: Buffer.from(JSON.stringify(env)).toString('base64'),
+    });
+  }
+  return out;
+}
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function parquetjsField(col: ColumnDef): { type: string; optional?: boolean } {
+  const type = { int32: 'INT32', int64: 'INT64', text: 'UTF8', char: 'UTF8', decimal: 'DOUBLE', timestamptz: 'TIMESTAMP_MICROS' }[col.type];
+  return col.nullable ? { type, optional: true } : { type };
+}
+
+async function encodeWithParquetjs(table: TableName, rows: ChangeRow[]): Promise<Uint8Array> {
+  const cols = changeColumns(table);
+  const schema = new parquetjs.ParquetSchema(Object.fromEntries(cols.map((c) => [c.name, parquetjsField(c)])));
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  const writer = await parquetjs.ParquetWriter.openStream(schema, sink);
+  for (const row of rows) {
+    const r: Record<string, unknown> = {};
+    for (const c of cols) {
+      const v = row[c.name];
+      if (v === null || v === undefined) continue;
+      // parquetjs-lite has no DECIMAL and parses INT64 with parseInt: money becomes a double here.
+      r[c.name] = c.type === 'decimal' ? Number(v) : c.type === 'int64' ? Number(v) : v;
+    }
+    await writer.appendRow(r);
+  }
+  await writer.close();
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+function machine(): WriterBenchResult['machine'] {
+  const cpus = os.cpus();
+  return {
+    platform: os.platform(),
+    release: os.release(),
+    arch: os.arch(),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+  };
+}
+
+export async function runWriterBench(opts: WriterBenchOptions = {}): Promise<WriterBenchResult> {
+  const rows = opts.rows ?? 150_000;
+  const batchSize = opts.batchSize ?? 2_000;
+  const put = opts.put ?? true;
+  const cfg = loadConfig();
+  const bucket = opts.bucket ?? 'banking-data-bench';
+  let sink: ObjectSink = { put: async () => undefined };
+  if (put) {
+    const s3 = createS3Client(cfg);
+    try {
+      await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
+    sink = { put: (req) => putObject(s3, bucket, req) };
+  }
+
+  const records = recordedShapedRecords(rows);
+  const parts = batches(records, batchSize);
+
+  // Warm-up (JIT, connections) on a separate slice, not counted.
+  const warm = recordedShapedRecords(batchSize);
+  await storeBatch(warm, { sink: { put: async () => undefined }, dlqPrefix: '_dlq' });
+
+  // Our path, end to end, as the handler runs it.
+  let bytes = 0;
+  let objects = 0;
+  const bytesSink: ObjectSink = {
+    put: async (req) => {
+      bytes += typeof req.body === 'string' ? req.body.length : req.body.byteLength;
+      objects++;
+      await sink.put({ ...req, key: `hyparquet/${req.key}` });
+    },
+  };
+  let t0 = performance.now();
+  for (const b of parts) await storeBatch(b, { sink: bytesSink, dlqPrefix: '_dlq' });
+  const hyMs = performance.now() - t0;
+
+  // Breakdown of the same work without I/O.
+  t0 = performance.now();
+  const decoded: TableRow[][] = parts.map((b) => b.map(decodeRecord).flatMap((d) => (d.kind === 'row' ? [d] : [])));
+  const decodeMs = performance.now() - t0;
+  t0 = performance.now();
+  for (const d of decoded) for (const o of groupChanges(d)) encodeParquet(o.table, o.rows);
+  const encodeMs = performance.now() - t0;
+
+  // parquetjs-lite on the same records: same decoder, same grouping, same PUTs.
+  let pjBytes = 0;
+  let pjObjects = 0;
+  t0 = performance.now();
+  for (const b of parts) {
+    const d = b.map(decodeRecord).flatMap((x) => (x.kind === 'row' ? [x] : []));
+    const groups = groupChanges(d);
+    const bodies = await Promise.all(groups.map(async (g) => ({ key: g.key, body: await encodeWithParquetjs(g.table, g.rows) })));
+    await Promise.all(
+      bodies.map((o) => {
+        pjBytes += o.body.byteLength;
+        pjObjects++;
+        return sink.put({ key: `parquetjs-lite/${o.key}`, body: o.body, contentType: 'application/vnd.apache.parquet' });
+      }),
+    );
+  }
+  const pjMs = performance.now() - t0;
+
+  const hyRate = Math.round((rows / hyMs) * 1000);
+  const pjRate = Math.round((rows / pjMs) * 1000);
+  const result: WriterBenchResult = {
+    kind: 'writer',
+    measuredAt: new Date().toISOString(),
+    machine: machine(),
+    params: { rows, batchSize, put, bucket: put ? bucket : null, mix: MIX },
+    hyparquetWriter: { rows, ms: Math.round(hyMs), rowsPerSec: hyRate, objects, bytes, decodeMs: Math.round(decodeMs), encodeMs: Math.round(encodeMs) },
+    parquetjsLite: {
+      rows,
+      ms: Math.round(pjMs),
+      rowsPerSec: pjRate,
+      objects: pjObjects,
+      bytes: pjBytes,
+      note: 'no DECIMAL type: money written as DOUBLE (inexact); INT64 via parseInt',
+    },
+    ratio: Math.round((hyRate / pjRate) * 100) / 100,
+  };
+  const out = opts.out ?? join(__dirname, 'results', 'writer.json');
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+if (require.main === module) {
+  const [rows, batchSize] = process.argv.slice(2).map(Number);
+  runWriterBench({ rows: rows || undefined, batchSize: batchSize || undefined })
+    .then((r) => {
+      console.log(
+        `writer: hyparquet-writer ${r.hyparquetWriter.rowsPerSec} rows/s, parquetjs-lite ${r.parquetjsLite.rowsPerSec} rows/s, ratio ${r.ratio}x ` +
+          `(${r.params.rows} rows, batches of ${r.params.batchSize}, PUT ${r.params.put ? 'to MinIO' : 'skipped'})`,
+      );
+    })
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}

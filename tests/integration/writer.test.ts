@@ -1,0 +1,187 @@
+/**
+ * The batch writer on the real stack: changes made in Postgres travel through Debezium and Kafka,
+ * are read with kafkajs (fresh consumer group) into the Lambda event shape, handed to the real
+ * handler, and the Parquet objects it stores in MinIO must hold exactly the source rows. The same
+ * batch stored twice leaves the same keys and identical bytes.
+ *
+ * It writes to its own bucket (WRITER_TEST_BUCKET), so the loader's notifications on banking-data
+ * never see objects whose offset ranges overlap those of the pipeline's own writer.
+ */
+import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { createS3Client, parseObjectKey } from '../../functions/lake';
+import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
+import { TABLES, TABLE_NAMES, tableForTopic, topicFor, type TableName } from '../../functions/shared/tables';
+import { keyId, lambdaRecord, sourceToRow, withEnvelope, envelopeOf, type LambdaKafkaRecord } from '../fixtures/debezium';
+import { makeChanges, type SourceChange } from '../fixtures/sourceChanges';
+import { readParquetRows } from '../unit/lake/readParquetWithDuckdb';
+
+jest.setTimeout(180_000);
+
+const BUCKET = process.env.WRITER_TEST_BUCKET ?? 'banking-data-writer-test';
+process.env.MINIO_BUCKET = BUCKET;
+const cfg = loadConfig();
+const topics = TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX));
+
+const context = {
+  functionName: 'writeBatch',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:writeBatch',
+  memoryLimitInMB: '1024',
+  awsRequestId: 'writer-integration-test',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+type Handler = (event: unknown, context: Context) => Promise<{ objects: string[]; deadLetters: string[]; tombstones: number }>;
+
+async function getBytes(s3: S3Client, key: string): Promise<Buffer> {
+  const res = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return Buffer.from(await res.Body!.transformToByteArray());
+}
+
+async function listKeys(s3: S3Client, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys;
+}
+
+/** Consumes from `start` offsets until every expected event of our rows has arrived. */
+async function consumeBatch(start: Map<string, number>, ours: Record<TableName, Set<string>>, expected: number): Promise<LambdaKafkaRecord[]> {
+  const kafka = new Kafka({ clientId: 'writer-integration', brokers: kafkaBrokers(cfg), logLevel: logLevel.WARN });
+  const consumer = kafka.consumer({ groupId: `writer-integration-${randomBytes(4).toString('hex')}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: false });
+  const records: LambdaKafkaRecord[] = [];
+  let seen = 0;
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      if (Number(message.offset) < (start.get(`${topic}-${partition}`) ?? 0)) return;
+      records.push(lambdaRecord(topic, partition, message));
+      const id = keyId(message);
+      if (id !== undefined && ours[tableForTopic(topic)!].has(id) && ++seen >= expected) finish();
+    },
+  });
+  for (const [tp, offset] of start) {
+    const cut = tp.lastIndexOf('-');
+    consumer.seek({ topic: tp.slice(0, cut), partition: Number(tp.slice(cut + 1)), offset: String(offset) });
+  }
+  const timer = setTimeout(finish, 120_000);
+  await done;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  if (seen < expected) throw new Error(`only ${seen} of ${expected} change events of this test arrived from Kafka`);
+  return records;
+}
+
+describe('writeBatch on the real stack', () => {
+  let s3: S3Client;
+  let handler: Handler;
+  let changes: SourceChange[];
+  let batch: LambdaKafkaRecord[];
+
+  beforeAll(async () => {
+    s3 = createS3Client(cfg);
+    try {
+      await s3.send(new HeadBucketCommand({ Bucket: BUCKET }));
+    } catch {
+      await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    }
+    // Imported after MINIO_BUCKET is set: the handler reads config once per container.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handler = (require('../../handlers/writeBatch') as typeof import('../../handlers/writeBatch')).handler as unknown as Handler;
+
+    const admin = new Kafka({ clientId: 'writer-integration-admin', brokers: kafkaBrokers(cfg), logLevel: logLevel.WARN }).admin();
+    await admin.connect();
+    const start = new Map<string, number>();
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) start.set(`${topic}-${p.partition}`, Number(p.high));
+    }
+    await admin.disconnect();
+
+    const pg = new Client({ host: cfg.POSTGRES_HOST, port: cfg.POSTGRES_PORT, database: cfg.POSTGRES_DB, user: cfg.POSTGRES_USER, password: cfg.POSTGRES_PASSWORD });
+    await pg.connect();
+    try {
+      changes = (await makeChanges(pg, `it-${randomBytes(4).toString('hex')}`)).changes;
+    } finally {
+      await pg.end();
+    }
+    const ours = { customers: new Set<string>(), accounts: new Set<string>(), transactions: new Set<string>() };
+    for (const c of changes) ours[c.table].add(c.id);
+    batch = await consumeBatch(start, ours, changes.length + changes.filter((c) => c.op === 'd').length);
+  });
+
+  function event(records: LambdaKafkaRecord[]) {
+    const grouped: Record<string, LambdaKafkaRecord[]> = {};
+    for (const r of records) (grouped[`${r.topic}-${r.partition}`] ??= []).push(r);
+    return { eventSource: 'SelfManagedKafka', bootstrapServers: cfg.KAFKA_BOOTSTRAP, records: grouped };
+  }
+
+  it('stores Parquet objects in MinIO whose rows are exactly the source rows', async () => {
+    const result = await handler(event(batch), context);
+    expect(result.deadLetters).toEqual([]);
+    expect(result.tombstones).toBeGreaterThanOrEqual(changes.filter((c) => c.op === 'd').length);
+
+    const stored = new Map<string, Record<string, unknown>[]>();
+    for (const key of result.objects) {
+      const coords = parseObjectKey(key)!;
+      expect(coords).toBeDefined();
+      const { rows } = await readParquetRows(coords.table, await getBytes(s3, key));
+      expect(rows[0]!._kafka_offset).toBe(BigInt(coords.firstOffset));
+      expect(rows[rows.length - 1]!._kafka_offset).toBe(BigInt(coords.lastOffset));
+      for (const row of rows) {
+        expect(new Date(Number(row._source_ts_ms)).toISOString().slice(0, 10)).toBe(coords.date);
+        const k = `${coords.table}:${String(row.id)}`;
+        stored.set(k, [...(stored.get(k) ?? []), row]);
+      }
+    }
+    // Every change of ours, in order, with every column exactly as Postgres returned it.
+    for (const table of TABLE_NAMES) {
+      for (const id of new Set(changes.filter((c) => c.table === table).map((c) => c.id))) {
+        const source = changes.filter((c) => c.table === table && c.id === id);
+        const rows = (stored.get(`${table}:${id}`) ?? []).sort((a, b) => Number((a._kafka_offset as bigint) - (b._kafka_offset as bigint)));
+        expect(rows.map((r) => r._op)).toEqual(source.map((c) => c.op));
+        rows.forEach((row, i) => {
+          const own = Object.fromEntries(TABLES[table].columns.map((c) => [c.name, row[c.name]]));
+          expect(own).toEqual(sourceToRow(table, source[i]!.row));
+          expect(row._tx_id).toBe(BigInt(source[i]!.txid) % 2n ** 32n);
+        });
+      }
+    }
+  });
+
+  it('leaves the same keys and identical contents when the same batch is invoked again', async () => {
+    const first = await handler(event(batch), context);
+    const before = new Map<string, Buffer>();
+    for (const key of first.objects) before.set(key, await getBytes(s3, key));
+    const prefixes = [...new Set(first.objects.map((k) => k.slice(0, k.lastIndexOf('/') + 1)))];
+    const listed = (await Promise.all(prefixes.map((p) => listKeys(s3, p)))).flat().sort();
+
+    const second = await handler(event(batch), context);
+    expect(second.objects).toEqual(first.objects);
+    expect((await Promise.all(prefixes.map((p) => listKeys(s3, p)))).flat().sort()).toEqual(listed);
+    for (const key of second.objects) expect((await getBytes(s3, key)).equals(before.get(key)!)).toBe(true);
+  });
+
+  it('dead-letters an undecodable record with its raw value and still stores the rest', async () => {
+    const victim = batch.find((r) => r.value !== null && tableForTopic(r.topic) === 'transactions' && envelopeOf(r).op === 'c')!;
+    const env = envelopeOf(victim);
+    const bad = withEnvelope(victim, { ...env, after: { ...(env.after as object), amount: '1.005' } });
+    const result = await handler(event(batch.map((r) => (r === victim ? bad : r))), context);
+    const dlqKey = `${cfg.DLQ_PREFIX}/${bad.topic}/${bad.partition}-${bad.offset}.json`;
+    expect(result.deadLetters).toEqual([dlqKey]);
+    const letter = JSON.parse((await getBytes(s3, dlqKey)).toString('utf8')) as Record<string, unknown>;
+    expect(letter).toMatchObject({ topic: bad.topic, partition: bad.partition, offset: bad.offset, key: bad.key, value: bad.value });
+    expect(letter.error).toMatch(/amount.*more than 2 fraction digits/);
+    expect(result.objects.some((k) => k.startsWith('customers/'))).toBe(true);
+  });
+});
