@@ -57,6 +57,9 @@ const schema = z.object({
   AIRFLOW_PORT: port.default(8080),
   AIRFLOW_ADMIN_USER: nonEmpty.default('admin'),
   AIRFLOW_ADMIN_PASSWORD: nonEmpty.default('admin'),
+  AIRFLOW_DB_USER: nonEmpty.default('airflow'),
+  AIRFLOW_DB_PASSWORD: nonEmpty.default('airflow'),
+  AIRFLOW_DB_NAME: nonEmpty.default('airflow'),
 
   // Local stack.
   STACK_DIR: nonEmpty.default('.stack'),
@@ -66,6 +69,9 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** Every variable the pipeline reads. */
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof Config)[];
 
 /** Parse and validate configuration; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
