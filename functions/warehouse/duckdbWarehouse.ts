@@ -52,7 +52,10 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse {
     name: 'duckdb',
     async open() {
       mkdirSync(dirname(opts.path), { recursive: true });
-      const instance = await withLockRetry(opts.path, () => DuckDBInstance.create(opts.path), opts.log, opts.lock);
+      const instance = await withLockRetry(opts.path, () => DuckDBInstance.create(opts.path), opts.log, opts.lock).catch((err: unknown) => {
+        if (err instanceof ServiceError) throw err;
+        throw new ServiceError('warehouse', `cannot open DuckDB file ${opts.path}: ${errorMessage(err)}`, { cause: err });
+      });
       let conn: DuckDBConnection | undefined;
       try {
         conn = await instance.connect();

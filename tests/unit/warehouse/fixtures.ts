@@ -77,7 +77,7 @@ export function expectedStrings(table: TableName, row: ChangeRow): Record<string
 
 /** Select expression reading a RAW column back exactly (timestamps as epoch microseconds). */
 function exactExpr(name: string, type: string): string {
-  return type === 'timestamptz' ? `CAST(epoch_us(${name}) AS VARCHAR) AS ${name}` : `CAST(${name} AS VARCHAR) AS ${name}`;
+  return type === 'timestamptz' ? `CAST(epoch_us(t.${name}) AS VARCHAR) AS ${name}` : `CAST(t.${name} AS VARCHAR) AS ${name}`;
 }
 
 /** Open the warehouse file read-only-ish for assertions, run fn, always release the file. */
@@ -96,7 +96,7 @@ export async function rawRowsOf(path: string, table: TableName, file: string): P
   const cols = changeColumns(table);
   return withDuckdb(path, async (q) => {
     const rows = await q(
-      `SELECT ${cols.map((c) => exactExpr(c.name, c.type)).join(', ')} FROM raw.${table} WHERE _file = '${file.replace(/'/g, "''")}' ORDER BY _kafka_offset`,
+      `SELECT ${cols.map((c) => exactExpr(c.name, c.type)).join(', ')} FROM raw.${table} AS t WHERE t._file = '${file.replace(/'/g, "''")}' ORDER BY t._kafka_offset`,
     );
     return rows as Array<Record<string, string | null>>;
   });
