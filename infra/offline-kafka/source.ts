@@ -109,6 +109,7 @@ export class KafkaEventSource {
   /** Workers being retired after losing their partition; a successor waits for them. */
   #retiring = new Map<string, Promise<void>>();
   #pollTimer: NodeJS.Timeout | undefined;
+  #lastMissing = '';
   #stopped = false;
   /** Serialises (re)starts and stop so they never overlap. */
   #lifecycle: Promise<void> = Promise.resolve();
@@ -185,11 +186,16 @@ export class KafkaEventSource {
     const existing = new Set(await this.#admin.listTopics());
     const available = this.#topics.filter((t) => existing.has(t.topic));
     const missing = this.#topics.filter((t) => !existing.has(t.topic)).map((t) => t.topic);
+    // Said once per change, not on every poll.
+    if (missing.join(',') !== this.#lastMissing) {
+      this.#lastMissing = missing.join(',');
+      if (missing.length > 0) {
+        this.#log.warn(`${this.#label}: topic(s) ${missing.join(', ')} do not exist yet; waiting for them (they are not created here)`);
+      }
+    }
     const grew = available.some((t) => !this.#subscribed.has(t.topic));
     if (!grew) return;
-    if (missing.length > 0) {
-      this.#log.warn(`${this.#label}: topic(s) ${missing.join(', ')} do not exist yet; waiting for them (they are not created here)`);
-    } else if (this.#pollTimer) {
+    if (missing.length === 0 && this.#pollTimer) {
       clearInterval(this.#pollTimer);
       this.#pollTimer = undefined;
     }
