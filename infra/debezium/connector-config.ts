@@ -17,7 +17,9 @@ export function connectorConfig(cfg: Config, dbHost = '127.0.0.1'): Record<strin
     'database.hostname': dbHost,
     'database.port': String(cfg.POSTGRES_PORT),
     'database.user': cfg.POSTGRES_REPLICATION_USER,
-    'database.password': cfg.POSTGRES_REPLICATION_PASSWORD,
+    // Resolved by the Connect worker from its environment (EnvVarConfigProvider), so the password
+    // is never stored in Connect's config topic nor shown by its REST API.
+    'database.password': '${env:POSTGRES_REPLICATION_PASSWORD}',
     'database.dbname': cfg.POSTGRES_DB,
     'topic.prefix': cfg.KAFKA_TOPIC_PREFIX,
     'table.include.list': TABLE_NAMES.map((t) => `public.${t}`).join(','),

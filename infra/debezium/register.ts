@@ -4,7 +4,7 @@
  * left alone and reported as such.
  *
  *   npm run connector            register / update, wait for RUNNING
- *   npm run connector -- --print print the connector JSON (for docker-compose users)
+ *   npm run connector -- --print [--docker]   print the connector config JSON (--docker: as compose uses it)
  */
 import { loadConfig, redact, type Config } from '../../functions/shared/config';
 import { connectorConfig } from './connector-config';
@@ -97,7 +97,9 @@ export async function registerConnector(
 if (require.main === module) {
   const cfg = loadConfig();
   if (process.argv.includes('--print')) {
-    console.log(JSON.stringify({ name: cfg.DEBEZIUM_CONNECTOR_NAME, config: connectorConfig(cfg) }, null, 2));
+    // --docker: as docker-compose's connect-init sends it (database host is the compose service)
+    const docker = process.argv.includes('--docker');
+    console.log(JSON.stringify(connectorConfig(cfg, docker ? 'postgres' : '127.0.0.1'), null, 2));
   } else {
     console.log(`[connector] registering at ${cfg.KAFKA_CONNECT_URL} (db ${String(redact(cfg).POSTGRES_DB)})`);
     registerConnector(cfg, (m) => console.log(`[connector] ${m}`))

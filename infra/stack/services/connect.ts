@@ -44,6 +44,9 @@ export const connectService: Service = {
       `listeners=http://${url.hostname}:${urlPort(ctx.cfg.KAFKA_CONNECT_URL)}`,
       `plugin.path=${jvmDirs(ctx).plugins}`,
       'topic.creation.enable=true',
+      // Connector configs reference secrets as ${env:NAME}; the worker resolves them.
+      'config.providers=env',
+      'config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider',
     ].join('\n');
     writeFileSync(d.props, props + '\n');
     writeFileSync(d.log4j, LOG4J2);
@@ -65,6 +68,7 @@ export const connectService: Service = {
         'org.apache.kafka.connect.cli.ConnectDistributed',
         d.props,
       ],
+      env: { ...process.env, POSTGRES_REPLICATION_PASSWORD: ctx.cfg.POSTGRES_REPLICATION_PASSWORD },
       logFile: d.log,
       pidFile: d.pid,
     });
