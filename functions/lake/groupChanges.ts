@@ -1,6 +1,6 @@
 /**
- * Split a batch's change rows into the lake's objects: one per (table, source-commit UTC date,
- * Kafka partition), rows in offset order, keyed by the first and last offset they hold.
+ * Split a batch's change rows into the lake's objects: one per (table (= topic), source-commit UTC
+ * date, Kafka partition), rows in offset order, keyed by the first and last offset they hold.
  */
 import type { ChangeRow } from '../shared/rows';
 import { utcDate } from '../shared/rows';
@@ -22,7 +22,7 @@ export function groupChanges(changes: readonly TableRow[]): LakeObject[] {
   for (const { table, row } of changes) {
     const date = utcDate(row._source_ts_ms as bigint);
     const partition = row._kafka_partition as number;
-    const id = `${table}\u0000${date}\u0000${partition}`;
+    const id = `${row._kafka_topic as string}\u0000${date}\u0000${partition}`;
     let g = groups.get(id);
     if (!g) groups.set(id, (g = { table, date, partition, rows: [] }));
     g.rows.push(row);
@@ -41,5 +41,12 @@ export function groupChanges(changes: readonly TableRow[]): LakeObject[] {
     objects.push({ ...coords, key: objectKey(coords), rows });
   }
   // Stable output order (logs, tests) regardless of Map insertion order.
-  return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Two topics feeding one table would share keys and overwrite each other's objects: refuse.
+  for (let i = 1; i < objects.length; i++) {
+    if (objects[i]!.key === objects[i - 1]!.key) {
+      throw new Error(`two topics map to table ${objects[i]!.table} in one batch (key ${objects[i]!.key}); subscribe one topic per table`);
+    }
+  }
+  return objects;
 }

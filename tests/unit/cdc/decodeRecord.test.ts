@@ -43,7 +43,7 @@ describe('decodeRecord on recorded Debezium events', () => {
       const src = byKey.get(`${table}:${row._op}:${String(row.id)}`)!;
       // Debezium reports the 32-bit xid; txid_current() adds an epoch above it.
       expect(row._tx_id).toBe(BigInt(src.txid) % 2n ** 32n);
-      expect(row._lsn as bigint).toBeGreaterThan(startLsn);
+      expect(row._lsn as bigint).toBeGreaterThanOrEqual(startLsn);
       expect(Number(row._source_ts_ms)).toBeGreaterThanOrEqual(rec.source.startMs - 1000);
       expect(Number(row._source_ts_ms)).toBeLessThanOrEqual(rec.source.endMs + 1000);
       expect(row._kafka_topic).toBe(r.topic);
@@ -94,6 +94,10 @@ describe('decodeRecord on recorded Debezium events', () => {
       expect(envelopeOf(r).source).toMatchObject({ snapshot: expect.any(String) });
       for (const col of TABLES[table].columns) if (!col.nullable) expect(row[col.name]).not.toBeNull();
     }
+    const rows = rec.snapshotSamples.map(decodeRow);
+    expect(rows.map((d) => d.table).sort()).toEqual(['accounts', 'customers', 'transactions']);
+    expect(rows.find((d) => d.table === 'accounts')!.row.balance).toBe('9999999999999999.99');
+    expect(rows.find((d) => d.table === 'transactions')!.row).toMatchObject({ amount: '0.01', related_account_id: null });
   });
 
   it('keeps NUMERIC(18,2) exact at its edge and pads the scale', () => {

@@ -23,6 +23,12 @@ describe('groupChanges', () => {
     expect(objects.reduce((n, o) => n + o.rows.length, 0)).toBe(changes.length);
   });
 
+  it('refuses two topics of one table in one batch rather than let their objects overwrite each other', () => {
+    const rows = fixtures.customers.map((row) => ({ table: 'customers' as const, row }));
+    const other = rows.map(({ table, row }) => ({ table, row: { ...row, _kafka_topic: 'other_prefix.public.customers' } }));
+    expect(() => groupChanges([...rows, ...other])).toThrow(/two topics map to table customers/);
+  });
+
   it('splits a partition at the UTC date of each change\'s source commit, not the row\'s created_at', () => {
     const rows = fixtures.transactions.map((r) => ({ ...r }));
     const half = Math.floor(rows.length / 2);

@@ -20,7 +20,7 @@ function bytes(req: PutRequest): Buffer {
 }
 
 describe('storeBatch', () => {
-  const batch = [...rec.snapshotSamples, ...rec.records];
+  const batch = rec.records;
   const bad = (() => {
     const r = rec.records.find((x) => x.value && envelopeOf(x).op === 'u' && x.topic.endsWith('.accounts'))!;
     const env = envelopeOf(r);
@@ -72,6 +72,21 @@ describe('storeBatch', () => {
     await storeBatch([...batch].reverse(), { sink: second, dlqPrefix: '_dlq' });
     expect([...second.objects.keys()].sort()).toEqual([...first.objects.keys()].sort());
     for (const [key, req] of first.objects) expect(bytes(second.objects.get(key)!).equals(bytes(req))).toBe(true);
+  });
+
+  it('stores a batch of snapshot reads like any other', async () => {
+    const sink = new MemorySink();
+    const result = await storeBatch(rec.snapshotSamples, { sink, dlqPrefix: '_dlq' });
+    expect(result.objects.map((o) => o.rows)).toEqual([1, 1, 1]);
+    expect(result.objects.map((o) => o.key)).toEqual(
+      rec.snapshotSamples
+        .map((r) => {
+          const table = r.topic.split('.').pop()!;
+          const date = new Date(JSON.parse(Buffer.from(r.value!, 'base64').toString()).source.ts_ms).toISOString().slice(0, 10);
+          return `${table}/date=${date}/${table}+${r.partition}+${r.offset}-${r.offset}.parquet`;
+        })
+        .sort(),
+    );
   });
 
   it('fails the whole batch when any PUT fails, after trying all of them', async () => {
