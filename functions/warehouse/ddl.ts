@@ -105,16 +105,8 @@ export function rawDdlFile(dialect: Dialect): string {
   const header = [
     `-- RAW layer for ${dialect === 'duckdb' ? 'DuckDB' : 'Snowflake'}: every change row of every table, plus the load ledger.`,
     '-- Generated from functions/shared/tables.ts by functions/warehouse/ddl.ts; do not edit by hand:',
-    `--   npx tsx functions/warehouse/ddl.ts ${dialect} > sql/warehouse/${dialect}.sql`,
+    `--   npx tsx infra/cli/warehouseDdl.ts ${dialect} > sql/warehouse/${dialect}.sql`,
   ];
   return `${header.join('\n')}\n\n${rawDdlStatements(dialect).join('\n\n')}\n`;
 }
 
-if (require.main === module) {
-  const dialect = process.argv[2];
-  if (dialect !== 'duckdb' && dialect !== 'snowflake') {
-    process.stderr.write('usage: tsx functions/warehouse/ddl.ts duckdb|snowflake\n');
-    process.exit(2);
-  }
-  process.stdout.write(rawDdlFile(dialect));
-}
