@@ -17,7 +17,6 @@ export const CORE_SERVICES: Service[] = [postgresService, minioService, kafkaSer
 export function optionalServices(): Service[] {
   try {
     // Loaded lazily: the Python toolchain is only installed when Airflow is asked for.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return [require('./services/airflow').airflowService as Service];
   } catch {
     return [];
