@@ -94,6 +94,12 @@ def main():
     txn("c", 5, 2, "WITHDRAWAL", "0.01", None, "COMPLETED", t4 + 60_000, 106)
     account("u", 2, 2, "75.49", "OPEN", T0, t4 + 60_000, 106)
     account("u", 2, 2, "75.49", "CLOSED", T0, t4 + 120_000, 107)
+    # The loader's ledger: one row per object, as it writes them with the rows.
+    for table in ("customers", "accounts", "transactions"):
+        con.execute(
+            f"""insert into raw._loads (object_key, table_name, etag, row_count, loaded_at)
+                select _file, '{table}', md5(_file), count(*), max(_loaded_at) from raw.{table} group by _file"""
+        )
     con.close()
     print(f"dev RAW warehouse written to {target}")
 
