@@ -4,14 +4,15 @@ import type { Config } from '../shared/config';
 import { duckdbWarehouse } from './duckdbWarehouse';
 import { s3Client, s3ObjectStore, type ObjectStore } from './objectStore';
 import type { Log, Warehouse } from './port';
-import { connectSnowflake } from './snowflakeConnection';
 import { snowflakeWarehouse } from './snowflakeWarehouse';
 
 export function warehouseFromConfig(cfg: Config, log: Log): Warehouse {
   if (cfg.WAREHOUSE === 'snowflake') {
     return snowflakeWarehouse({
       target: { database: cfg.SNOWFLAKE_DB, schema: cfg.SNOWFLAKE_SCHEMA, stage: cfg.SNOWFLAKE_STAGE },
-      connect: () => connectSnowflake(cfg),
+      // Required lazily: the DuckDB path should not pay snowflake-sdk's load time on cold start.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      connect: () => (require('./snowflakeConnection') as typeof import('./snowflakeConnection')).connectSnowflake(cfg),
       log,
     });
   }
