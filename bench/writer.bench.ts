@@ -15,15 +15,27 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { decodeRecord, type KafkaRecordIn } from '../functions/cdc';
-import { createS3Client, encodeParquet, groupChanges, putObject, storeBatch, type ObjectSink, type TableRow } from '../functions/lake';
+import {
+  createS3Client,
+  encodeParquet,
+  groupChanges,
+  putObject,
+  storeBatch,
+  type ObjectSink,
+  type TableRow,
+} from '../functions/lake';
 import { loadConfig } from '../functions/shared/config';
 import type { ChangeRow } from '../functions/shared/rows';
 import { changeColumns, tableForTopic, type ColumnDef, type TableName } from '../functions/shared/tables';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const parquetjs = require('parquetjs-lite') as {
   ParquetSchema: new (fields: Record<string, { type: string; optional?: boolean }>) => unknown;
-  ParquetWriter: { openStream(schema: unknown, out: Writable): Promise<{ appendRow(row: Record<string, unknown>): Promise<void>; close(): Promise<void> }> };
+  ParquetWriter: {
+    openStream(
+      schema: unknown,
+      out: Writable,
+    ): Promise<{ appendRow(row: Record<string, unknown>): Promise<void>; close(): Promise<void> }>;
+  };
 };
 
 interface RecordedFile {
@@ -63,16 +75,20 @@ const MIX: Record<TableName, number> = { transactions: 0.7, accounts: 0.2, custo
 /** Deterministic pseudo-random numbers (the same records every run). */
 function prng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Recorded-shaped Lambda Kafka records: recorded envelopes cloned with fresh values. */
 export function recordedShapedRecords(count: number): KafkaRecordIn[] {
-  const file = JSON.parse(readFileSync(join(__dirname, '..', 'tests', 'fixtures', 'debezium', 'recording.json'), 'utf8')) as RecordedFile;
+  const file = JSON.parse(
+    readFileSync(join(__dirname, '..', 'tests', 'fixtures', 'debezium', 'recording.json'), 'utf8'),
+  ) as RecordedFile;
   const templates: Record<TableName, Record<string, unknown>[]> = { customers: [], accounts: [], transactions: [] };
   for (const r of [...file.records, ...file.snapshotSamples]) {
     if (r.value === null) continue;
-    templates[tableForTopic(r.topic)!].push(JSON.parse(Buffer.from(r.value, 'base64').toString('utf8')) as Record<string, unknown>);
+    templates[tableForTopic(r.topic)!].push(
+      JSON.parse(Buffer.from(r.value, 'base64').toString('utf8')) as Record<string, unknown>,
+    );
   }
   const rand = prng(42);
   const offsets: Record<TableName, number> = { customers: 0, accounts: 0, transactions: 0 };
@@ -80,7 +96,8 @@ export function recordedShapedRecords(count: number): KafkaRecordIn[] {
   const out: KafkaRecordIn[] = [];
   for (let i = 0; i < count; i++) {
     const x = rand();
-    const table: TableName = x < MIX.transactions ? 'transactions' : x < MIX.transactions + MIX.accounts ? 'accounts' : 'customers';
+    const table: TableName =
+      x < MIX.transactions ? 'transactions' : x < MIX.transactions + MIX.accounts ? 'accounts' : 'customers';
     const list = templates[table];
     const t = list[i % list.length]!;
     const tsMs = baseMs + i * 3;
@@ -117,7 +134,9 @@ function batches<T>(items: readonly T[], size: number): T[][] {
 }
 
 function parquetjsField(col: ColumnDef): { type: string; optional?: boolean } {
-  const type = { int32: 'INT32', int64: 'INT64', text: 'UTF8', char: 'UTF8', decimal: 'DOUBLE', timestamptz: 'TIMESTAMP_MICROS' }[col.type];
+  const type = { int32: 'INT32', int64: 'INT64', text: 'UTF8', char: 'UTF8', decimal: 'DOUBLE', timestamptz: 'TIMESTAMP_MICROS' }[
+    col.type
+  ];
   return col.nullable ? { type, optional: true } : { type };
 }
 
@@ -230,7 +249,15 @@ export async function runWriterBench(opts: WriterBenchOptions = {}): Promise<Wri
     measuredAt: new Date().toISOString(),
     machine: machine(),
     params: { rows, batchSize, put, bucket: put ? bucket : null, mix: MIX },
-    hyparquetWriter: { rows, ms: Math.round(hyMs), rowsPerSec: hyRate, objects, bytes, decodeMs: Math.round(decodeMs), encodeMs: Math.round(encodeMs) },
+    hyparquetWriter: {
+      rows,
+      ms: Math.round(hyMs),
+      rowsPerSec: hyRate,
+      objects,
+      bytes,
+      decodeMs: Math.round(decodeMs),
+      encodeMs: Math.round(encodeMs),
+    },
     parquetjsLite: {
       rows,
       ms: Math.round(pjMs),

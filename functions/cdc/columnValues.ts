@@ -12,7 +12,9 @@ const INT32_MAX = 2147483647;
 
 function fail(col: ColumnDef, why: string, raw: unknown): never {
   const shown = JSON.stringify(raw);
-  throw new DecodeError(`column ${col.name} (${col.type}): ${why}, got ${shown === undefined ? 'undefined' : shown.slice(0, 80)}`);
+  throw new DecodeError(
+    `column ${col.name} (${col.type}): ${why}, got ${shown === undefined ? 'undefined' : shown.slice(0, 80)}`,
+  );
 }
 
 export function decodeInt32(col: ColumnDef, raw: unknown): number {
@@ -105,7 +107,14 @@ export function decodeTimestamptz(col: ColumnDef, raw: unknown): bigint {
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   const check = new Date(ms);
   // Date.UTC rolls 2026-02-30 over to March; a real timestamp never needs that.
-  if (Number.isNaN(ms) || check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+  if (
+    Number.isNaN(ms) ||
+    check.getUTCDate() !== Number(d) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  ) {
     fail(col, 'not a valid calendar instant', raw);
   }
   const nanos = frac.padEnd(9, '0');

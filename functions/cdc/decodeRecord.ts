@@ -19,9 +19,7 @@ export interface KafkaRecordIn {
   value?: string | null;
 }
 
-export type Decoded =
-  | { kind: 'row'; table: TableName; row: ChangeRow }
-  | { kind: 'tombstone' };
+export type Decoded = { kind: 'row'; table: TableName; row: ChangeRow } | { kind: 'tombstone' };
 
 function rowImage(env: Envelope): Image {
   const img = env.op === 'd' ? env.before : env.after;
@@ -46,7 +44,8 @@ export function decodeRecord(record: KafkaRecordIn): Decoded {
   // A column we do not know (ALTER TABLE upstream) would be dropped silently otherwise.
   if (Object.keys(img).length !== def.columns.length) {
     const unknown = Object.keys(img).filter((k) => !def.columns.some((c) => c.name === k));
-    if (unknown.length) throw new DecodeError(`unknown column(s) ${unknown.join(', ')} in ${table}; update functions/shared/tables.ts`);
+    if (unknown.length)
+      throw new DecodeError(`unknown column(s) ${unknown.join(', ')} in ${table}; update functions/shared/tables.ts`);
   }
   row._op = env.op;
   row._lsn = BigInt(env.lsn);

@@ -45,7 +45,9 @@ export function groupChanges(changes: readonly TableRow[]): LakeObject[] {
   // Two topics feeding one table would share keys and overwrite each other's objects: refuse.
   for (let i = 1; i < objects.length; i++) {
     if (objects[i]!.key === objects[i - 1]!.key) {
-      throw new Error(`two topics map to table ${objects[i]!.table} in one batch (key ${objects[i]!.key}); subscribe one topic per table`);
+      throw new Error(
+        `two topics map to table ${objects[i]!.table} in one batch (key ${objects[i]!.key}); subscribe one topic per table`,
+      );
     }
   }
   return objects;

@@ -6,7 +6,9 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../shared/config';
 import { ServiceError } from '../shared/errors';
 
-export function createS3Client(cfg: Pick<Config, 'MINIO_ENDPOINT' | 'MINIO_ACCESS_KEY' | 'MINIO_SECRET_KEY' | 'AWS_REGION'>): S3Client {
+export function createS3Client(
+  cfg: Pick<Config, 'MINIO_ENDPOINT' | 'MINIO_ACCESS_KEY' | 'MINIO_SECRET_KEY' | 'AWS_REGION'>,
+): S3Client {
   if (!cfg.MINIO_ENDPOINT) return new S3Client({ region: cfg.AWS_REGION });
   return new S3Client({
     region: cfg.AWS_REGION,
@@ -32,7 +34,11 @@ export async function putObject(s3: S3Client, bucket: string, req: PutRequest): 
 }
 
 /** Runs fn over items with at most `limit` in flight; settles every one before returning. */
-export async function settleAllBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<PromiseSettledResult<void>[]> {
+export async function settleAllBounded<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<PromiseSettledResult<void>[]> {
   const results = new Array<PromiseSettledResult<void>>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

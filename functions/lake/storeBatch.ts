@@ -71,7 +71,10 @@ export async function storeBatch(records: readonly KafkaRecordIn[], opts: StoreB
   const settled = await settleAllBounded(puts, opts.concurrency ?? 8, (req) => opts.sink.put(req));
   const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [`${puts[i]!.key}: ${errorMessage(s.reason)}`] : []));
   if (failed.length) {
-    throw new ServiceError('s3', `${failed.length} of ${puts.length} PUTs failed; the batch must be retried: ${failed.join('; ')}`);
+    throw new ServiceError(
+      's3',
+      `${failed.length} of ${puts.length} PUTs failed; the batch must be retried: ${failed.join('; ')}`,
+    );
   }
   return { objects, deadLetters, tombstones, rowsByTable };
 }

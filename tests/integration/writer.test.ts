@@ -8,7 +8,13 @@
  * never see objects whose offset ranges overlap those of the pipeline's own writer.
  */
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -54,7 +60,11 @@ async function listKeys(s3: S3Client, prefix: string): Promise<string[]> {
 }
 
 /** Consumes from `start` offsets until every expected event of our rows has arrived. */
-async function consumeBatch(start: Map<string, number>, ours: Record<TableName, Set<string>>, expected: number): Promise<LambdaKafkaRecord[]> {
+async function consumeBatch(
+  start: Map<string, number>,
+  ours: Record<TableName, Set<string>>,
+  expected: number,
+): Promise<LambdaKafkaRecord[]> {
   const kafka = new Kafka({ clientId: 'writer-integration', brokers: kafkaBrokers(cfg), logLevel: logLevel.WARN });
   const consumer = kafka.consumer({ groupId: `writer-integration-${randomBytes(4).toString('hex')}` });
   await consumer.connect();
@@ -97,10 +107,13 @@ describe('writeBatch on the real stack', () => {
       await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     }
     // Imported after MINIO_BUCKET is set: the handler reads config once per container.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     handler = (require('../../handlers/writeBatch') as typeof import('../../handlers/writeBatch')).handler as unknown as Handler;
 
-    const admin = new Kafka({ clientId: 'writer-integration-admin', brokers: kafkaBrokers(cfg), logLevel: logLevel.WARN }).admin();
+    const admin = new Kafka({
+      clientId: 'writer-integration-admin',
+      brokers: kafkaBrokers(cfg),
+      logLevel: logLevel.WARN,
+    }).admin();
     await admin.connect();
     const start = new Map<string, number>();
     for (const topic of topics) {
@@ -108,7 +121,13 @@ describe('writeBatch on the real stack', () => {
     }
     await admin.disconnect();
 
-    const pg = new Client({ host: cfg.POSTGRES_HOST, port: cfg.POSTGRES_PORT, database: cfg.POSTGRES_DB, user: cfg.POSTGRES_USER, password: cfg.POSTGRES_PASSWORD });
+    const pg = new Client({
+      host: cfg.POSTGRES_HOST,
+      port: cfg.POSTGRES_PORT,
+      database: cfg.POSTGRES_DB,
+      user: cfg.POSTGRES_USER,
+      password: cfg.POSTGRES_PASSWORD,
+    });
     await pg.connect();
     try {
       changes = (await makeChanges(pg, `it-${randomBytes(4).toString('hex')}`)).changes;
@@ -148,7 +167,9 @@ describe('writeBatch on the real stack', () => {
     for (const table of TABLE_NAMES) {
       for (const id of new Set(changes.filter((c) => c.table === table).map((c) => c.id))) {
         const source = changes.filter((c) => c.table === table && c.id === id);
-        const rows = (stored.get(`${table}:${id}`) ?? []).sort((a, b) => Number((a._kafka_offset as bigint) - (b._kafka_offset as bigint)));
+        const rows = (stored.get(`${table}:${id}`) ?? []).sort((a, b) =>
+          Number((a._kafka_offset as bigint) - (b._kafka_offset as bigint)),
+        );
         expect(rows.map((r) => r._op)).toEqual(source.map((c) => c.op));
         rows.forEach((row, i) => {
           const own = Object.fromEntries(TABLES[table].columns.map((c) => [c.name, row[c.name]]));
@@ -180,7 +201,13 @@ describe('writeBatch on the real stack', () => {
     const dlqKey = `${cfg.DLQ_PREFIX}/${bad.topic}/${bad.partition}-${bad.offset}.json`;
     expect(result.deadLetters).toEqual([dlqKey]);
     const letter = JSON.parse((await getBytes(s3, dlqKey)).toString('utf8')) as Record<string, unknown>;
-    expect(letter).toMatchObject({ topic: bad.topic, partition: bad.partition, offset: bad.offset, key: bad.key, value: bad.value });
+    expect(letter).toMatchObject({
+      topic: bad.topic,
+      partition: bad.partition,
+      offset: bad.offset,
+      key: bad.key,
+      value: bad.value,
+    });
     expect(letter.error).toMatch(/amount.*more than 2 fraction digits/);
     expect(result.objects.some((k) => k.startsWith('customers/'))).toBe(true);
   });

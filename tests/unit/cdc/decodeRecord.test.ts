@@ -101,7 +101,10 @@ describe('decodeRecord on recorded Debezium events', () => {
   });
 
   it('keeps NUMERIC(18,2) exact at its edge and pads the scale', () => {
-    const amounts = events.map(decodeRow).flatMap((d) => [d.row.amount, d.row.balance]).filter((v) => v !== undefined);
+    const amounts = events
+      .map(decodeRow)
+      .flatMap((d) => [d.row.amount, d.row.balance])
+      .filter((v) => v !== undefined);
     expect(amounts).toContain('9999999999999999.99');
     expect(amounts).toContain('9999999999999999.98');
     expect(amounts).toContain('0.01');
@@ -119,7 +122,10 @@ describe('decodeRecord on recorded Debezium events', () => {
   });
 
   it('keeps non-ASCII and quoted text byte for byte', () => {
-    const names = events.map(decodeRow).filter((d) => d.table === 'customers').map((d) => `${String(d.row.first_name)} ${String(d.row.last_name)}`);
+    const names = events
+      .map(decodeRow)
+      .filter((d) => d.table === 'customers')
+      .map((d) => `${String(d.row.first_name)} ${String(d.row.last_name)}`);
     expect(names).toContain('Zoë Ñúñez-😀');
     expect(names).toContain('Zoë O\'Brien "Q"');
   });
@@ -184,18 +190,20 @@ describe('decodeRecord on other converter settings (derived from recorded ones)'
     expect(decodeRow(wrapped).row).toEqual(expected);
   });
 
-  it('decodes decimal.handling.mode=precise ({scale, value: base64 two\'s complement})', () => {
+  it("decodes decimal.handling.mode=precise ({scale, value: base64 two's complement})", () => {
     const precise = (unscaled: bigint, scale: number) => {
       let hex = (unscaled < 0n ? (1n << 128n) + unscaled : unscaled).toString(16);
       if (hex.length % 2) hex = '0' + hex;
       let bytes = Buffer.from(hex, 'hex');
       // Minimal two's complement: drop redundant sign bytes as Java's BigInteger.toByteArray does.
-      while (bytes.length > 1 && ((bytes[0] === 0 && bytes[1]! < 0x80) || (bytes[0] === 0xff && bytes[1]! >= 0x80))) bytes = bytes.subarray(1);
+      while (bytes.length > 1 && ((bytes[0] === 0 && bytes[1]! < 0x80) || (bytes[0] === 0xff && bytes[1]! >= 0x80)))
+        bytes = bytes.subarray(1);
       if (unscaled >= 0n && bytes[0]! >= 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
       return { scale, value: bytes.toString('base64') };
     };
     const env = envelopeOf(txn);
-    const at = (amount: unknown) => decodeRow(withEnvelope(txn, { ...env, after: { ...(env.after as object), amount } })).row.amount;
+    const at = (amount: unknown) =>
+      decodeRow(withEnvelope(txn, { ...env, after: { ...(env.after as object), amount } })).row.amount;
     expect(at(precise(999999999999999999n, 2))).toBe('9999999999999999.99');
     expect(at(precise(-1n, 2))).toBe('-0.01');
     expect(at(precise(12345n, 1))).toBe('1234.50');

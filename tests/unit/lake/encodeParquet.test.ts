@@ -52,7 +52,10 @@ describe('encodeParquet round trip through DuckDB read_parquet', () => {
 
   it('is deterministic: the same rows give the same bytes', () => {
     const a = encodeParquet('accounts', fixtures.accounts);
-    const b = encodeParquet('accounts', fixtures.accounts.map((r) => ({ ...r })));
+    const b = encodeParquet(
+      'accounts',
+      fixtures.accounts.map((r) => ({ ...r })),
+    );
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   });
 

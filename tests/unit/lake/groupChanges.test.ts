@@ -17,7 +17,9 @@ describe('groupChanges', () => {
       expect(obj.firstOffset).toBe(offsets[0]);
       expect(obj.lastOffset).toBe(offsets[offsets.length - 1]);
       expect([...offsets].sort((a, b) => (a < b ? -1 : 1))).toEqual(offsets);
-      expect(obj.key).toBe(`${obj.table}/date=${obj.date}/${obj.table}+${obj.partition}+${obj.firstOffset}-${obj.lastOffset}.parquet`);
+      expect(obj.key).toBe(
+        `${obj.table}/date=${obj.date}/${obj.table}+${obj.partition}+${obj.firstOffset}-${obj.lastOffset}.parquet`,
+      );
       expect(obj.rows.every((r) => r._kafka_topic === obj.rows[0]!._kafka_topic)).toBe(true);
     }
     expect(objects.reduce((n, o) => n + o.rows.length, 0)).toBe(changes.length);
@@ -29,11 +31,11 @@ describe('groupChanges', () => {
     expect(() => groupChanges([...rows, ...other])).toThrow(/two topics map to table customers/);
   });
 
-  it('splits a partition at the UTC date of each change\'s source commit, not the row\'s created_at', () => {
+  it("splits a partition at the UTC date of each change's source commit, not the row's created_at", () => {
     const rows = fixtures.transactions.map((r) => ({ ...r }));
     const half = Math.floor(rows.length / 2);
     // Commit times just before and at UTC midnight fall on two dates.
-    const midnight = (rows[0]!._source_ts_ms as bigint) / DAY_MS * DAY_MS + DAY_MS;
+    const midnight = ((rows[0]!._source_ts_ms as bigint) / DAY_MS) * DAY_MS + DAY_MS;
     rows.forEach((r, i) => (r._source_ts_ms = i < half ? midnight - 1n : midnight));
     const objects = groupChanges(rows.map((row) => ({ table: 'transactions' as const, row })));
     expect(objects).toHaveLength(2);

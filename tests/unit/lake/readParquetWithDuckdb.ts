@@ -18,7 +18,10 @@ export interface ParquetColumnInfo {
   repetition_type: string | null;
 }
 
-export async function readParquetRows(table: TableName, bytes: Uint8Array): Promise<{ rows: ChangeRow[]; schema: ParquetColumnInfo[]; duckTypes: Record<string, string> }> {
+export async function readParquetRows(
+  table: TableName,
+  bytes: Uint8Array,
+): Promise<{ rows: ChangeRow[]; schema: ParquetColumnInfo[]; duckTypes: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'lake-'));
   const file = join(dir, 'object.parquet');
   writeFileSync(file, bytes);
@@ -34,8 +37,13 @@ export async function readParquetRows(table: TableName, bytes: Uint8Array): Prom
       .join(', ');
     const result = await conn.runAndReadAll(`SELECT ${select} FROM read_parquet('${file}')`);
     const rows = result.getRowObjectsJS() as ChangeRow[];
-    const schema = (await conn.runAndReadAll(`SELECT name, type, converted_type, logical_type, repetition_type FROM parquet_schema('${file}')`)).getRowObjectsJS() as unknown as ParquetColumnInfo[];
-    const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjectsJS() as { column_name: string; column_type: string }[];
+    const schema = (
+      await conn.runAndReadAll(`SELECT name, type, converted_type, logical_type, repetition_type FROM parquet_schema('${file}')`)
+    ).getRowObjectsJS() as unknown as ParquetColumnInfo[];
+    const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjectsJS() as {
+      column_name: string;
+      column_type: string;
+    }[];
     return { rows, schema, duckTypes: Object.fromEntries(described.map((d) => [d.column_name, d.column_type])) };
   } finally {
     conn.closeSync();
