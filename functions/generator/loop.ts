@@ -8,17 +8,24 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from 'pg';
 import { ConfigError, errorMessage } from '../shared/errors';
-import { getLogger, type Logger } from '../shared/logger';
+import { getLogger } from '../shared/logger';
 import { emptyCounts, type IterationCounts } from './apply';
 import { checkSchema, isConnectionLost } from './database';
 import { runIteration, type IterationResult } from './iteration';
 import type { GeneratorOptions } from './options';
 
+/** The part of the Powertools logger the loop uses (tests pass a recorder). */
+export interface LoopLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
 export interface GeneratorRun {
   options: GeneratorOptions;
   /** Opens a connection; start-up errors (wrong settings) propagate and end the run. */
   connect: () => Promise<Client>;
-  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  logger?: LoopLogger;
   /** Abort to stop after the current iteration. */
   signal?: AbortSignal;
   /** Milliseconds left before a hard deadline (Lambda's getRemainingTimeInMillis). */
@@ -26,7 +33,8 @@ export interface GeneratorRun {
   /** Time kept free before the deadline, beyond the longest iteration seen. */
   safetyMarginMs?: number;
   backoff?: { initialMs: number; maxMs: number };
-  onIteration?: (index: number, result: IterationResult) => void;
+  /** Called after each committed iteration (outside the iteration's error handling). */
+  onIteration?: (index: number, result: IterationResult) => void | Promise<void>;
 }
 
 export type StopReason = 'iterations' | 'signal' | 'deadline';
@@ -43,7 +51,7 @@ export interface RunSummary {
 
 export async function runGenerator(run: GeneratorRun): Promise<RunSummary> {
   const { options, signal } = run;
-  const logger = run.logger ?? getLogger('generator');
+  const logger: LoopLogger = run.logger ?? powertoolsLogger();
   const safetyMarginMs = run.safetyMarginMs ?? 5000;
   const backoff = run.backoff ?? { initialMs: 250, maxMs: 10_000 };
   // No seed given: pick one and log it, so any run can be replayed with --seed.
@@ -107,6 +115,7 @@ export async function runGenerator(run: GeneratorRun): Promise<RunSummary> {
         break;
       }
       const t0 = performance.now();
+      let committed: IterationResult | undefined;
       try {
         client ??= await reconnect();
         if (!client) {
@@ -119,7 +128,7 @@ export async function runGenerator(run: GeneratorRun): Promise<RunSummary> {
         logger.info('iteration finish', { iteration: index, durationMs, ...result.counts });
         succeeded++;
         addCounts(totals, result.counts);
-        run.onIteration?.(index, result);
+        committed = result;
       } catch (err) {
         if (err instanceof ConfigError) throw err;
         failed++;
@@ -130,6 +139,7 @@ export async function runGenerator(run: GeneratorRun): Promise<RunSummary> {
         });
         if (lost) await drop();
       }
+      if (committed) await run.onIteration?.(index, committed);
       const elapsed = performance.now() - t0;
       longestMs = Math.max(longestMs, elapsed);
 
@@ -169,6 +179,16 @@ export function addCounts(into: IterationCounts, add: IterationCounts): void {
   into.deleted.customers += add.deleted.customers;
   into.failedTransactions += add.failedTransactions;
   into.closedAccounts += add.closedAccounts;
+}
+
+/** Adapts Powertools' overloaded signature (message, ...attributes) to LoopLogger. */
+function powertoolsLogger(): LoopLogger {
+  const log = getLogger('generator');
+  return {
+    info: (message, extra) => (extra ? log.info(message, extra) : log.info(message)),
+    warn: (message, extra) => (extra ? log.warn(message, extra) : log.warn(message)),
+    error: (message, extra) => (extra ? log.error(message, extra) : log.error(message)),
+  };
 }
 
 async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
