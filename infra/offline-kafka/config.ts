@@ -119,7 +119,9 @@ export function readConsumerSpecs(
       const topicSpec: TopicOptions = {
         topic,
         batchSize: num(cfg.batchSize, `${where}: batchSize`, DEFAULT_BATCH_SIZE),
-        maxBatchingWindowMs: Math.round(num(cfg.maximumBatchingWindow, `${where}: maximumBatchingWindow`, DEFAULT_WINDOW_SECONDS) * 1000),
+        maxBatchingWindowMs: Math.round(
+          num(cfg.maximumBatchingWindow, `${where}: maximumBatchingWindow`, DEFAULT_WINDOW_SECONDS) * 1000,
+        ),
         startingPosition: startingPosition(cfg.startingPosition, where, warn),
         meta,
       };
@@ -131,7 +133,8 @@ export function readConsumerSpecs(
         specs.set(key, { functionKey, functionName, timeoutSeconds, groupId, brokers, topics: [topicSpec], ignoredAuth });
         return;
       }
-      if (spec.topics.some((t) => t.topic === topic)) throw new Error(`${where}: topic ${topic} appears twice for group ${groupId}`);
+      if (spec.topics.some((t) => t.topic === topic))
+        throw new Error(`${where}: topic ${topic} appears twice for group ${groupId}`);
       spec.topics.push(topicSpec);
       for (const a of ignoredAuth) if (!spec.ignoredAuth.includes(a)) spec.ignoredAuth.push(a);
     });

@@ -115,7 +115,12 @@ export function buildKafkaEvent(meta: EventSourceMeta, batches: readonly Partiti
   }
   // MSK events carry the cluster ARN between eventSource and bootstrapServers; self-managed ones have none.
   if (meta.kind === 'aws:kafka') {
-    return { eventSource: meta.kind, eventSourceArn: meta.eventSourceArn ?? '', bootstrapServers: meta.bootstrapServers, records };
+    return {
+      eventSource: meta.kind,
+      eventSourceArn: meta.eventSourceArn ?? '',
+      bootstrapServers: meta.bootstrapServers,
+      records,
+    };
   }
   return { eventSource: meta.kind, bootstrapServers: meta.bootstrapServers, records };
 }

@@ -49,7 +49,10 @@ export function checkInvokeResponse(statusCode: number, headers: http.IncomingHt
   const p = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined;
   const detail = p ? String(p.errorMessage ?? p.Message ?? p.message ?? body) : body;
   if (statusCode < 200 || statusCode >= 300) {
-    throw new InvocationError(`Lambda API answered ${statusCode}${errorType ? ` ${String(errorType)}` : ''}: ${detail}`, statusCode);
+    throw new InvocationError(
+      `Lambda API answered ${statusCode}${errorType ? ` ${String(errorType)}` : ''}: ${detail}`,
+      statusCode,
+    );
   }
   if (functionError || errorType) {
     throw new InvocationError(`function error (${String(functionError ?? errorType)}): ${detail}`, statusCode);
@@ -93,8 +96,14 @@ export function createLambdaInvoker(o: LambdaInvokerOptions): (event: LambdaKafk
           });
         },
       );
-      req.on('timeout', () => req.destroy(new InvocationError(`no answer from ${o.host}:${o.port}${path} within ${timeoutMs} ms`)));
-      req.on('error', (err) => reject(err instanceof InvocationError ? err : new InvocationError(`cannot reach ${o.host}:${o.port}${path}: ${err.message}`)));
+      req.on('timeout', () =>
+        req.destroy(new InvocationError(`no answer from ${o.host}:${o.port}${path} within ${timeoutMs} ms`)),
+      );
+      req.on('error', (err) =>
+        reject(
+          err instanceof InvocationError ? err : new InvocationError(`cannot reach ${o.host}:${o.port}${path}: ${err.message}`),
+        ),
+      );
       req.end(body);
     });
 }

@@ -83,13 +83,13 @@ class Waker {
   #resolve: (() => void) | undefined;
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(done, Math.max(0, ms)) : undefined;
-      const self = this;
-      function done(): void {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
         if (timer) clearTimeout(timer);
-        if (self.#resolve === done) self.#resolve = undefined;
+        if (this.#resolve === done) this.#resolve = undefined;
         resolve();
-      }
+      };
+      if (Number.isFinite(ms)) timer = setTimeout(done, Math.max(0, ms));
       this.#resolve = done;
     });
   }
@@ -205,7 +205,8 @@ export class PartitionWorker {
       if (Buffer.byteLength(JSON.stringify(event)) <= o.maxEventBytes) break;
       count = Math.ceil(count / 2);
     }
-    if (count < batch.length) o.log.warn(`${o.label} ${this.key}: batch cut to ${count} records to stay under ${o.maxEventBytes} bytes`);
+    if (count < batch.length)
+      o.log.warn(`${o.label} ${this.key}: batch cut to ${count} records to stay under ${o.maxEventBytes} bytes`);
     return batch.slice(0, count);
   }
 
@@ -260,6 +261,8 @@ export class PartitionWorker {
         if (attempt < 5) await new Promise((r) => setTimeout(r, delay));
       }
     }
-    o.log.error(`${o.label} ${this.key}: giving up committing offset ${offset}; those records may be delivered again after a restart`);
+    o.log.error(
+      `${o.label} ${this.key}: giving up committing offset ${offset}; those records may be delivered again after a restart`,
+    );
   }
 }

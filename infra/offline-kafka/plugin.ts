@@ -134,7 +134,9 @@ export class OfflineKafkaPlugin {
       this.#sources.push(make);
     }
     this.#listenForTermination();
-    this.#log.info(`invoking through the Lambda API at http://${host}:${port} (${this.#specs.map((s) => s.functionName).join(', ')})`);
+    this.#log.info(
+      `invoking through the Lambda API at http://${host}:${port} (${this.#specs.map((s) => s.functionName).join(', ')})`,
+    );
     // In the background: serverless-offline must not wait for Kafka, and Kafka may come up later.
     this.#sources.forEach((make, i) => void this.#startWithRetry(i, make, host, port));
   }

@@ -72,7 +72,8 @@ export function resolveTopics(o: KafkaEventSourceOptions): ResolvedTopic[] {
     seen.add(spec.topic);
     const batchSize = spec.batchSize ?? o.batchSize ?? DEFAULT_BATCH_SIZE;
     const windowMs = spec.maxBatchingWindowMs ?? o.maxBatchingWindowMs ?? DEFAULT_WINDOW_MS;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize of ${spec.topic} must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`batchSize of ${spec.topic} must be a positive integer, got ${batchSize}`);
     if (!(windowMs >= 0)) throw new Error(`maxBatchingWindowMs of ${spec.topic} must be >= 0, got ${windowMs}`);
     return {
       topic: spec.topic,
@@ -190,7 +191,9 @@ export class KafkaEventSource {
     if (missing.join(',') !== this.#lastMissing) {
       this.#lastMissing = missing.join(',');
       if (missing.length > 0) {
-        this.#log.warn(`${this.#label}: topic(s) ${missing.join(', ')} do not exist yet; waiting for them (they are not created here)`);
+        this.#log.warn(
+          `${this.#label}: topic(s) ${missing.join(', ')} do not exist yet; waiting for them (they are not created here)`,
+        );
       }
     }
     const grew = available.some((t) => !this.#subscribed.has(t.topic));
@@ -268,7 +271,9 @@ export class KafkaEventSource {
     if (consumer !== this.#consumer) return;
     const owned = new Set<string>();
     for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) owned.add(`${topic}-${p}`);
-    this.#log.info(`${this.#label}: group ${this.#o.groupId} assigned ${owned.size ? [...owned].sort().join(', ') : 'no partitions'}`);
+    this.#log.info(
+      `${this.#label}: group ${this.#o.groupId} assigned ${owned.size ? [...owned].sort().join(', ') : 'no partitions'}`,
+    );
     for (const [key, worker] of this.#workers) {
       if (owned.has(key)) continue;
       this.#workers.delete(key);
@@ -287,6 +292,9 @@ export class KafkaEventSource {
     // Workers first: a commit needs a running consumer (kafkajs drops commits once it has stopped).
     await Promise.all([...workers.map((w) => w.stop()), ...this.#retiring.values()]);
     this.#subscribed = new Set();
-    if (consumer) await consumer.disconnect().catch((err: unknown) => this.#log.warn(`${this.#label}: disconnect failed: ${errorMessage(err)}`));
+    if (consumer)
+      await consumer
+        .disconnect()
+        .catch((err: unknown) => this.#log.warn(`${this.#label}: disconnect failed: ${errorMessage(err)}`));
   }
 }

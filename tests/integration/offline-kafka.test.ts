@@ -84,7 +84,8 @@ function recorder(delayMs = 5, fail?: (info: BatchInfo) => Promise<void>): Recor
   return {
     batches,
     maxInFlight,
-    delivered: (partition) => batches.filter((b) => b.info.partition === partition).flatMap((b) => b.records.map((r) => r.offset)),
+    delivered: (partition) =>
+      batches.filter((b) => b.info.partition === partition).flatMap((b) => b.records.map((r) => r.offset)),
     invoke: async (event: LambdaKafkaEvent, info: BatchInfo) => {
       const key = `${info.topic}-${info.partition}`;
       inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
@@ -129,7 +130,14 @@ describe('KafkaEventSource on real Kafka', () => {
     const N = 400;
     await produce(topic, 2, 0, N);
     const rec = recorder(5);
-    const s = source({ groupId, topics: [topic], batchSize: 25, maxBatchingWindowMs: 200, startingPosition: 'TRIM_HORIZON', invoke: rec.invoke });
+    const s = source({
+      groupId,
+      topics: [topic],
+      batchSize: 25,
+      maxBatchingWindowMs: 200,
+      startingPosition: 'TRIM_HORIZON',
+      invoke: rec.invoke,
+    });
     await s.start();
     await until('all committed', async () => {
       const c = await committed(groupId, topic);
@@ -165,10 +173,22 @@ describe('KafkaEventSource on real Kafka', () => {
     const topic = await newTopic(2);
     const groupId = newGroup();
     await produce(topic, 2, 0, 10); // 5 per partition
-    const attempts: Array<{ partition: number; attempt: number; first: number; last: number; committedAt: Record<number, number> }> = [];
+    const attempts: Array<{
+      partition: number;
+      attempt: number;
+      first: number;
+      last: number;
+      committedAt: Record<number, number>;
+    }> = [];
     const rec = recorder(1, async (info) => {
       if (info.partition !== 0) return;
-      attempts.push({ partition: 0, attempt: info.attempt, first: info.firstOffset, last: info.lastOffset, committedAt: await committed(groupId, topic) });
+      attempts.push({
+        partition: 0,
+        attempt: info.attempt,
+        first: info.firstOffset,
+        last: info.lastOffset,
+        committedAt: await committed(groupId, topic),
+      });
       if (info.attempt <= 2) throw new Error(`induced failure ${info.attempt}`);
     });
     const s = source({ groupId, topics: [topic], batchSize: 100, maxBatchingWindowMs: 300, invoke: rec.invoke });
@@ -228,7 +248,14 @@ describe('KafkaEventSource on real Kafka', () => {
     const topic = await newTopic(1);
     await produce(topic, 1, 100, 5);
     const rec = recorder(1);
-    const s = source({ groupId: newGroup(), topics: [topic], batchSize: 10, maxBatchingWindowMs: 0, startingPosition: 'LATEST', invoke: rec.invoke });
+    const s = source({
+      groupId: newGroup(),
+      topics: [topic],
+      batchSize: 10,
+      maxBatchingWindowMs: 0,
+      startingPosition: 'LATEST',
+      invoke: rec.invoke,
+    });
     await s.start();
     // LATEST is resolved when the group first gets the partition; produce only after that.
     await until('partition assigned', () => logs.some((l) => l.includes(`assigned ${topic}-0`)));

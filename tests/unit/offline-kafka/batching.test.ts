@@ -23,12 +23,20 @@ describe('batching rules', () => {
   });
 
   it('delivers at once with a zero window and waits indefinitely on an empty buffer', () => {
-    expect(decideBatch({ buffered: 1, batchSize: 10, windowMs: 0, oldestArrivalMs: 5, nowMs: 5 })).toEqual({ kind: 'deliver', count: 1 });
-    expect(decideBatch({ buffered: 0, batchSize: 10, windowMs: 0, oldestArrivalMs: undefined, nowMs: 5 })).toEqual({ kind: 'wait', ms: Infinity });
+    expect(decideBatch({ buffered: 1, batchSize: 10, windowMs: 0, oldestArrivalMs: 5, nowMs: 5 })).toEqual({
+      kind: 'deliver',
+      count: 1,
+    });
+    expect(decideBatch({ buffered: 0, batchSize: 10, windowMs: 0, oldestArrivalMs: undefined, nowMs: 5 })).toEqual({
+      kind: 'wait',
+      ms: Infinity,
+    });
   });
 
   it('backs off exponentially up to the cap', () => {
     const policy = { initialDelayMs: 500, maxDelayMs: 30_000 };
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map((a) => backoffDelay(a, policy))).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map((a) => backoffDelay(a, policy))).toEqual([
+      500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
+    ]);
   });
 });

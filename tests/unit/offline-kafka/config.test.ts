@@ -1,4 +1,10 @@
-import { lambdaEndpoint, readConsumerSpecs, securityFromEnv, type FunctionLike, type ServiceLike } from '../../../infra/offline-kafka/config';
+import {
+  lambdaEndpoint,
+  readConsumerSpecs,
+  securityFromEnv,
+  type FunctionLike,
+  type ServiceLike,
+} from '../../../infra/offline-kafka/config';
 
 /** A serverless-like service whose writeBatch has the three kafka events of serverless.yml, resolved. */
 function service(functions: Record<string, FunctionLike>, custom: Record<string, unknown> = {}): ServiceLike {
@@ -68,7 +74,12 @@ describe('reading kafka events from the serverless config', () => {
   it('reads msk events with brokers from KAFKA_BOOTSTRAP and the cluster ARN', () => {
     const arn = 'arn:aws:kafka:us-east-1:000000000000:cluster/banking/abc-1';
     const [s] = readConsumerSpecs(
-      service({ w: { name: 'svc-dev-w', events: [{ msk: { arn, topic: 't1', batchSize: 10, startingPosition: 'LATEST', consumerGroupId: 'g' } }] } }),
+      service({
+        w: {
+          name: 'svc-dev-w',
+          events: [{ msk: { arn, topic: 't1', batchSize: 10, startingPosition: 'LATEST', consumerGroupId: 'g' } }],
+        },
+      }),
       { env: { KAFKA_BOOTSTRAP: 'k1:9092, k2:9093' } },
     );
     expect(s?.brokers).toEqual(['k1:9092', 'k2:9093']);
@@ -84,7 +95,12 @@ describe('reading kafka events from the serverless config', () => {
     const warnings: string[] = [];
     const specs = readConsumerSpecs(
       service({
-        f: { events: [{ kafka: { topic: 'a', bootstrapServers: ['h:1'] } }, { kafka: { topic: 'b', bootstrapServers: ['h:1'], enabled: false } }] },
+        f: {
+          events: [
+            { kafka: { topic: 'a', bootstrapServers: ['h:1'] } },
+            { kafka: { topic: 'b', bootstrapServers: ['h:1'], enabled: false } },
+          ],
+        },
       }),
       { warn: (m) => warnings.push(m) },
     );
@@ -96,21 +112,35 @@ describe('reading kafka events from the serverless config', () => {
         groupId: 'banking-cdc-dev-f',
         brokers: ['h:1'],
         ignoredAuth: [],
-        topics: [{ topic: 'a', batchSize: 100, maxBatchingWindowMs: 500, startingPosition: 'TRIM_HORIZON', meta: { kind: 'SelfManagedKafka', bootstrapServers: 'h:1' } }],
+        topics: [
+          {
+            topic: 'a',
+            batchSize: 100,
+            maxBatchingWindowMs: 500,
+            startingPosition: 'TRIM_HORIZON',
+            meta: { kind: 'SelfManagedKafka', bootstrapServers: 'h:1' },
+          },
+        ],
       },
     ]);
     expect(warnings.join('\n')).toMatch(/event 2 \(kafka\): disabled/);
   });
 
   it('separates consumers by group id and rejects bad settings with the event named', () => {
-    const two = readConsumerSpecs(service({ f: { events: [kafkaEvent('a', { consumerGroupId: 'g1' }), kafkaEvent('b', { consumerGroupId: 'g2' })] } }));
+    const two = readConsumerSpecs(
+      service({ f: { events: [kafkaEvent('a', { consumerGroupId: 'g1' }), kafkaEvent('b', { consumerGroupId: 'g2' })] } }),
+    );
     expect(two.map((s) => s.groupId)).toEqual(['g1', 'g2']);
     expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a', { startingPosition: 'EARLIEST' })] } }))).toThrow(
       /f event 1 \(kafka\): startingPosition/,
     );
-    expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a', { bootstrapServers: [] })] } }))).toThrow(/bootstrapServers is missing/);
+    expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a', { bootstrapServers: [] })] } }))).toThrow(
+      /bootstrapServers is missing/,
+    );
     expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a'), kafkaEvent('a')] } }))).toThrow(/appears twice/);
-    expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a', { batchSize: 'many' })] } }))).toThrow(/batchSize must be a number/);
+    expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a', { batchSize: 'many' })] } }))).toThrow(
+      /batchSize must be a number/,
+    );
   });
 
   it('finds the Lambda API from custom.serverless-offline, CLI options first', () => {
@@ -122,7 +152,14 @@ describe('reading kafka events from the serverless config', () => {
 
   it('connects in plaintext unless env asks for TLS or SASL', () => {
     expect(securityFromEnv({})).toEqual({ ssl: false });
-    expect(securityFromEnv({ OFFLINE_KAFKA_SSL: 'true', OFFLINE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', OFFLINE_KAFKA_SASL_USERNAME: 'u', OFFLINE_KAFKA_SASL_PASSWORD: 'p' })).toEqual({
+    expect(
+      securityFromEnv({
+        OFFLINE_KAFKA_SSL: 'true',
+        OFFLINE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        OFFLINE_KAFKA_SASL_USERNAME: 'u',
+        OFFLINE_KAFKA_SASL_PASSWORD: 'p',
+      }),
+    ).toEqual({
       ssl: true,
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
     });

@@ -1,5 +1,11 @@
 import { KafkaMskEventSchema, KafkaSelfManagedEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
-import { buildKafkaEvent, recordsKey, toLambdaHeaders, toLambdaRecord, type SourceMessage } from '../../../infra/offline-kafka/event';
+import {
+  buildKafkaEvent,
+  recordsKey,
+  toLambdaHeaders,
+  toLambdaRecord,
+  type SourceMessage,
+} from '../../../infra/offline-kafka/event';
 import { kafkaEventSchema } from '../../../handlers/events';
 
 const msg = (offset: number, over: Partial<SourceMessage> = {}): SourceMessage => ({
@@ -68,7 +74,11 @@ describe('Kafka event shape', () => {
     expect(r.value).toBeNull();
     expect('key' in r).toBe(false);
     expect(r.headers).toEqual([]);
-    expect(kafkaEventSchema.safeParse(buildKafkaEvent(selfManaged, [{ topic: 't', partition: 0, messages: [msg(9, { key: null, value: null })] }])).success).toBe(true);
+    expect(
+      kafkaEventSchema.safeParse(
+        buildKafkaEvent(selfManaged, [{ topic: 't', partition: 0, messages: [msg(9, { key: null, value: null })] }]),
+      ).success,
+    ).toBe(true);
   });
 
   it('keeps an empty (non-null) value as an empty base64 string, not a tombstone', () => {

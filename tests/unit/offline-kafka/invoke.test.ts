@@ -20,7 +20,12 @@ describe('Lambda API invoker', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ method: req.method, url: req.url, invocationType: req.headers['x-amz-invocation-type'], body: Buffer.concat(chunks).toString() });
+        seen.push({
+          method: req.method,
+          url: req.url,
+          invocationType: req.headers['x-amz-invocation-type'],
+          body: Buffer.concat(chunks).toString(),
+        });
         res.writeHead(reply.status, reply.headers ?? {});
         res.end(reply.body);
       });
@@ -33,7 +38,8 @@ describe('Lambda API invoker', () => {
   const event = buildKafkaEvent({ kind: 'SelfManagedKafka', bootstrapServers: '127.0.0.1:9092' }, [
     { topic: 't', partition: 0, messages: [{ offset: '1', timestamp: '2', key: null, value: Buffer.from('x') }] },
   ]);
-  const invoke = () => createLambdaInvoker({ host: '127.0.0.1', port, functionName: 'banking-cdc-dev-writeBatch', timeoutSeconds: 5 })(event);
+  const invoke = () =>
+    createLambdaInvoker({ host: '127.0.0.1', port, functionName: 'banking-cdc-dev-writeBatch', timeoutSeconds: 5 })(event);
 
   it('POSTs the event as RequestResponse to the Invoke API path', async () => {
     reply = { status: 200, body: '{"ok":true}' };
@@ -46,12 +52,20 @@ describe('Lambda API invoker', () => {
   });
 
   it('fails on a handler error (200 + X-Amz-Function-Error) with the function message', async () => {
-    reply = { status: 200, headers: { 'X-Amz-Function-Error': 'Unhandled' }, body: '{"errorMessage":"S3 down","errorType":"Error","trace":[]}' };
+    reply = {
+      status: 200,
+      headers: { 'X-Amz-Function-Error': 'Unhandled' },
+      body: '{"errorMessage":"S3 down","errorType":"Error","trace":[]}',
+    };
     await expect(invoke()).rejects.toThrow(/function error \(Unhandled\): S3 down/);
   });
 
   it('fails on an unknown function (404 ResourceNotFoundException)', async () => {
-    reply = { status: 404, headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' }, body: '{"Message":"Function not found: x","Type":"User"}' };
+    reply = {
+      status: 404,
+      headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' },
+      body: '{"Message":"Function not found: x","Type":"User"}',
+    };
     await expect(invoke()).rejects.toThrow(/404 ResourceNotFoundException: Function not found/);
   });
 
@@ -60,7 +74,9 @@ describe('Lambda API invoker', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const freePort = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    await expect(createLambdaInvoker({ host: '127.0.0.1', port: freePort, functionName: 'f', timeoutSeconds: 1 })(event)).rejects.toThrow(/cannot reach/);
+    await expect(
+      createLambdaInvoker({ host: '127.0.0.1', port: freePort, functionName: 'f', timeoutSeconds: 1 })(event),
+    ).rejects.toThrow(/cannot reach/);
   });
 
   it('treats an error-shaped payload as failure and anything else as success', () => {

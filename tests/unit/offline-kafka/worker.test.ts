@@ -18,7 +18,16 @@ const msgs = (from: number, to: number): SourceMessage[] =>
     value: Buffer.from(`v${from + i}`),
   }));
 
-function harness(opts: { batchSize?: number; windowMs?: number; failFirst?: number; invokeMs?: number; highWater?: number; maxEventBytes?: number } = {}) {
+function harness(
+  opts: {
+    batchSize?: number;
+    windowMs?: number;
+    failFirst?: number;
+    invokeMs?: number;
+    highWater?: number;
+    maxEventBytes?: number;
+  } = {},
+) {
   const calls: Array<{ info: BatchInfo; offsets: number[]; committedBefore: string[] }> = [];
   const commits: string[] = [];
   const pauses: string[] = [];
@@ -87,7 +96,11 @@ describe('PartitionWorker', () => {
     await until(() => h.commits.length === 1);
     await h.worker.stop();
     expect(h.calls.map((c) => c.info.attempt)).toEqual([1, 2, 3]);
-    expect(h.calls.map((c) => c.offsets)).toEqual([[100, 101, 102, 103, 104], [100, 101, 102, 103, 104], [100, 101, 102, 103, 104]]);
+    expect(h.calls.map((c) => c.offsets)).toEqual([
+      [100, 101, 102, 103, 104],
+      [100, 101, 102, 103, 104],
+      [100, 101, 102, 103, 104],
+    ]);
     expect(h.calls.every((c) => c.committedBefore.length === 0)).toBe(true);
     expect(h.commits).toEqual(['105']);
   });
