@@ -17,11 +17,14 @@ export interface LakeObjectKey {
 const KEY_PATTERN = /^([a-z_]+)\/date=(\d{4}-\d{2}-\d{2})\/([a-z_]+)\+(\d+)\+(\d+)-(\d+)\.parquet$/;
 
 /**
- * S3 event notifications URL-encode object keys, with spaces as `+` (so a literal `+`, which
- * every lake key contains, arrives as `%2B`).
+ * AWS S3 event notifications URL-encode object keys (a literal `+`, which every lake key
+ * contains, arrives as `%2B`, a space as `+`); MinIO's ListenBucketNotification, which
+ * serverless-offline-s3 uses, leaves `+` as it is. Lake keys never contain spaces, so a `+` is
+ * kept as `+` and both sources decode to the same key. (A foreign key with a space would come
+ * out with `+` and be reported as not loadable, never loaded wrongly.)
  */
 export function decodeEventKey(encoded: string): string {
-  return decodeURIComponent(encoded.replace(/\+/g, ' '));
+  return decodeURIComponent(encoded);
 }
 
 export function isDeadLetterKey(key: string, dlqPrefix = '_dlq'): boolean {

@@ -1,0 +1,100 @@
+/**
+ * Source (Postgres) against warehouse (current state derived from the RAW change log): row counts,
+ * money totals and every current row, exactly. Used by `npm run e2e`, the fault tests and the bench.
+ */
+import type { Client } from 'pg';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { TABLE_NAMES, type TableName } from '../shared/tables';
+import { sourceRowsSql, warehouseCurrentSql, warehouseRowsSql } from './canonical';
+
+export interface Totals {
+  rows: Record<TableName, number>;
+  /** Sum of current account balances, exact decimal text. */
+  balanceSum: string;
+  /** Sum of amounts per "TYPE/STATUS", exact decimal text. */
+  amountByType: Record<string, string>;
+}
+
+export interface TableDiff {
+  missing: number; // in the source, not in the warehouse
+  extra: number; // in the warehouse, not in the source
+  different: number;
+  samples: string[];
+}
+
+export interface Reconciliation {
+  match: boolean;
+  source: Totals;
+  warehouse: Totals;
+  diff: Record<TableName, TableDiff>;
+}
+
+export async function sourceRows(pg: Client, table: TableName): Promise<Map<string, string>> {
+  const r = await pg.query<{ k: string; r: string }>(sourceRowsSql(table));
+  return new Map(r.rows.map((x) => [x.k, x.r]));
+}
+
+export async function warehouseRows(db: DuckDBConnection, table: TableName, schema = 'raw'): Promise<Map<string, string>> {
+  const reader = await db.runAndReadAll(warehouseRowsSql(table, schema));
+  return new Map(reader.getRows().map((x) => [String(x[0]), String(x[1])]));
+}
+
+export async function sourceTotals(pg: Client): Promise<Totals> {
+  const rows = {} as Record<TableName, number>;
+  for (const t of TABLE_NAMES) rows[t] = Number((await pg.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
+  const balanceSum = (await pg.query(`SELECT coalesce(sum(balance), 0)::numeric(20,2)::text AS s FROM accounts`)).rows[0].s as string;
+  const byType = await pg.query<{ k: string; s: string }>(
+    `SELECT txn_type || '/' || status AS k, sum(amount)::numeric(20,2)::text AS s FROM transactions GROUP BY 1 ORDER BY 1`,
+  );
+  return { rows, balanceSum, amountByType: Object.fromEntries(byType.rows.map((x) => [x.k, x.s])) };
+}
+
+export async function warehouseTotals(db: DuckDBConnection, schema = 'raw'): Promise<Totals> {
+  const one = async (sql: string) => (await db.runAndReadAll(sql)).getRows();
+  const rows = {} as Record<TableName, number>;
+  for (const t of TABLE_NAMES) rows[t] = Number((await one(`SELECT count(*) FROM (${warehouseCurrentSql(t, schema)})`))[0]![0]);
+  const balanceSum = String(
+    (await one(`SELECT CAST(CAST(coalesce(sum(balance), 0) AS DECIMAL(20,2)) AS VARCHAR) FROM (${warehouseCurrentSql('accounts', schema)})`))[0]![0],
+  );
+  const byType = await one(
+    `SELECT txn_type || '/' || status, CAST(CAST(sum(amount) AS DECIMAL(20,2)) AS VARCHAR) FROM (${warehouseCurrentSql('transactions', schema)}) GROUP BY 1 ORDER BY 1`,
+  );
+  return { rows, balanceSum, amountByType: Object.fromEntries(byType.map((x) => [String(x[0]), String(x[1])])) };
+}
+
+export function diffRows(source: Map<string, string>, warehouse: Map<string, string>, maxSamples = 5): TableDiff {
+  const d: TableDiff = { missing: 0, extra: 0, different: 0, samples: [] };
+  for (const [k, r] of source) {
+    const w = warehouse.get(k);
+    if (w === undefined) {
+      d.missing++;
+      if (d.samples.length < maxSamples) d.samples.push(`missing key ${k}: ${r}`);
+    } else if (w !== r) {
+      d.different++;
+      if (d.samples.length < maxSamples) d.samples.push(`key ${k}: source ${r} / warehouse ${w}`);
+    }
+  }
+  for (const [k, w] of warehouse) {
+    if (!source.has(k)) {
+      d.extra++;
+      if (d.samples.length < maxSamples) d.samples.push(`extra key ${k}: ${w}`);
+    }
+  }
+  return d;
+}
+
+export async function reconcile(pg: Client, db: DuckDBConnection, schema = 'raw'): Promise<Reconciliation> {
+  // One repeatable-read snapshot of the source, so totals and rows describe the same instant.
+  await pg.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    const source = await sourceTotals(pg);
+    const warehouse = await warehouseTotals(db, schema);
+    const diff = {} as Record<TableName, TableDiff>;
+    for (const t of TABLE_NAMES) diff[t] = diffRows(await sourceRows(pg, t), await warehouseRows(db, t, schema));
+    const rowsMatch = TABLE_NAMES.every((t) => diff[t].missing + diff[t].extra + diff[t].different === 0);
+    const totalsMatch = JSON.stringify(source) === JSON.stringify(warehouse);
+    return { match: rowsMatch && totalsMatch, source, warehouse, diff };
+  } finally {
+    await pg.query('COMMIT');
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Runs `sls offline start` as a child process (its own process group), output to a log file,
+ * and waits until the functions are served and the Kafka event source is consuming.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { portOpen, sleep, tail } from '../stack/proc';
+
+export interface OfflineOptions {
+  root: string;
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  /** serverless params, e.g. { consumerGroupId: 'e2e-1', generateSchedule: 'false' } */
+  params?: Record<string, string>;
+  lambdaPort?: number;
+  readyTimeoutMs?: number;
+}
+
+export interface OfflineProcess {
+  child: ChildProcess;
+  logFile: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
+  mkdirSync(dirname(o.logFile), { recursive: true });
+  const fd = openSync(o.logFile, 'a');
+  const params = Object.entries(o.params ?? {}).map(([k, v]) => `--param=${k}=${v}`);
+  const child = spawn(join(o.root, 'node_modules', '.bin', 'sls'), ['offline', 'start', ...params], {
+    cwd: o.root,
+    env: { ...process.env, ...o.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? -1));
+
+  const stop = async (signal: NodeJS.Signals = 'SIGINT') => {
+    if (exited !== null || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      /* gone */
+    }
+    const deadline = Date.now() + 20_000;
+    while (exited === null && Date.now() < deadline) await sleep(200);
+    if (exited === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      while (exited === null) await sleep(100);
+    }
+  };
+
+  const port = o.lambdaPort ?? 3002;
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
+  const consuming = () => existsSync(o.logFile) && /offline-kafka.*(consuming|joined|started)/i.test(readFileSync(o.logFile, 'utf8'));
+  while (!(await portOpen(port)) || !consuming()) {
+    if (exited !== null) throw new Error(`sls offline exited with code ${exited} before it was ready; log ${o.logFile}:\n${tail(o.logFile, 25)}`);
+    if (Date.now() > deadline) {
+      await stop('SIGKILL');
+      throw new Error(`sls offline not ready after ${(o.readyTimeoutMs ?? 120_000) / 1000}s; log ${o.logFile}:\n${tail(o.logFile, 25)}`);
+    }
+    await sleep(500);
+  }
+  return { child, logFile: o.logFile, stop };
+}
