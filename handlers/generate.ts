@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import { loadConfig } from '../functions/shared/config';
 import { scheduleEventSchema, type ScheduleEvent } from './events';
@@ -17,7 +18,10 @@ export function iterationsFor(event: ScheduleEvent): number | undefined {
   return event['detail-type'] === 'Scheduled Event' ? undefined : 1;
 }
 
-export const handler = lambda(scheduleEventSchema, async (event, context: Context) => {
+// `sls invoke local -f generate` without --data delivers an empty string, not {}: treat it as {}.
+const generateEventSchema = z.preprocess((e) => (e === '' || e === null || e === undefined ? {} : e), scheduleEventSchema);
+
+export const handler = lambda(generateEventSchema, async (event, context: Context) => {
   const cfg = loadConfig();
   const options = parseGeneratorOptions({ iterations: iterationsFor(event), seed: event.seed });
   logger.info('generate invoked', { time: event.time, iterations: options.iterations ?? 'until deadline' });

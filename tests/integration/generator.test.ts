@@ -4,10 +4,12 @@
  * created, and the ledger invariant is checked for every generator-owned account in the database.
  * Determinism and failure injection use scratch schemas so their starting state is known.
  */
+import type { Context } from 'aws-lambda';
 import { Client } from 'pg';
 import { connectFromConfig, openConnection, dbSettingsFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import type { LoopLogger } from '../../functions/generator/loop';
 import { loadConfig } from '../../functions/shared/config';
+import { handler } from '../../handlers/generate';
 import { ConfigError, ServiceError } from '../../functions/shared/errors';
 import { LEDGER_VIOLATIONS_SQL } from '../support/ledger-sql';
 import { createScratchSchema, type ScratchSchema } from '../support/scratch-schema';
@@ -265,4 +267,31 @@ describe('bad database settings stop at start-up, naming the variable', () => {
   test('a malformed port is refused before any connection', () => {
     expect(() => loadConfig({ POSTGRES_PORT: 'fivefourthreetwo' })).toThrow(/POSTGRES_PORT/);
   });
+});
+
+test('the scheduled handler runs iterations until shortly before the Lambda deadline; {} runs one', async () => {
+  const context = (deadline: number) =>
+    ({
+      functionName: 'generate',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:generate',
+      memoryLimitInMB: '1024',
+      awsRequestId: 'test',
+      logGroupName: 'test',
+      logStreamName: 'test',
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => deadline - Date.now(),
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    }) as unknown as Context;
+
+  const started = Date.now();
+  const scheduled = await handler({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, context(started + 8000));
+  expect(scheduled).toMatchObject({ stoppedBy: 'deadline', failed: 0 });
+  expect(scheduled.succeeded).toBeGreaterThanOrEqual(2); // every 2 s for the ~3 s before the 5 s safety margin
+  expect(Date.now() - started).toBeLessThan(8000 - 4000);
+
+  const once = await handler({}, context(Date.now() + 60_000));
+  expect(once).toMatchObject({ stoppedBy: 'iterations', succeeded: 1 });
 });
