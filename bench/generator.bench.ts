@@ -39,7 +39,16 @@ export interface ScenarioResult {
 export interface GeneratorBenchResult {
   kind: 'generator';
   measuredAt: string;
-  machine: { platform: string; release: string; arch: string; cpus: number; cpuModel: string; memGiB: number; node: string; postgres: string };
+  machine: {
+    platform: string;
+    release: string;
+    arch: string;
+    cpus: number;
+    cpuModel: string;
+    memGiB: number;
+    node: string;
+    postgres: string;
+  };
   params: { secondsPerScenario: number; target: string };
   defaultScale: ScenarioResult;
   largeIterations: ScenarioResult;
@@ -105,7 +114,10 @@ export async function runGeneratorBench(opts: GeneratorBenchOptions = {}): Promi
       node: process.version,
       postgres,
     },
-    params: { secondsPerScenario: seconds, target: `${cfg.POSTGRES_HOST}:${cfg.POSTGRES_PORT}/${cfg.POSTGRES_DB} (scratch schema)` },
+    params: {
+      secondsPerScenario: seconds,
+      target: `${cfg.POSTGRES_HOST}:${cfg.POSTGRES_PORT}/${cfg.POSTGRES_DB} (scratch schema)`,
+    },
     defaultScale,
     largeIterations,
   };

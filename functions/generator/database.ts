@@ -58,13 +58,18 @@ export function describeConnectError(err: unknown, s: Pick<DbSettings, 'host' | 
   const where = `${s.user}@${s.host}:${s.port}/${s.database}`;
   switch (code) {
     case '28P01':
-      return new ConfigError(`Postgres rejected the password for user "${s.user}" (${where}): check POSTGRES_PASSWORD (and POSTGRES_USER)`, [
-        'POSTGRES_PASSWORD: authentication failed',
-      ]);
+      return new ConfigError(
+        `Postgres rejected the password for user "${s.user}" (${where}): check POSTGRES_PASSWORD (and POSTGRES_USER)`,
+        ['POSTGRES_PASSWORD: authentication failed'],
+      );
     case '28000':
-      return new ConfigError(`Postgres refused user "${s.user}" (${where}): check POSTGRES_USER`, ['POSTGRES_USER: not allowed to connect']);
+      return new ConfigError(`Postgres refused user "${s.user}" (${where}): check POSTGRES_USER`, [
+        'POSTGRES_USER: not allowed to connect',
+      ]);
     case '3D000':
-      return new ConfigError(`Postgres has no database "${s.database}" (${where}): check POSTGRES_DB`, ['POSTGRES_DB: database does not exist']);
+      return new ConfigError(`Postgres has no database "${s.database}" (${where}): check POSTGRES_DB`, [
+        'POSTGRES_DB: database does not exist',
+      ]);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new ConfigError(`cannot resolve Postgres host "${s.host}": check POSTGRES_HOST`, ['POSTGRES_HOST: unknown host']);
@@ -77,7 +82,16 @@ export function describeConnectError(err: unknown, s: Pick<DbSettings, 'host' | 
   }
 }
 
-const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
+const LOST_CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
 
 /** True when the error means the connection is unusable (as opposed to a failed statement). */
 export function isConnectionLost(err: unknown): boolean {

@@ -102,7 +102,12 @@ export async function runGenerator(run: GeneratorRun): Promise<RunSummary> {
   client = adopt(await run.connect());
   try {
     await checkSchema(client);
-    logger.info('generator started', { seed, iterations: options.iterations ?? 'until stopped', intervalMs: options.intervalMs, scale: options.scale });
+    logger.info('generator started', {
+      seed,
+      iterations: options.iterations ?? 'until stopped',
+      intervalMs: options.intervalMs,
+      scale: options.scale,
+    });
 
     for (let index = 0; ; index++) {
       if (options.iterations !== undefined && index >= options.iterations) break;

@@ -135,7 +135,13 @@ export function planIteration(random: Random, state: GeneratorState, options: Pl
     const openingCents = sampleCents(random, OPENING_DEPOSIT[accountType]);
     const ref: AccountRef = { kind: 'new', index: j };
     ledger.open(keyOf(ref), currency, 0n);
-    transactions.push({ account: ref, txnType: 'DEPOSIT', amountCents: openingCents, related: null, status: ledger.deposit(keyOf(ref), openingCents) });
+    transactions.push({
+      account: ref,
+      txnType: 'DEPOSIT',
+      amountCents: openingCents,
+      related: null,
+      status: ledger.deposit(keyOf(ref), openingCents),
+    });
     newAccounts.push({ customer, accountType, currency, openingCents, finalCents: 0n });
   }
 
@@ -155,7 +161,13 @@ export function planIteration(random: Random, state: GeneratorState, options: Pl
       const ref: AccountRef = { kind: 'existing', id: a.id };
       const remainder = ledger.balance(keyOf(ref));
       if (remainder > 0n) {
-        transactions.push({ account: ref, txnType: 'WITHDRAWAL', amountCents: remainder, related: null, status: ledger.withdraw(keyOf(ref), remainder) });
+        transactions.push({
+          account: ref,
+          txnType: 'WITHDRAWAL',
+          amountCents: remainder,
+          related: null,
+          status: ledger.withdraw(keyOf(ref), remainder),
+        });
       }
       ledger.close(keyOf(ref));
       closing.add(a.id);

@@ -6,7 +6,13 @@
  */
 import type { Context } from 'aws-lambda';
 import { Client } from 'pg';
-import { connectFromConfig, openConnection, dbSettingsFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
+import {
+  connectFromConfig,
+  openConnection,
+  dbSettingsFromConfig,
+  parseGeneratorOptions,
+  runGenerator,
+} from '../../functions/generator';
 import type { LoopLogger } from '../../functions/generator/loop';
 import { loadConfig } from '../../functions/shared/config';
 import { handler } from '../../handlers/generate';
@@ -103,7 +109,9 @@ describe('many iterations on the shared tables', () => {
 
   test('the rows this run reported are in the database', async () => {
     expect(accountIds.size).toBe(40 * 20);
-    const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM accounts WHERE id = ANY($1::int[])`, [[...accountIds]]);
+    const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM accounts WHERE id = ANY($1::int[])`, [
+      [...accountIds],
+    ]);
     expect(Number(rows[0]!.n)).toBe(accountIds.size);
   });
 
@@ -141,7 +149,12 @@ describe('many iterations on the shared tables', () => {
          FROM running`,
       [[...accountIds]],
     );
-    expect(rows[0]).toMatchObject({ negative_steps: '0', failed_but_affordable: '0', completed_unaffordable: '0', other_status: '0' });
+    expect(rows[0]).toMatchObject({
+      negative_steps: '0',
+      failed_but_affordable: '0',
+      completed_unaffordable: '0',
+      other_status: '0',
+    });
     expect(Number(rows[0]!.failed_withdrawals)).toBeGreaterThan(0);
     expect(failedTransactions).toBeGreaterThan(0);
   });
@@ -169,9 +182,13 @@ describe('many iterations on the shared tables', () => {
     const gone = await admin.query(`SELECT id FROM customers WHERE id = ANY($1::int[])`, [deletedCustomerIds]);
     expect(gone.rows).toEqual([]);
     // only customers without accounts are erased: every account this run opened still exists
-    const accounts = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM accounts WHERE id = ANY($1::int[])`, [[...accountIds]]);
+    const accounts = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM accounts WHERE id = ANY($1::int[])`, [
+      [...accountIds],
+    ]);
     expect(Number(accounts.rows[0]!.n)).toBe(accountIds.size);
-    const emails = await admin.query<{ id: number; email: string }>(`SELECT id, email FROM customers WHERE id = ANY($1::int[])`, [[...updatedCustomerIds]]);
+    const emails = await admin.query<{ id: number; email: string }>(`SELECT id, email FROM customers WHERE id = ANY($1::int[])`, [
+      [...updatedCustomerIds],
+    ]);
     for (const r of emails.rows) expect(r.email).toMatch(new RegExp(`\\.${r.id}@example\\.(com|net|org)$`));
   });
 

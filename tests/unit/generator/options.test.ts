@@ -23,7 +23,23 @@ describe('generator options', () => {
   it('parses every flag', () => {
     expect(opts(['--once'])).toMatchObject({ iterations: 1 });
     expect(
-      opts(['--iterations', '5', '--interval', '500ms', '--seed=-7', '--scale', '3,6,100', '--currency', 'eur', '--updates', '1', '--closes', '0', '--deletes', '0.5']),
+      opts([
+        '--iterations',
+        '5',
+        '--interval',
+        '500ms',
+        '--seed=-7',
+        '--scale',
+        '3,6,100',
+        '--currency',
+        'eur',
+        '--updates',
+        '1',
+        '--closes',
+        '0',
+        '--deletes',
+        '0.5',
+      ]),
     ).toMatchObject({
       iterations: 5,
       intervalMs: 500,
