@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Health, Service, StackContext } from '../service';
-import { httpGet, portOpen, startDetached, stopByPidFile } from '../proc';
+import { httpGet, portOpen, readPid, sleep, startDetached, stopByPidFile } from '../proc';
 import { ensureVenv, venvBin, venvPath, type VenvName } from '../python';
 
 export const airflowDirs = (ctx: StackContext) => {
@@ -164,11 +164,36 @@ export const airflowService: Service = {
   },
 
   async stop(ctx) {
-    // standalone runs its components as children in its process group: stop the group.
-    return stopByPidFile(airflowDirs(ctx).pid, 30_000);
+    // standalone runs its components (scheduler, api-server, workers) in its process group. They
+    // finish running tasks after SIGTERM and may outlive the standalone process: wait for the group.
+    const pid = readPid(airflowDirs(ctx).pid);
+    const stopped = await stopByPidFile(airflowDirs(ctx).pid, 30_000);
+    if (pid !== undefined) {
+      const deadline = Date.now() + 60_000;
+      while (groupAlive(pid) && Date.now() < deadline) await sleep(250);
+      if (groupAlive(pid)) {
+        ctx.log(`airflow: components of process group ${pid} still running after 60 s; killing them`);
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
+    return stopped;
   },
 };
 
 async function venvExists(ctx: StackContext, name: VenvName): Promise<boolean> {
   return existsSync(join(await venvPath(ctx, name), '.banking-cdc-ready'));
+}
+
+/** Is any process of group `pgid` left? */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
