@@ -10,6 +10,7 @@ import { ServiceError, errorMessage } from '../shared/errors';
 import { changeColumns } from '../shared/tables';
 import { duckdbDescribedType, LEDGER_TABLE, LOAD_ERRORS_TABLE, RAW_SCHEMA, rawDdlStatements } from './ddl';
 import { withLockRetry, type LockRetryOptions } from './lockRetry';
+import { acquireWriterMutex } from './writerMutex';
 import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
 
 export interface DuckdbWarehouseOptions {
@@ -52,7 +53,13 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse {
     name: 'duckdb',
     async open() {
       mkdirSync(dirname(opts.path), { recursive: true });
+      // Threads of one process first take turns among themselves (see writerMutex.ts), then the
+      // process waits for DuckDB's own lock, held by other processes (dbt, readers).
+      const release = await acquireWriterMutex(`${opts.path}.writer-lock`, opts.log, { timeoutMs: opts.lock.timeoutMs }).catch((err: unknown) => {
+        throw new ServiceError('warehouse', errorMessage(err), { cause: err });
+      });
       const instance = await withLockRetry(opts.path, () => DuckDBInstance.create(opts.path), opts.log, opts.lock).catch((err: unknown) => {
+        release();
         if (err instanceof ServiceError) throw err;
         throw new ServiceError('warehouse', `cannot open DuckDB file ${opts.path}: ${errorMessage(err)}`, { cause: err });
       });
@@ -63,14 +70,15 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse {
       } catch (err) {
         conn?.closeSync();
         instance.closeSync();
+        release();
         throw new ServiceError('warehouse', `cannot prepare DuckDB file ${opts.path}: ${errorMessage(err)}`, { cause: err });
       }
-      return duckdbSession(instance, conn, opts.log);
+      return duckdbSession(instance, conn, opts.log, release);
     },
   };
 }
 
-function duckdbSession(instance: DuckDBInstance, conn: DuckDBConnection, log: Log): WarehouseSession {
+function duckdbSession(instance: DuckDBInstance, conn: DuckDBConnection, log: Log, release: () => void): WarehouseSession {
   const ledger = `${RAW_SCHEMA}.${LEDGER_TABLE}`;
 
   async function describe(object: ObjectToLoad, file: string): Promise<Array<{ name: string; type: string }>> {
@@ -135,8 +143,12 @@ function duckdbSession(instance: DuckDBInstance, conn: DuckDBConnection, log: Lo
     },
 
     async close() {
-      conn.closeSync();
-      instance.closeSync();
+      try {
+        conn.closeSync();
+        instance.closeSync();
+      } finally {
+        release();
+      }
       log.debug('warehouse file released');
     },
   };

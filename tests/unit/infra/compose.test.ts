@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_KEYS, loadConfig, urlPort } from '../../../functions/shared/config';
 import { connectorConfig } from '../../../infra/debezium/connector-config';
+import { VERSIONS } from '../../../infra/stack/versions';
 
 const root = join(__dirname, '..', '..', '..');
 const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
@@ -59,8 +60,7 @@ test('registers the very connector config the native stack registers', () => {
   expect(compose.services.connect!.environment!.CONNECT_CONFIG_PROVIDERS).toBe('env');
 });
 
-test('Kafka and Debezium versions agree with the native stack', async () => {
-  const { VERSIONS } = await import('../../../infra/stack/versions');
+test('Kafka and Debezium versions agree with the native stack', () => {
   expect(compose.services.kafka!.image).toBe(`apache/kafka:${VERSIONS.kafka}`);
   expect(compose.services.connect!.image).toBe(`quay.io/debezium/connect:${VERSIONS.debezium}`);
 });

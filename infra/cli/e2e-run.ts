@@ -1,0 +1,205 @@
+/**
+ * The bounded end-to-end run behind `npm run e2e` and tests/e2e:
+ *   1. the local stack up;
+ *   2. the functions under `sls offline start` with a fresh consumer group and a fresh warehouse
+ *      file, so this run's warehouse is built only from what flowed through the real pipeline
+ *      (Postgres -> Debezium -> Kafka -> writeBatch -> MinIO -> loadObject -> DuckDB);
+ *   3. K seeded generator iterations;
+ *   4. wait until the warehouse's current state equals the source's, exactly;
+ *   5. dbt build on that warehouse, then the models are reconciled too.
+ */
+import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { loadConfig, type Config } from '../../functions/shared/config';
+import { reconcile, type Reconciliation } from '../../functions/reconcile';
+import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
+import { withLockRetry } from '../../functions/warehouse/lockRetry';
+import { stackUp } from '../stack/stack';
+import { makeContext, REPO_ROOT } from '../stack/context';
+import { startOffline, type OfflineProcess } from './offline';
+import { runDbt } from './dbt';
+import { sleep } from '../stack/proc';
+
+export interface E2eOptions {
+  iterations: number;
+  seed: number;
+  /** Generator interval between iterations, ms. */
+  intervalMs: number;
+  /** How long to wait for the warehouse to catch up. */
+  catchUpTimeoutMs: number;
+  /** Skip dbt (for quick runs). */
+  skipDbt?: boolean;
+  log?: (m: string) => void;
+  /** Called while the pipeline runs (fault tests kill things here). */
+  duringRun?: (ctx: { offline: OfflineProcess; cfg: Config; restartOffline: () => Promise<void> }) => Promise<void>;
+}
+
+export interface E2eReport {
+  match: boolean;
+  runId: string;
+  seed: number;
+  iterations: number;
+  generated: { inserted: number; updated: number; deleted: number };
+  catchUpMs: number;
+  raw: Reconciliation;
+  dbt?: { ok: boolean; models: Record<string, number>; match: boolean; problems: string[] };
+  warehousePath: string;
+}
+
+export function pgClient(cfg: Config): Client {
+  return new Client({
+    host: cfg.POSTGRES_HOST,
+    port: cfg.POSTGRES_PORT,
+    user: cfg.POSTGRES_USER,
+    password: cfg.POSTGRES_PASSWORD,
+    database: cfg.POSTGRES_DB,
+  });
+}
+
+/** Open the DuckDB file read-only for a moment, waiting while a loader holds it. */
+export async function withWarehouse<T>(path: string, fn: (db: DuckDBConnection) => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const instance = await withLockRetry(path, () => DuckDBInstance.create(path, { access_mode: 'READ_ONLY' }), quiet, { timeoutMs });
+  const conn = await instance.connect();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
+  const log = opts.log ?? ((m: string) => console.log(`[e2e] ${m}`));
+  const runId = `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+  const ctx = makeContext({ quiet: true });
+  log('bringing the local stack up...');
+  await stackUp({ ctx: { ...ctx, log: (m) => log(`stack: ${m}`) } });
+
+  const dir = join(ctx.stackDir, 'e2e', runId);
+  mkdirSync(dir, { recursive: true });
+  const warehousePath = join(dir, 'warehouse.duckdb');
+  const env = { WAREHOUSE_PATH: warehousePath, NODE_NO_WARNINGS: '1' };
+  const cfg = loadConfig({ ...process.env, ...env });
+  const params = { consumerGroupId: `e2e-${runId}`, generateSchedule: 'false' };
+
+  const offlineLog = join(dir, 'offline.log');
+  log(`starting the functions under sls offline (log ${offlineLog})...`);
+  let offline = await startOffline({ root: REPO_ROOT, logFile: offlineLog, env, params });
+  const restartOffline = async () => {
+    await offline.stop('SIGKILL');
+    offline = await startOffline({ root: REPO_ROOT, logFile: offlineLog, env, params });
+  };
+  const pg = pgClient(cfg);
+  await pg.connect();
+  try {
+    log(`generating ${opts.iterations} iterations with seed ${opts.seed}...`);
+    const generation = runGenerator({
+      options: parseGeneratorOptions({ iterations: opts.iterations, seed: opts.seed, intervalMs: opts.intervalMs }),
+      connect: connectFromConfig(cfg),
+      logger: { info() {}, warn: (m) => log(`generator: ${m}`), error: (m) => log(`generator: ${m}`) },
+    });
+    const during = opts.duringRun?.({ offline, cfg, restartOffline });
+    const summary = await generation;
+    await during;
+    const generated = {
+      inserted: sumCounts(summary.totals, 'inserted'),
+      updated: sumCounts(summary.totals, 'updated'),
+      deleted: sumCounts(summary.totals, 'deleted'),
+    };
+    log(`generated ${JSON.stringify(generated)} in ${summary.succeeded} iterations (${summary.failed} failed)`);
+
+    // Caught up = the warehouse's current state equals the source's, exactly.
+    const t0 = Date.now();
+    let raw: Reconciliation | undefined;
+    for (;;) {
+      raw = await withWarehouse(warehousePath, (db) => reconcile(pg, db)).catch((err: Error) => {
+        if (/does not exist|Catalog Error|No such file/i.test(err.message)) return undefined; // nothing loaded yet
+        throw err;
+      });
+      if (raw?.match) break;
+      if (Date.now() - t0 > opts.catchUpTimeoutMs) break;
+      if (raw) log(`waiting for the warehouse: source ${JSON.stringify(raw.source.rows)}, warehouse ${JSON.stringify(raw.warehouse.rows)}`);
+      await sleep(3000);
+    }
+    const catchUpMs = Date.now() - t0;
+    if (!raw) throw new Error(`nothing reached the warehouse in ${opts.catchUpTimeoutMs / 1000}s; see ${offlineLog}`);
+    log(raw.match ? `warehouse caught up in ${(catchUpMs / 1000).toFixed(1)}s: exact match` : 'warehouse did NOT catch up');
+
+    // The loader must let go of the file before dbt writes to it.
+    await offline.stop();
+    let dbt: E2eReport['dbt'];
+    if (!opts.skipDbt && raw.match) {
+      log('dbt build --target local...');
+      const res = await runDbt(ctx, ['build', '--target', 'local'], { WAREHOUSE_PATH: warehousePath });
+      dbt = { ok: res.ok, ...(await reconcileModels(pg, warehousePath)) };
+      if (!res.ok) dbt.problems.unshift(`dbt build failed:\n${res.tail}`);
+      log(dbt.ok && dbt.match ? 'dbt build passed and the models reconcile' : `dbt: ${dbt.problems.join('; ')}`);
+    }
+    return {
+      match: raw.match && (dbt === undefined || (dbt.ok && dbt.match)),
+      runId,
+      seed: opts.seed,
+      iterations: opts.iterations,
+      generated,
+      catchUpMs,
+      raw,
+      ...(dbt ? { dbt } : {}),
+      warehousePath,
+    };
+  } finally {
+    await pg.end();
+    await offline.stop();
+  }
+}
+
+function sumCounts(totals: unknown, kind: 'inserted' | 'updated' | 'deleted'): number {
+  // totals: { inserted: {customers, accounts, transactions}, ... }
+  const t = (totals as Record<string, Record<string, number>>)[kind] ?? {};
+  return Object.values(t).reduce((a, b) => a + b, 0);
+}
+
+/** The dbt models agree with the source: current dimension rows, facts and balances. */
+async function reconcileModels(pg: Client, warehousePath: string): Promise<{ models: Record<string, number>; match: boolean; problems: string[] }> {
+  const src = {
+    customers: Number((await pg.query('SELECT count(*) FROM customers')).rows[0].count),
+    accounts: Number((await pg.query('SELECT count(*) FROM accounts')).rows[0].count),
+    transactions: Number((await pg.query('SELECT count(*) FROM transactions')).rows[0].count),
+    balance: (await pg.query('SELECT coalesce(sum(balance),0)::numeric(20,2)::text AS s FROM accounts')).rows[0].s as string,
+  };
+  return withWarehouse(warehousePath, async (db) => {
+    const one = async (sql: string) => String((await db.runAndReadAll(sql)).getRows()[0]![0]);
+    const schemaOf = async (name: string) =>
+      one(`SELECT table_schema FROM information_schema.tables WHERE table_name = '${name}' ORDER BY table_schema LIMIT 1`);
+    const models: Record<string, number> = {};
+    const problems: string[] = [];
+    const dimC = await schemaOf('dim_customers');
+    const dimA = await schemaOf('dim_accounts');
+    const fact = await schemaOf('fact_transactions');
+    models.dim_customers_current = Number(await one(`SELECT count(*) FROM ${dimC}.dim_customers WHERE is_current`));
+    models.dim_accounts_current = Number(await one(`SELECT count(*) FROM ${dimA}.dim_accounts WHERE is_current`));
+    models.fact_transactions = Number(await one(`SELECT count(*) FROM ${fact}.fact_transactions`));
+    const balance = await one(`SELECT CAST(CAST(coalesce(sum(balance),0) AS DECIMAL(20,2)) AS VARCHAR) FROM ${dimA}.dim_accounts WHERE is_current`);
+    if (models.dim_customers_current !== src.customers) problems.push(`dim_customers current ${models.dim_customers_current} != source ${src.customers}`);
+    if (models.dim_accounts_current !== src.accounts) problems.push(`dim_accounts current ${models.dim_accounts_current} != source ${src.accounts}`);
+    if (models.fact_transactions !== src.transactions) problems.push(`fact_transactions ${models.fact_transactions} != source ${src.transactions}`);
+    if (balance !== src.balance) problems.push(`current balances ${balance} != source ${src.balance}`);
+    return { models, match: problems.length === 0, problems };
+  });
+}
+
+/** Remove old e2e run folders (warehouse files, logs), keeping the newest `keep`. */
+export function pruneRuns(stackDir: string, keep = 3): void {
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  const base = join(stackDir, 'e2e');
+  let runs: string[] = [];
+  try {
+    runs = readdirSync(base).sort();
+  } catch {
+    return;
+  }
+  for (const r of runs.slice(0, Math.max(0, runs.length - keep))) rmSync(join(base, r), { recursive: true, force: true });
+}

@@ -1,0 +1,40 @@
+/**
+ * npm run e2e -- [--iterations 20] [--seed 42] [--interval 250ms] [--timeout 300s] [--skip-dbt]
+ *
+ * A bounded run of the whole pipeline; prints the reconciliation as JSON and exits 0 only on an
+ * exact match between Postgres and the warehouse (and the dbt models).
+ */
+import { parseArgs } from 'node:util';
+import { runE2e, pruneRuns } from './e2e-run';
+import { makeContext } from '../stack/context';
+import { parseDuration } from '../../functions/generator/options';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      iterations: { type: 'string', default: '20' },
+      seed: { type: 'string', default: '42' },
+      interval: { type: 'string', default: '250ms' },
+      timeout: { type: 'string', default: '300s' },
+      'skip-dbt': { type: 'boolean', default: false },
+    },
+  });
+  pruneRuns(makeContext({ quiet: true }).stackDir);
+  const report = await runE2e({
+    iterations: Number(values.iterations),
+    seed: Number(values.seed),
+    intervalMs: parseDuration(values.interval!),
+    catchUpTimeoutMs: parseDuration(values.timeout!),
+    skipDbt: values['skip-dbt'],
+  });
+  console.log(JSON.stringify(report, null, 2));
+  return report.match ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`[e2e] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
