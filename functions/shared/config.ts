@@ -61,6 +61,10 @@ const schema = z.object({
   AIRFLOW_DB_PASSWORD: nonEmpty.default('airflow'),
   AIRFLOW_DB_NAME: nonEmpty.default('airflow'),
 
+  // serverless-offline's ports (the Kafka event source invokes functions on the Lambda port).
+  OFFLINE_HTTP_PORT: port.default(3000),
+  OFFLINE_LAMBDA_PORT: port.default(3002),
+
   // Local stack.
   STACK_DIR: nonEmpty.default('.stack'),
   STACK_CACHE_DIR: z.string().default(''),

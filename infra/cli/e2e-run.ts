@@ -9,6 +9,7 @@
  *   5. dbt build on that warehouse, then the models are reconciled too.
  */
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -82,7 +83,13 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
   const dir = join(ctx.stackDir, 'e2e', runId);
   mkdirSync(dir, { recursive: true });
   const warehousePath = join(dir, 'warehouse.duckdb');
-  const env = { WAREHOUSE_PATH: warehousePath, NODE_NO_WARNINGS: '1' };
+  // Free ports of its own, so a developer's running `npm start` (or another run) is no obstacle.
+  const env = {
+    WAREHOUSE_PATH: warehousePath,
+    NODE_NO_WARNINGS: '1',
+    OFFLINE_HTTP_PORT: String(await freePort()),
+    OFFLINE_LAMBDA_PORT: String(await freePort()),
+  };
   const cfg = loadConfig({ ...process.env, ...env });
   const params = { consumerGroupId: `e2e-${runId}`, generateSchedule: 'false' };
 
@@ -154,6 +161,17 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     await pg.end();
     await offline.stop();
   }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 function sumCounts(totals: unknown, kind: 'inserted' | 'updated' | 'deleted'): number {

@@ -13,7 +13,6 @@ export interface OfflineOptions {
   env?: NodeJS.ProcessEnv;
   /** serverless params, e.g. { consumerGroupId: 'e2e-1', generateSchedule: 'false' } */
   params?: Record<string, string>;
-  lambdaPort?: number;
   readyTimeoutMs?: number;
 }
 
@@ -56,7 +55,7 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
     }
   };
 
-  const port = o.lambdaPort ?? 3002;
+  const port = Number(o.env?.OFFLINE_LAMBDA_PORT ?? process.env.OFFLINE_LAMBDA_PORT ?? 3002);
   const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
   const consuming = () => existsSync(o.logFile) && /offline-kafka.*(consuming|joined|started)/i.test(readFileSync(o.logFile, 'utf8'));
   while (!(await portOpen(port)) || !consuming()) {
