@@ -390,6 +390,7 @@ if (require.main === module) {
       'probe-seconds': { type: 'string', default: '40' },
       rates: { type: 'string', default: '2000,4000' },
       windows: { type: 'string', default: '5,1' },
+      out: { type: 'string' },
     },
   });
   runPipelineBench({
@@ -397,6 +398,7 @@ if (require.main === module) {
     probeSeconds: Number(values['probe-seconds']),
     probeRates: values.rates!.split(',').filter(Boolean).map(Number),
     windows: values.windows!.split(',').filter(Boolean).map(Number),
+    out: values.out,
   }).then(
     (r) => console.log(JSON.stringify(r.headline, null, 2)),
     (err: unknown) => {

@@ -50,10 +50,26 @@ export interface UpOptions {
   ctx?: StackContext;
 }
 
+export interface UpResult {
+  /** Anything provisioned, started or reconfigured (what stackUp's boolean says). */
+  changed: boolean;
+  /** Services this call started (they were not running before), in start order: what a caller may stop again. */
+  started: Service[];
+}
+
 /** Bring every service up; returns true if anything changed. Throws StackError naming the failing service. */
 export async function stackUp(opts: UpOptions = {}): Promise<boolean> {
+  return (await stackUpDetailed(opts)).changed;
+}
+
+/**
+ * stackUp, also telling which services it started, so that a caller such as `npm start` can stop
+ * exactly those on exit and leave a stack that was already running (shared with others) alone.
+ */
+export async function stackUpDetailed(opts: UpOptions = {}): Promise<UpResult> {
   const ctx = opts.ctx ?? makeContext({ quiet: opts.quiet });
   let changed = false;
+  const started: Service[] = [];
   const t0 = Date.now();
   for (const svc of servicesFor(opts)) {
     const before = await svc.health(ctx);
@@ -81,7 +97,9 @@ export async function stackUp(opts: UpOptions = {}): Promise<boolean> {
         }
       }
       ctx.log(`${svc.name}: starting...`);
-      const started = Date.now();
+      const startedAt = Date.now();
+      // Counted before it is ready: a start that then times out still left a process to stop.
+      started.push(svc);
       try {
         await svc.start(ctx);
       } catch (err) {
@@ -90,7 +108,7 @@ export async function stackUp(opts: UpOptions = {}): Promise<boolean> {
       if (!(await waitFor(() => isReady(), svc.startTimeoutMs))) {
         throw new StackError(svc.name, `did not become ready within ${svc.startTimeoutMs / 1000}s`, svc.logFile(ctx));
       }
-      ctx.log(`${svc.name}: started in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      ctx.log(`${svc.name}: started in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
       changed = true;
     }
     try {
@@ -103,7 +121,18 @@ export async function stackUp(opts: UpOptions = {}): Promise<boolean> {
     ctx.log(`${svc.name}: healthy (${after.detail})`);
   }
   ctx.log(changed ? `stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s` : 'stack already up: nothing changed');
-  return changed;
+  return { changed, started };
+}
+
+/** Stop the given services in reverse start order (e.g. UpResult.started); data stays. */
+export async function stopServices(services: readonly Service[], ctx: StackContext): Promise<void> {
+  for (const svc of [...services].reverse()) {
+    const stopped = await svc.stop(ctx).catch((err: Error) => {
+      ctx.log(`${svc.name}: stop failed: ${err.message}`);
+      return false;
+    });
+    if (stopped) ctx.log(`${svc.name}: stopped`);
+  }
 }
 
 export interface ServiceStatus extends Health {
