@@ -1,4 +1,4 @@
-// Three projects: unit (no services), integration and e2e (the real local stack, started by
+// Four projects: unit (no services), integration, e2e and faults (the real local stack, started by
 // the global setup). ESM-only dependencies (faker, hyparquet) are transformed to CommonJS by swc.
 const esmDeps = ['@faker-js', '@middy', 'hyparquet', 'hyparquet-writer', 'hyparquet-compressors'];
 const transform = {
@@ -13,8 +13,11 @@ const common = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmDeps.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   // runtime data (Postgres files owned by another user, Kafka logs) is not source
-  modulePathIgnorePatterns: ['<rootDir>/.stack/', '<rootDir>/.esbuild/', '<rootDir>/.serverless/', '<rootDir>/dbt/'],
+  modulePathIgnorePatterns: ['<rootDir>/.stack/', '<rootDir>/.esbuild', '<rootDir>/.serverless/', '<rootDir>/dbt/'],
 };
+// The fault tests kill Kafka and Connect: they run only when asked for by name
+// (`npm run test:faults` = `jest --selectProjects faults`), never as part of a plain `npm test`.
+const faultsSelected = process.argv.some((a) => /(^|=)faults$/.test(a));
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
@@ -30,5 +33,15 @@ module.exports = {
       testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
     },
+    ...(faultsSelected
+      ? [
+          {
+            ...common,
+            displayName: 'faults',
+            testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+            globalSetup: '<rootDir>/tests/support/global-setup.ts',
+          },
+        ]
+      : []),
   ],
 };

@@ -34,8 +34,24 @@ export interface E2eOptions {
   /** Skip dbt (for quick runs). */
   skipDbt?: boolean;
   log?: (m: string) => void;
+  /**
+   * Continue an earlier run (its consumer group, warehouse file and log) instead of starting a
+   * fresh one: the fault tests chain their scenarios on one warehouse so that the topics are
+   * replayed from the beginning once per file, not once per scenario.
+   */
+  runId?: string;
   /** Called while the pipeline runs (fault tests kill things here). */
-  duringRun?: (ctx: { offline: OfflineProcess; cfg: Config; restartOffline: () => Promise<void> }) => Promise<void>;
+  duringRun?: (ctx: DuringRunContext) => Promise<void>;
+}
+
+export interface DuringRunContext {
+  offline: OfflineProcess;
+  cfg: Config;
+  /** SIGKILL the sls offline process group and start it again (same group, warehouse, ports, log). */
+  restartOffline: () => Promise<void>;
+  /** sls offline's log (appended to across restarts). */
+  logFile: string;
+  warehousePath: string;
 }
 
 export interface E2eReport {
@@ -75,7 +91,7 @@ export async function withWarehouse<T>(path: string, fn: (db: DuckDBConnection) 
 
 export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
   const log = opts.log ?? ((m: string) => console.log(`[e2e] ${m}`));
-  const runId = `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+  const runId = opts.runId ?? newRunId();
   const ctx = makeContext({ quiet: true });
   log('bringing the local stack up...');
   await stackUp({ ctx: { ...ctx, log: (m) => log(`stack: ${m}`) } });
@@ -109,7 +125,9 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
       connect: connectFromConfig(cfg),
       logger: { info() {}, warn: (m) => log(`generator: ${m}`), error: (m) => log(`generator: ${m}`) },
     });
-    const during = opts.duringRun?.({ offline, cfg, restartOffline });
+    const during = opts.duringRun?.({ offline, cfg, restartOffline, logFile: offlineLog, warehousePath });
+    // Awaited after the generation; marked handled now so an early failure is not an unhandled rejection meanwhile.
+    during?.catch(() => undefined);
     const summary = await generation;
     await during;
     const generated = {
@@ -161,6 +179,10 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     await pg.end();
     await offline.stop();
   }
+}
+
+export function newRunId(): string {
+  return `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
 }
 
 export function freePort(): Promise<number> {
