@@ -1,0 +1,209 @@
+/**
+ * npm run bench [-- --only generator,writer,loader,pipeline]
+ *
+ * Runs the stage benches and the end-to-end pipeline bench, each writing its own
+ * bench/results/<name>.json, then combines the latest result of every bench (this run's, or the
+ * one recorded before for benches not run now) into bench/results/latest.json with the machine's
+ * details, and writes bench/results/README.md: the table the project README's "Numbers" shows.
+ * The machine is shared (other sessions run tests on the same CPUs): load average is recorded at
+ * the start and end so noisy numbers can be recognised as such.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runGeneratorBench, type GeneratorBenchResult } from './generator.bench';
+import { runLoaderBench, type LoaderBenchResult } from './loader.bench';
+import { runPipelineBench, type PipelineBenchResult } from './pipeline.bench';
+import { runWriterBench, type WriterBenchResult } from './writer.bench';
+
+const RESULTS = join(__dirname, 'results');
+const BENCHES = ['generator', 'writer', 'loader', 'pipeline'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+interface Latest {
+  kind: 'latest';
+  measuredAt: string;
+  machine: {
+    platform: string;
+    release: string;
+    arch: string;
+    cpuModel: string;
+    cpus: number;
+    memGiB: number;
+    node: string;
+    gitCommit: string;
+    gitDirty: boolean;
+  };
+  loadavg: { start: number[]; end: number[] };
+  /** Which benches this invocation ran; the others are carried over from their last recorded result. */
+  ranNow: BenchName[];
+  generator?: GeneratorBenchResult;
+  writer?: WriterBenchResult;
+  loader?: LoaderBenchResult;
+  pipeline?: PipelineBenchResult;
+}
+
+const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: join(__dirname, '..'), encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function readResult<T>(name: BenchName): T | undefined {
+  const file = join(RESULTS, `${name}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+const fmt = (n: number | undefined) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+const secs = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The README's "Numbers" table, from latest.json. */
+export function markdownTable(l: Latest): string {
+  const rows: string[][] = [];
+  if (l.generator) {
+    rows.push([
+      'generator (Postgres commits)',
+      `${fmt(l.generator.defaultScale.transactionsPerSec)} transactions/s at the default shape; ${fmt(l.generator.largeIterations.transactionsPerSec)}/s in 2,000-transaction iterations`,
+      l.generator.measuredAt.slice(0, 10),
+    ]);
+  }
+  if (l.writer) {
+    rows.push([
+      'writer (decode + Parquet + PUT)',
+      `${fmt(l.writer.hyparquetWriter.rowsPerSec)} rows/s with hyparquet-writer vs ${fmt(l.writer.parquetjsLite.rowsPerSec)} rows/s with parquetjs-lite: **${l.writer.ratio}x**`,
+      l.writer.measuredAt.slice(0, 10),
+    ]);
+  }
+  if (l.loader) {
+    rows.push([
+      'loader (Parquet -> DuckDB RAW)',
+      `${fmt(l.loader.load.rowsPerSec)} rows/s (${l.loader.objects} objects x ${fmt(l.loader.rowsPerObject)} rows, ${l.loader.load.msPerObject} ms/object)`,
+      l.loader.at.slice(0, 10),
+    ]);
+  }
+  if (l.pipeline) {
+    for (const p of l.pipeline.headline.byParams) {
+      const tag = `batchSize ${fmt(p.batchSize)}, window ${p.windowSeconds} s`;
+      rows.push([
+        `pipeline at ~1,000 changes/s (${tag})`,
+        `commit -> RAW p50 **${secs(p.steady.p50Ms)}**, p99 **${secs(p.steady.p99Ms)}**${p.steady.sustained ? '' : ' (lag grew: not sustained)'}`,
+        l.pipeline.measuredAt.slice(0, 10),
+      ]);
+      rows.push([
+        `pipeline max sustained (${tag})`,
+        p.maxSustained.changesPerSec
+          ? `**${fmt(p.maxSustained.rawRowsPerSec)} rows/s** with no growing lag${p.maxSustained.firstUnsustained ? ` (lag grew at ${fmt(p.maxSustained.firstUnsustained)}/s)` : ' (highest rate probed)'}`
+          : `below 1,000 changes/s (lag grew at the first step)`,
+        l.pipeline.measuredAt.slice(0, 10),
+      ]);
+    }
+  }
+  const m = l.machine;
+  return [
+    '| what | figure | measured |',
+    '|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    `Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memGiB} GiB, ${m.platform} ${m.release}, Node ${m.node}; commit ${m.gitCommit.slice(0, 10)}${m.gitDirty ? ' (+ local changes)' : ''}. ` +
+      `Shared machine (load average ${l.loadavg.start.join('/')} at start, ${l.loadavg.end.join('/')} at end): figures are noisy. ` +
+      'Source: bench/results/latest.json (`npm run bench`).',
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });
+  const only = (values.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
+  const unknown = only.filter((o) => !(BENCHES as readonly string[]).includes(o));
+  if (unknown.length) {
+    console.error(`[bench] unknown bench ${unknown.join(', ')}; choose from ${BENCHES.join(', ')}`);
+    return 2;
+  }
+  const selected = BENCHES.filter((b) => only.length === 0 || only.includes(b));
+  const start = loadavg();
+  console.log(`[bench] running ${selected.join(', ')} (load average ${start.join(' ')}; ${os.cpus().length} CPUs)`);
+  const failures: string[] = [];
+  for (const name of selected) {
+    const t0 = Date.now();
+    console.log(`[bench] ${name}...`);
+    try {
+      if (name === 'generator') {
+        const r = await runGeneratorBench();
+        console.log(
+          `[bench] generator: ${fmt(r.defaultScale.transactionsPerSec)} transactions/s (default shape), ${fmt(r.largeIterations.transactionsPerSec)}/s (large iterations)`,
+        );
+      } else if (name === 'writer') {
+        const r = await runWriterBench();
+        console.log(
+          `[bench] writer: ${fmt(r.hyparquetWriter.rowsPerSec)} rows/s vs parquetjs-lite ${fmt(r.parquetjsLite.rowsPerSec)} rows/s: ${r.ratio}x`,
+        );
+      } else if (name === 'loader') {
+        const r = await runLoaderBench();
+        // The loader bench returns its result; the others write their own file.
+        mkdirSync(RESULTS, { recursive: true });
+        writeFileSync(join(RESULTS, 'loader.json'), `${JSON.stringify(r, null, 2)}\n`);
+        console.log(`[bench] loader: ${fmt(r.load.rowsPerSec)} rows/s`);
+      } else {
+        const r = await runPipelineBench();
+        for (const p of r.headline.byParams) {
+          console.log(
+            `[bench] pipeline (batchSize ${p.batchSize}, window ${p.windowSeconds}s): 1,000 changes/s p50 ${secs(p.steady.p50Ms)} p99 ${secs(p.steady.p99Ms)}; ` +
+              `max sustained ${fmt(p.maxSustained.rawRowsPerSec)} rows/s`,
+          );
+        }
+      }
+      console.log(`[bench] ${name} done in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+    } catch (err) {
+      // One failing bench must not hide the others' figures; the exit code says it failed.
+      failures.push(name);
+      console.error(`[bench] ${name} FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+
+  const cpus = os.cpus();
+  const latest: Latest = {
+    kind: 'latest',
+    measuredAt: new Date().toISOString(),
+    machine: {
+      platform: os.platform(),
+      release: os.release(),
+      arch: os.arch(),
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      cpus: cpus.length,
+      memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+      node: process.version,
+      gitCommit: git(['rev-parse', 'HEAD']),
+      gitDirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
+    },
+    loadavg: { start, end: loadavg() },
+    ranNow: selected.filter((s) => !failures.includes(s)),
+  };
+  for (const b of BENCHES) {
+    const r = readResult<never>(b);
+    if (r) (latest as unknown as Record<string, unknown>)[b] = r;
+  }
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
+  const table = markdownTable(latest);
+  writeFileSync(
+    join(RESULTS, 'README.md'),
+    `# Benchmark results\n\nWritten by \`npm run bench\` from latest.json; paste the table into the README's "Numbers".\n\n${table}\n`,
+  );
+  console.log(`\n${table}\n`);
+  console.log(
+    `[bench] results in ${join('bench', 'results')}/ (latest.json, README.md)${failures.length ? `; FAILED: ${failures.join(', ')}` : ''}`,
+  );
+  return failures.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('[bench] unexpected error:', err);
+    process.exit(1);
+  },
+);
