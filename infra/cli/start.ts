@@ -151,6 +151,9 @@ function printWhere(ctx: StackContext, cfg: Config, offlineLog: string, services
 }
 
 function warehouseFile(ctx: StackContext, cfg: Config): string {
+  // Unset WAREHOUSE_PATH means "the stack's warehouse": <STACK_DIR>/warehouse/banking.duckdb, which
+  // is the config default for the default stack, and keeps a second stack (STACK_DIR=...) apart.
+  if (!process.env.WAREHOUSE_PATH) return join(ctx.stackDir, 'warehouse', 'banking.duckdb');
   // Relative paths are resolved by the functions from the repository root (sls offline's cwd).
   return isAbsolute(cfg.WAREHOUSE_PATH) ? cfg.WAREHOUSE_PATH : resolve(ctx.root, cfg.WAREHOUSE_PATH);
 }
@@ -215,7 +218,11 @@ async function main(): Promise<number> {
     `starting the functions: sls offline start on :${cfg.OFFLINE_HTTP_PORT} (Lambda API :${cfg.OFFLINE_LAMBDA_PORT}), consumer group ${cfg.KAFKA_GROUP}...`,
   );
   try {
-    offline = await startOffline({ root: REPO_ROOT, logFile: offlineLog, env: { NODE_NO_WARNINGS: '1' } });
+    offline = await startOffline({
+      root: REPO_ROOT,
+      logFile: offlineLog,
+      env: { NODE_NO_WARNINGS: '1', WAREHOUSE_PATH: warehouseFile(ctx, cfg) },
+    });
   } catch (err) {
     console.error(`[start] ${(err as Error).message}`);
     await stopAll();
