@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 'use strict';
-// Dependency-free pre-step of `npm start` and `npm test`: on a fresh clone, install the npm
-// dependencies (npm ci) when node_modules is missing or older than package-lock.json.
-const { existsSync, statSync } = require('node:fs');
+// Dependency-free pre-step of `npm start` and `npm test`: on a fresh clone (or after
+// package-lock.json changed), install the npm dependencies. Idempotent and quick otherwise.
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { execSync } = require('node:child_process');
+const { createHash } = require('node:crypto');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const lock = path.join(root, 'package-lock.json');
-const marker = path.join(root, 'node_modules', '.package-lock.json');
+const lockFile = path.join(root, 'package-lock.json');
+const stamp = path.join(root, 'node_modules', '.bootstrap-lock-sha256');
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
@@ -16,10 +17,14 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(1);
 }
 
-const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
-if (stale) {
-  console.log('[bootstrap] installing npm dependencies (npm ci)...');
-  execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
-} else {
+const sha = createHash('sha256').update(readFileSync(lockFile)).digest('hex');
+if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === sha) {
   console.log('[bootstrap] npm dependencies up to date');
+  process.exit(0);
 }
+console.log('[bootstrap] installing npm dependencies...');
+// `npm install` rather than `npm ci`: registries that do not serve other platforms' optional
+// binaries (e.g. @duckdb/node-bindings-darwin-arm64) leave them out of the lock, which `npm ci`
+// rejects as "out of sync". With the lock present, `npm install` installs exactly its versions.
+execSync('npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+writeFileSync(stamp, createHash('sha256').update(readFileSync(lockFile)).digest('hex') + '\n');
