@@ -19,6 +19,7 @@ import { makeContext } from '../../infra/stack/context';
 import { ensureVenv, venvBin } from '../../infra/stack/python';
 import { airflowEnv } from '../../infra/stack/services/airflow';
 import { startOffline, type OfflineProcess } from '../../infra/cli/offline';
+import { portOpen } from '../../infra/stack/proc';
 import { withLockRetry } from '../../functions/warehouse/lockRetry';
 
 jest.setTimeout(10 * 60_000);
@@ -27,7 +28,8 @@ const execFileP = promisify(execFile);
 const ctx = makeContext({ quiet: true });
 const runId = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
 const dir = join(ctx.stackDir, 'dbt-tests', runId);
-const rawPath = join(dir, 'raw.duckdb');
+// Not raw.duckdb: DuckDB names the catalog after the file, and a catalog "raw" clashes with schema raw.
+const rawPath = join(dir, 'pipeline.duckdb');
 // A settled pipeline: relationship tests check every row, not only those older than the grace period.
 const DBT_VARS = '{relationship_grace_minutes: 0}';
 
@@ -136,11 +138,33 @@ async function rows(db: DuckDBConnection, sql: string): Promise<Record<string, u
   return reader.getRowObjectsJson() as Record<string, unknown>[];
 }
 
-/** Have all of this run's changes been loaded into RAW? (op sequence per key, in LSN order) */
-async function scenarioLoaded(s: Scenario): Promise<boolean> {
+/** Every lake object the writer of this run stored, from its log lines ("batch stored", keys). */
+function storedKeys(logFile: string): Set<string> {
+  const keys = new Set<string>();
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"batch stored"')) continue;
+    try {
+      for (const k of (JSON.parse(line) as { keys?: string[] }).keys ?? []) keys.add(k);
+    } catch {
+      /* a line cut by a concurrent write */
+    }
+  }
+  return keys;
+}
+
+/**
+ * Has the pipeline caught up? This run's changes are in RAW (op sequence per key, in LSN order), and
+ * every object the writer stored so far is in the loader's ledger. Replaying the topics from the
+ * start, the loader takes objects in any order; once this holds, each topic's RAW is a complete
+ * prefix (in commit order) reaching at least this run's last change.
+ */
+async function scenarioLoaded(s: Scenario, logFile: string): Promise<boolean> {
   if (!existsSync(rawPath)) return false;
   try {
     return await withDb(rawPath, async (db) => {
+      const loaded = new Set((await rows(db, `SELECT object_key FROM raw._loads`)).map((r) => String(r.object_key)));
+      const missing = [...storedKeys(logFile)].filter((k) => !loaded.has(k));
+      if (missing.length > 0) return false;
       const ops = async (table: string, id: number) =>
         (await rows(db, `SELECT string_agg(_op, '' ORDER BY _lsn) AS ops FROM (SELECT DISTINCT _op, _lsn FROM raw.${table} WHERE id = ${id})`))[0]?.ops;
       return (
@@ -203,6 +227,13 @@ beforeAll(async () => {
   let offline: OfflineProcess | undefined;
   const client = pg();
   try {
+    // serverless-offline serves the functions on a fixed port (3002): on a shared dev machine another
+    // run may hold it for a while, so wait for it (CI runs suites one at a time).
+    const portDeadline = Date.now() + 300_000;
+    while (await portOpen(3002)) {
+      if (Date.now() > portDeadline) throw new Error('port 3002 (serverless-offline) stayed busy for 300 s: another sls offline is running');
+      await pause(2000);
+    }
     offline = await startOffline({
       root: ctx.root,
       logFile: join(dir, 'offline.log'),
@@ -211,9 +242,9 @@ beforeAll(async () => {
     });
     await client.connect();
     scenario = await makeChanges(client);
-    const deadline = Date.now() + 240_000;
-    while (!(await scenarioLoaded(scenario))) {
-      if (Date.now() > deadline) throw new Error(`this run's changes did not reach RAW in 240 s; see ${join(dir, 'offline.log')}`);
+    const deadline = Date.now() + 300_000;
+    while (!(await scenarioLoaded(scenario, join(dir, 'offline.log')))) {
+      if (Date.now() > deadline) throw new Error(`the pipeline did not load this run's changes and all stored objects in 300 s; see ${join(dir, 'offline.log')}`);
       await pause(2000);
     }
   } finally {
@@ -236,7 +267,7 @@ describe('dbt on the real pipeline warehouse', () => {
   let buildResult: { ok: boolean; output: string };
 
   beforeAll(async () => {
-    built = copyOfRaw('dbt');
+    built = copyOfRaw('dbt_build');
     buildResult = await dbt(['build', '--target', 'local', '--vars', DBT_VARS], built, join(dir, 'dbt'));
   });
 
@@ -348,7 +379,7 @@ describe('dbt on the real pipeline warehouse', () => {
 
 describe('Airflow', () => {
   test('airflow dags test banking_dbt passes, waiting out a held warehouse lock', async () => {
-    const warehouse = copyOfRaw('airflow');
+    const warehouse = copyOfRaw('airflow_run');
     const home = join(dir, 'airflow-home');
     const env = airflowEnv(ctx, {
       home,
