@@ -79,7 +79,9 @@ export function pgClient(cfg: Config): Client {
 /** Open the DuckDB file read-only for a moment, waiting while a loader holds it. */
 export async function withWarehouse<T>(path: string, fn: (db: DuckDBConnection) => Promise<T>, timeoutMs = 60_000): Promise<T> {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const instance = await withLockRetry(path, () => DuckDBInstance.create(path, { access_mode: 'READ_ONLY' }), quiet, { timeoutMs });
+  const instance = await withLockRetry(path, () => DuckDBInstance.create(path, { access_mode: 'READ_ONLY' }), quiet, {
+    timeoutMs,
+  });
   const conn = await instance.connect();
   try {
     return await fn(conn);
@@ -147,7 +149,10 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
       });
       if (raw?.match) break;
       if (Date.now() - t0 > opts.catchUpTimeoutMs) break;
-      if (raw) log(`waiting for the warehouse: source ${JSON.stringify(raw.source.rows)}, warehouse ${JSON.stringify(raw.warehouse.rows)}`);
+      if (raw)
+        log(
+          `waiting for the warehouse: source ${JSON.stringify(raw.source.rows)}, warehouse ${JSON.stringify(raw.warehouse.rows)}`,
+        );
       await sleep(3000);
     }
     const catchUpMs = Date.now() - t0;
@@ -203,7 +208,10 @@ function sumCounts(totals: unknown, kind: 'inserted' | 'updated' | 'deleted'): n
 }
 
 /** The dbt models agree with the source: current dimension rows, facts and balances. */
-async function reconcileModels(pg: Client, warehousePath: string): Promise<{ models: Record<string, number>; match: boolean; problems: string[] }> {
+async function reconcileModels(
+  pg: Client,
+  warehousePath: string,
+): Promise<{ models: Record<string, number>; match: boolean; problems: string[] }> {
   const src = {
     customers: Number((await pg.query('SELECT count(*) FROM customers')).rows[0].count),
     accounts: Number((await pg.query('SELECT count(*) FROM accounts')).rows[0].count),
@@ -222,10 +230,15 @@ async function reconcileModels(pg: Client, warehousePath: string): Promise<{ mod
     models.dim_customers_current = Number(await one(`SELECT count(*) FROM ${dimC}.dim_customers WHERE is_current`));
     models.dim_accounts_current = Number(await one(`SELECT count(*) FROM ${dimA}.dim_accounts WHERE is_current`));
     models.fact_transactions = Number(await one(`SELECT count(*) FROM ${fact}.fact_transactions`));
-    const balance = await one(`SELECT CAST(CAST(coalesce(sum(balance),0) AS DECIMAL(20,2)) AS VARCHAR) FROM ${dimA}.dim_accounts WHERE is_current`);
-    if (models.dim_customers_current !== src.customers) problems.push(`dim_customers current ${models.dim_customers_current} != source ${src.customers}`);
-    if (models.dim_accounts_current !== src.accounts) problems.push(`dim_accounts current ${models.dim_accounts_current} != source ${src.accounts}`);
-    if (models.fact_transactions !== src.transactions) problems.push(`fact_transactions ${models.fact_transactions} != source ${src.transactions}`);
+    const balance = await one(
+      `SELECT CAST(CAST(coalesce(sum(balance),0) AS DECIMAL(20,2)) AS VARCHAR) FROM ${dimA}.dim_accounts WHERE is_current`,
+    );
+    if (models.dim_customers_current !== src.customers)
+      problems.push(`dim_customers current ${models.dim_customers_current} != source ${src.customers}`);
+    if (models.dim_accounts_current !== src.accounts)
+      problems.push(`dim_accounts current ${models.dim_accounts_current} != source ${src.accounts}`);
+    if (models.fact_transactions !== src.transactions)
+      problems.push(`fact_transactions ${models.fact_transactions} != source ${src.transactions}`);
     if (balance !== src.balance) problems.push(`current balances ${balance} != source ${src.balance}`);
     return { models, match: problems.length === 0, problems };
   });
