@@ -17,7 +17,7 @@ import type { Client } from 'pg';
 import { kafkaBrokers, loadConfig, type Config } from '../../functions/shared/config';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { makeContext, REPO_ROOT } from '../stack/context';
-import { sleep } from '../stack/proc';
+import { portOpen, sleep } from '../stack/proc';
 import { optionalServices, stackUpDetailed, stopServices, StackError, CORE_SERVICES } from '../stack/stack';
 import type { Service, StackContext } from '../stack/service';
 import { pgClient, withWarehouse } from './e2e-run';
@@ -158,6 +158,12 @@ function warehouseFile(ctx: StackContext, cfg: Config): string {
   return isAbsolute(cfg.WAREHOUSE_PATH) ? cfg.WAREHOUSE_PATH : resolve(ctx.root, cfg.WAREHOUSE_PATH);
 }
 
+// The AWS SDK warns about Node 20 on every client it builds: noise in a progress display.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name !== 'NodeVersionSupportWarning') console.warn(`[start] ${w.name}: ${w.message}`);
+});
+
 async function main(): Promise<number> {
   const cfg = loadConfig();
   const ctx = makeContext({ cfg });
@@ -214,6 +220,17 @@ async function main(): Promise<number> {
   }
 
   const offlineLog = join(ctx.stackDir, 'functions', 'offline.log');
+  // startOffline takes an open Lambda port as "ready": a port someone else holds would fool it.
+  for (const [port, variable] of [
+    [cfg.OFFLINE_HTTP_PORT, 'OFFLINE_HTTP_PORT'],
+    [cfg.OFFLINE_LAMBDA_PORT, 'OFFLINE_LAMBDA_PORT'],
+  ] as const) {
+    if (await portOpen(port)) {
+      console.error(`[start] port ${port} is in use (another sls offline or npm start?); stop it or set ${variable} in .env`);
+      await stopAll();
+      return 1;
+    }
+  }
   say(
     `starting the functions: sls offline start on :${cfg.OFFLINE_HTTP_PORT} (Lambda API :${cfg.OFFLINE_LAMBDA_PORT}), consumer group ${cfg.KAFKA_GROUP}...`,
   );
