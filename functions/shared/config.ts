@@ -47,6 +47,9 @@ const schema = z.object({
   SNOWFLAKE_ACCOUNT: z.string().default(''),
   SNOWFLAKE_USER: z.string().default(''),
   SNOWFLAKE_PASSWORD: z.string().default(''),
+  // In the cloud: a Secrets Manager secret (name or ARN) holding the password, read at the first
+  // connection, so the password is never in the function's environment or the deploy template.
+  SNOWFLAKE_SECRET_ID: z.string().default(''),
   SNOWFLAKE_WAREHOUSE: z.string().default(''),
   SNOWFLAKE_DB: z.string().default('BANKING_DB'),
   SNOWFLAKE_SCHEMA: z.string().default('RAW'),
@@ -90,10 +93,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cfg = parsed.data;
   if (cfg.WAREHOUSE === 'snowflake') {
     const missing = (['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER', 'SNOWFLAKE_PASSWORD', 'SNOWFLAKE_WAREHOUSE'] as const).filter(
-      (k) => cfg[k] === '',
+      // The password may instead come from Secrets Manager (SNOWFLAKE_SECRET_ID).
+      (k) => cfg[k] === '' && !(k === 'SNOWFLAKE_PASSWORD' && cfg.SNOWFLAKE_SECRET_ID !== ''),
     );
     if (missing.length) {
-      throw new ConfigError(`WAREHOUSE=snowflake needs ${missing.join(', ')} to be set`, missing.map((m) => `${m}: required`));
+      const hint = missing.includes('SNOWFLAKE_PASSWORD')
+        ? ' (the password, or SNOWFLAKE_SECRET_ID naming a secret that holds it)'
+        : '';
+      throw new ConfigError(
+        `WAREHOUSE=snowflake needs ${missing.join(', ')} to be set${hint}`,
+        missing.map((m) => `${m}: required`),
+      );
     }
   }
   return cfg;
@@ -101,7 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** `host:port` pairs of the Kafka bootstrap list. */
 export function kafkaBrokers(cfg: Pick<Config, 'KAFKA_BOOTSTRAP'>): string[] {
-  return cfg.KAFKA_BOOTSTRAP.split(',').map((s) => s.trim()).filter(Boolean);
+  return cfg.KAFKA_BOOTSTRAP.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Port a URL listens on, with the scheme's default. */
