@@ -90,8 +90,8 @@ async function warehouseCounts(path: string): Promise<{ loaded: number; lag: str
       if (schema) fact = Number((await one(`SELECT count(*) FROM ${String(schema[0])}.fact_transactions`))[0]);
       return { loaded, lag, ...(fact !== undefined ? { fact } : {}) };
     },
-    // The loader (and dbt) write to this file: give up quickly and show the last value instead.
-    1500,
+    // The loader (and dbt) write to this file: give up soon and show the last value instead.
+    3000,
   );
 }
 
@@ -280,7 +280,10 @@ async function main(): Promise<number> {
         (async () => {
           if (!existsSync(whPath)) return void (snap.lag = 'warehouse not created yet');
           const w = await warehouseCounts(whPath).catch(() => undefined); // busy: keep the last values
-          if (!w) return;
+          if (!w) {
+            if (snap.loaded === undefined) snap.lag = 'warehouse busy (a loader or dbt holds the file)';
+            return;
+          }
           snap.loaded = w.loaded;
           snap.lag = w.lag;
           if (w.fact !== undefined) snap.fact = w.fact;
