@@ -90,6 +90,7 @@ export interface ParamRun {
   params: { batchSize: number; maximumBatchingWindowSeconds: number };
   calibration: { changesPerIterationPerCustomer: number; warmupIterations: number };
   steps: StepResult[];
+  error?: string;
 }
 
 export interface PipelineBenchResult {
@@ -370,7 +371,18 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const dir = join(ctx.stackDir, 'bench');
   const runs: ParamRun[] = [];
   for (const set of paramSets) {
-    runs.push(await paramRun(set, { rates: [1000, ...probeRates], steadySeconds, probeSeconds, intervalMs, dir, log }));
+    try {
+      runs.push(await paramRun(set, { rates: [1000, ...probeRates], steadySeconds, probeSeconds, intervalMs, dir, log }));
+    } catch (err) {
+      // One param set failing (e.g. its warm-up never drained) must not lose the others' figures.
+      log(`batchSize ${set.batchSize}, window ${set.windowSeconds}s FAILED: ${(err as Error).message}`);
+      runs.push({
+        params: { batchSize: set.batchSize, maximumBatchingWindowSeconds: set.windowSeconds },
+        calibration: { changesPerIterationPerCustomer: 0, warmupIterations: 0 },
+        steps: [],
+        error: (err as Error).message,
+      });
+    }
   }
   const result: PipelineBenchResult = {
     kind: 'pipeline',
@@ -386,27 +398,29 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     params: { steadySeconds, probeSeconds, probeRates, intervalMs, paramSets },
     runs,
     headline: {
-      byParams: runs.map((r) => {
-        const steady = r.steps[0]!;
-        const ok = r.steps.filter((s) => s.sustained);
-        const best = ok[ok.length - 1];
-        return {
-          batchSize: r.params.batchSize,
-          windowSeconds: r.params.maximumBatchingWindowSeconds,
-          steady: {
-            changesPerSec: steady.achievedChangesPerSec,
-            p50Ms: steady.latencyMs.p50,
-            p99Ms: steady.latencyMs.p99,
-            lagGrew: steady.lagGrew,
-            sustained: steady.sustained,
-          },
-          maxSustained: {
-            changesPerSec: best?.achievedChangesPerSec ?? 0,
-            rawRowsPerSec: best?.rawRowsPerSec ?? 0,
-            firstUnsustained: r.steps.find((s) => !s.sustained)?.targetChangesPerSec ?? null,
-          },
-        };
-      }),
+      byParams: runs
+        .filter((r) => r.steps.length > 0)
+        .map((r) => {
+          const steady = r.steps[0]!;
+          const ok = r.steps.filter((s) => s.sustained);
+          const best = ok[ok.length - 1];
+          return {
+            batchSize: r.params.batchSize,
+            windowSeconds: r.params.maximumBatchingWindowSeconds,
+            steady: {
+              changesPerSec: steady.achievedChangesPerSec,
+              p50Ms: steady.latencyMs.p50,
+              p99Ms: steady.latencyMs.p99,
+              lagGrew: steady.lagGrew,
+              sustained: steady.sustained,
+            },
+            maxSustained: {
+              changesPerSec: best?.achievedChangesPerSec ?? 0,
+              rawRowsPerSec: best?.rawRowsPerSec ?? 0,
+              firstUnsustained: r.steps.find((s) => !s.sustained)?.targetChangesPerSec ?? null,
+            },
+          };
+        }),
     },
   };
   const out = opts.out ?? join(__dirname, 'results', 'pipeline.json');

@@ -117,7 +117,13 @@ export function markdownTable(l: Latest): string {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string', multiple: true },
+      // Pipeline param sets, batchSize x window seconds (default 500x5,10000x5: serverless.yml's first).
+      params: { type: 'string' },
+    },
+  });
   const only = (values.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
   const unknown = only.filter((o) => !(BENCHES as readonly string[]).includes(o));
   if (unknown.length) {
@@ -149,7 +155,16 @@ async function main(): Promise<number> {
         writeFileSync(join(RESULTS, 'loader.json'), `${JSON.stringify(r, null, 2)}\n`);
         console.log(`[bench] loader: ${fmt(r.load.rowsPerSec)} rows/s`);
       } else {
-        const r = await runPipelineBench();
+        const r = await runPipelineBench(
+          values.params
+            ? {
+                paramSets: values.params.split(',').map((p) => {
+                  const [batchSize, windowSeconds] = p.split('x').map(Number);
+                  return { batchSize: batchSize!, windowSeconds: windowSeconds! };
+                }),
+              }
+            : {},
+        );
         for (const p of r.headline.byParams) {
           console.log(
             `[bench] pipeline (batchSize ${p.batchSize}, window ${p.windowSeconds}s): 1,000 changes/s p50 ${secs(p.steady.p50Ms)} p99 ${secs(p.steady.p99Ms)}; ` +
