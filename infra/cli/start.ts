@@ -190,12 +190,17 @@ async function main(): Promise<number> {
       stopping = true;
       resolveStop();
     };
+    let firstAt = 0;
     process.on('SIGINT', () => {
+      // A terminal's Ctrl-C reaches this process directly and again relayed by npm and tsx: a
+      // repeat within a second is the same keypress, not the second Ctrl-C that forces.
+      if (stopping && Date.now() - firstAt < 1500) return;
       if (stopping) {
         say('second Ctrl-C: exiting now; whatever is still stopping may be left running (npm run stack -- status)');
         process.exit(130);
       }
       stopping = true;
+      firstAt = Date.now();
       console.log('');
       say('Ctrl-C: stopping what npm start started (Ctrl-C again to force)...');
       resolveStop();
