@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaBrokers } from '../../functions/shared/config';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { makeContext } from '../../infra/stack/context';
 import { ensureVenv, venvBin } from '../../infra/stack/python';
@@ -181,10 +183,47 @@ async function scenarioLoaded(s: Scenario, logFile: string): Promise<boolean> {
   }
 }
 
-function copyOfRaw(name: string): string {
+let cutMs = 0;
+
+/** Wait until consumer group `group` has committed offsets at or past each topic's current end. */
+async function waitConsumedPast(group: string, deadline: number): Promise<void> {
+  const admin = new Kafka({ clientId: 'dbt-test', brokers: kafkaBrokers(ctx.cfg), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = ['customers', 'accounts', 'transactions'].map((t) => `${ctx.cfg.KAFKA_TOPIC_PREFIX}.public.${t}`);
+    const ends = new Map<string, bigint>();
+    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
+    for (;;) {
+      const behind: string[] = [];
+      for (const t of await admin.fetchOffsets({ groupId: group, topics })) {
+        for (const p of t.partitions) {
+          const end = ends.get(`${t.topic}/${p.partition}`) ?? 0n;
+          if (BigInt(p.offset) < end) behind.push(`${t.topic}/${p.partition} at ${p.offset} < ${end}`);
+        }
+      }
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`the writer (group ${group}) did not catch up: ${behind.join(', ')}`);
+      await pause(2000);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A copy of the RAW file for one test, cut at cutMs (see beforeAll). */
+async function copyOfRaw(name: string): Promise<string> {
   const p = join(dir, `${name}.duckdb`);
   copyFileSync(rawPath, p);
   if (existsSync(`${rawPath}.wal`)) copyFileSync(`${rawPath}.wal`, `${p}.wal`);
+  const instance = await DuckDBInstance.create(p);
+  const conn = await instance.connect();
+  try {
+    for (const t of ['customers', 'accounts', 'transactions']) await conn.run(`DELETE FROM raw.${t} WHERE _source_ts_ms > ${cutMs}`);
+    await conn.run('CHECKPOINT');
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
   return p;
 }
 
@@ -243,10 +282,22 @@ beforeAll(async () => {
     await client.connect();
     scenario = await makeChanges(client);
     const deadline = Date.now() + 300_000;
-    while (!(await scenarioLoaded(scenario, join(dir, 'offline.log')))) {
-      if (Date.now() > deadline) throw new Error(`the pipeline did not load this run's changes and all stored objects in 300 s; see ${join(dir, 'offline.log')}`);
-      await pause(2000);
-    }
+    const waitLoaded = async (what: string) => {
+      while (!(await scenarioLoaded(scenario, join(dir, 'offline.log')))) {
+        if (Date.now() > deadline) throw new Error(`the pipeline did not load ${what} in 300 s; see ${join(dir, 'offline.log')}`);
+        await pause(2000);
+      }
+    };
+    await waitLoaded("this run's changes");
+    // A consistent cut: other pipelines may share the bucket (their objects reach our loader too, in any
+    // order), so RAW is complete only up to a point in time. Take cutMs = now; once our writer has
+    // consumed every topic past its end offsets read a moment later (Debezium has published everything
+    // committed before cutMs by then) and all it stored is loaded, RAW holds every change committed
+    // at or before cutMs. The copies drop later rows: the source as if paused at cutMs.
+    cutMs = Date.now();
+    await pause(3000);
+    await waitConsumedPast(`dbt-test-${runId}`, deadline);
+    await waitLoaded('every object the writer stored');
   } finally {
     await client.end().catch(() => undefined);
     // The loader must let go of the file before anything else opens it.
@@ -267,7 +318,7 @@ describe('dbt on the real pipeline warehouse', () => {
   let buildResult: { ok: boolean; output: string };
 
   beforeAll(async () => {
-    built = copyOfRaw('dbt_build');
+    built = await copyOfRaw('dbt_build');
     buildResult = await dbt(['build', '--target', 'local', '--vars', DBT_VARS], built, join(dir, 'dbt'));
   });
 
@@ -379,7 +430,7 @@ describe('dbt on the real pipeline warehouse', () => {
 
 describe('Airflow', () => {
   test('airflow dags test banking_dbt passes, waiting out a held warehouse lock', async () => {
-    const warehouse = copyOfRaw('airflow_run');
+    const warehouse = await copyOfRaw('airflow_run');
     const home = join(dir, 'airflow-home');
     const env = airflowEnv(ctx, {
       home,
