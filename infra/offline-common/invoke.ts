@@ -6,13 +6,13 @@
  * is a 404 with `x-amzn-ErrorType: ResourceNotFoundException`; an error thrown by the handler (or a
  * Lambda timeout) is a 200 with `X-Amz-Function-Error: Unhandled` and a payload
  * `{ errorMessage, errorType, trace }`. All of these, any non-2xx status, and a payload that is an
- * error object, count as failure here, so the batch is retried and its offsets stay uncommitted.
+ * error object, count as failure here, so the event source retries the batch (offline-kafka keeps
+its offsets uncommitted, offline-s3 keeps the objects queued).
  *
  * node:http rather than fetch: fetch (undici) aborts after 300 s without response headers, shorter
  * than a function may legitimately run; here the limit is the function's own timeout plus a margin.
  */
 import http from 'node:http';
-import type { LambdaKafkaEvent } from './event';
 
 export class InvocationError extends Error {
   constructor(
@@ -63,7 +63,8 @@ export function checkInvokeResponse(statusCode: number, headers: http.IncomingHt
   }
 }
 
-export function createLambdaInvoker(o: LambdaInvokerOptions): (event: LambdaKafkaEvent) => Promise<void> {
+/** Any JSON-serialisable event; each event source builds its own AWS-shaped payload. */
+export function createLambdaInvoker<E = unknown>(o: LambdaInvokerOptions): (event: E) => Promise<void> {
   const path = invocationPath(o.functionName);
   const timeoutMs = (o.timeoutSeconds + 30) * 1000;
   return (event) =>

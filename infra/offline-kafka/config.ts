@@ -9,23 +9,9 @@
  */
 import type { SASLOptions } from 'kafkajs';
 import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
+import { asRecord, deployedFunction, num, type ServiceLike } from '../offline-common/serverless';
 import type { EventSourceMeta } from './event';
 import type { StartingPosition, TopicOptions } from './source';
-
-/** The part of osls's Service object we read (after variable resolution). */
-export interface ServiceLike {
-  service?: string | { name?: string };
-  provider?: { stage?: string; timeout?: number };
-  custom?: Record<string, unknown>;
-  getAllFunctions(): string[];
-  getFunction(key: string): FunctionLike;
-}
-
-export interface FunctionLike {
-  name?: string;
-  timeout?: number;
-  events?: unknown[];
-}
 
 export interface ConsumerSpec {
   functionKey: string;
@@ -42,20 +28,8 @@ export interface ConsumerSpec {
 // Lambda's defaults for Kafka event source mappings.
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_WINDOW_SECONDS = 0.5;
-const DEFAULT_TIMEOUT_SECONDS = 6;
 
 type KafkaEventConfig = Record<string, unknown>;
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function num(v: unknown, what: string, fallback: number): number {
-  if (v === undefined || v === null || v === '') return fallback;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n)) throw new Error(`${what} must be a number, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 function startingPosition(v: unknown, where: string, warn: (m: string) => void): StartingPosition {
   if (v === undefined || v === 'TRIM_HORIZON') return 'TRIM_HORIZON';
@@ -67,10 +41,6 @@ function startingPosition(v: unknown, where: string, warn: (m: string) => void):
   throw new Error(`${where}: startingPosition must be TRIM_HORIZON or LATEST, got ${JSON.stringify(v)}`);
 }
 
-function serviceName(service: ServiceLike): string {
-  return typeof service.service === 'string' ? service.service : (service.service?.name ?? 'service');
-}
-
 export function readConsumerSpecs(
   service: ServiceLike,
   opts: { env?: NodeJS.ProcessEnv; warn?: (m: string) => void } = {},
@@ -78,12 +48,10 @@ export function readConsumerSpecs(
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? (() => undefined);
   const specs = new Map<string, ConsumerSpec>();
-  const stage = service.provider?.stage ?? 'dev';
 
   for (const functionKey of service.getAllFunctions()) {
     const fn = service.getFunction(functionKey);
-    const functionName = fn.name ?? `${serviceName(service)}-${stage}-${functionKey}`;
-    const timeoutSeconds = fn.timeout ?? service.provider?.timeout ?? DEFAULT_TIMEOUT_SECONDS;
+    const { functionName, timeoutSeconds } = deployedFunction(service, functionKey);
     (fn.events ?? []).forEach((ev, i) => {
       const e = asRecord(ev);
       const kafka = asRecord(e?.kafka);
@@ -161,13 +129,4 @@ export function securityFromEnv(env: NodeJS.ProcessEnv = process.env): Security 
     throw new Error(`OFFLINE_KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, got ${mechanism}`);
   }
   return { ssl, sasl: { mechanism, username, password } };
-}
-
-/** Where serverless-offline serves the Lambda API (custom.serverless-offline host / lambdaPort). */
-export function lambdaEndpoint(service: ServiceLike, cliOptions: Record<string, unknown> = {}): { host: string; port: number } {
-  const offline = asRecord(service.custom?.['serverless-offline']) ?? {};
-  const host = String(cliOptions.host ?? offline.host ?? 'localhost');
-  const port = num(cliOptions.lambdaPort ?? offline.lambdaPort, 'lambdaPort', 3002);
-  // serverless-offline binds the host it is given; 0.0.0.0 is reachable through loopback.
-  return { host: host === '0.0.0.0' ? '127.0.0.1' : host, port };
 }

@@ -1,25 +1,9 @@
 /**
- * The few log levels the event source uses. The plugin passes the framework's logger (osls's
- * `utils.log`), tests pass a recorder, and the default prints one prefixed line per event.
+ * offline-kafka's console logger; the logger interface and helpers are shared with offline-s3
+ * (infra/offline-common/log.ts).
  */
-export interface SourceLogger {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-  debug(msg: string): void;
-}
+import { consoleLoggerFor, type SourceLogger } from '../offline-common/log';
 
-const PREFIX = 'offline-kafka:';
+export { errorMessage, type SourceLogger } from '../offline-common/log';
 
-export const consoleLogger: SourceLogger = {
-  info: (m) => console.log(`${PREFIX} ${m}`),
-  warn: (m) => console.warn(`${PREFIX} ${m}`),
-  error: (m) => console.error(`${PREFIX} ${m}`),
-  debug: (m) => {
-    if (process.env.OFFLINE_KAFKA_DEBUG === '1') console.log(`${PREFIX} ${m}`);
-  },
-};
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export const consoleLogger: SourceLogger = consoleLoggerFor('offline-kafka:', 'OFFLINE_KAFKA_DEBUG');

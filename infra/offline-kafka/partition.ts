@@ -5,20 +5,8 @@
  * exponential backoff (a batch is never skipped), and commits `lastOffset + 1` only after success.
  */
 import { buildKafkaEvent, type EventSourceMeta, type LambdaKafkaEvent, type SourceMessage } from './event';
+import { backoffDelay, type RetryPolicy } from '../offline-common/retry';
 import { errorMessage, type SourceLogger } from './log';
-
-export interface RetryPolicy {
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 500, maxDelayMs: 30_000 };
-
-/** Delay before retry number `attempt` (1 = first retry): initial * 2^(attempt-1), capped. */
-export function backoffDelay(attempt: number, policy: RetryPolicy): number {
-  const exp = policy.initialDelayMs * 2 ** Math.max(0, attempt - 1);
-  return Math.min(policy.maxDelayMs, exp);
-}
 
 export type BatchDecision = { kind: 'deliver'; count: number } | { kind: 'wait'; ms: number };
 

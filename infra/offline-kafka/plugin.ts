@@ -4,8 +4,8 @@
  * through serverless-offline's own Lambda API (so the same worker pool, environment and handler
  * build are used as for every other offline event).
  *
- * Why the HTTP Lambda API and not `import('serverless-offline/lambda')` (what serverless-offline-s3
- * does): that builds a second Lambda pool beside serverless-offline's own, with options we would
+ * Why the HTTP Lambda API and not `import('serverless-offline/lambda')` (what the npm plugin
+ * serverless-offline-s3 did): that builds a second Lambda pool beside serverless-offline's own, with options we would
  * have to merge the way serverless-offline does, and it relies on an internal class. The Invoke API
  * is public, documented by AWS, reports function errors explicitly, and is what the AWS SDK calls.
  *
@@ -14,50 +14,18 @@
  * SIGINT/SIGTERM stop the consumers, letting each partition's batch in flight finish and commit.
  * Plain `sls offline` (hook `offline:start`) also works: consumers wait until the Lambda port answers.
  */
-import net from 'node:net';
-import { lambdaEndpoint, readConsumerSpecs, securityFromEnv, type ConsumerSpec, type ServiceLike } from './config';
-import { createLambdaInvoker } from './invoke';
-import { errorMessage, type SourceLogger } from './log';
+import { createLambdaInvoker } from '../offline-common/invoke';
+import { errorMessage, pluginLogger, type OslsLog, type SourceLogger } from '../offline-common/log';
+import { sleep } from '../offline-common/retry';
+import { lambdaEndpoint, portOpen, type ServiceLike } from '../offline-common/serverless';
+import { readConsumerSpecs, securityFromEnv, type ConsumerSpec } from './config';
 import { KafkaEventSource } from './source';
-
-interface OslsLog {
-  notice?(msg: string): void;
-  info?(msg: string): void;
-  warning?(msg: string): void;
-  error?(msg: string): void;
-  debug?(msg: string): void;
-}
 
 interface ServerlessLike {
   service: ServiceLike;
 }
 
 const PREFIX = 'offline-kafka:';
-
-function makeLogger(log: OslsLog | undefined): SourceLogger {
-  // osls shows `notice` by default and `info` only with --verbose; our progress lines must be seen.
-  const pick = (f: ((m: string) => void) | undefined, fallback: (m: string) => void) => (m: string) =>
-    (f ?? fallback)(`${PREFIX} ${m}`);
-  return {
-    info: pick(log?.notice?.bind(log), console.log),
-    warn: pick(log?.warning?.bind(log), console.warn),
-    error: pick(log?.error?.bind(log), console.error),
-    debug: pick(log?.debug?.bind(log), () => undefined),
-  };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-
-function portOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 export class OfflineKafkaPlugin {
   readonly hooks: Record<string, () => Promise<void> | void>;
@@ -74,7 +42,7 @@ export class OfflineKafkaPlugin {
   constructor(serverless: ServerlessLike, cliOptions: Record<string, unknown> = {}, utils?: { log?: OslsLog }) {
     this.#serverless = serverless;
     this.#cliOptions = cliOptions;
-    this.#log = makeLogger(utils?.log);
+    this.#log = pluginLogger(PREFIX, utils?.log);
     this.hooks = {
       'offline:start:init': () => this.#init(),
       'offline:start:ready': () => this.#start(),
@@ -165,7 +133,8 @@ export class OfflineKafkaPlugin {
   }
 
   #listenForTermination(): void {
-    // Other plugins (serverless-offline-s3) exit the process on these signals; start stopping at once.
+    // serverless-offline stops on these signals too; start stopping at once so that each
+    // partition's batch in flight can finish and commit before the process goes away.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
         this.#log.info(`got ${signal}, stopping consumers`);

@@ -11,7 +11,8 @@
 import { Kafka, logLevel, type Consumer, type Admin, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { EventSourceMeta } from './event';
 import { consoleLogger, errorMessage, type SourceLogger } from './log';
-import { DEFAULT_RETRY, PartitionWorker, type InvokeFn, type RetryPolicy } from './partition';
+import { DEFAULT_RETRY, type RetryPolicy } from '../offline-common/retry';
+import { PartitionWorker, type InvokeFn } from './partition';
 
 export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
 

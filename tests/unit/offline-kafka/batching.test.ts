@@ -1,4 +1,5 @@
-import { backoffDelay, decideBatch } from '../../../infra/offline-kafka/partition';
+import { backoffDelay } from '../../../infra/offline-common/retry';
+import { decideBatch } from '../../../infra/offline-kafka/partition';
 
 describe('batching rules', () => {
   it('delivers a full batch as soon as batchSize records are buffered, whatever the window', () => {

@@ -1,10 +1,5 @@
-import {
-  lambdaEndpoint,
-  readConsumerSpecs,
-  securityFromEnv,
-  type FunctionLike,
-  type ServiceLike,
-} from '../../../infra/offline-kafka/config';
+import { lambdaEndpoint, type FunctionLike, type ServiceLike } from '../../../infra/offline-common/serverless';
+import { readConsumerSpecs, securityFromEnv } from '../../../infra/offline-kafka/config';
 
 /** A serverless-like service whose writeBatch has the three kafka events of serverless.yml, resolved. */
 function service(functions: Record<string, FunctionLike>, custom: Record<string, unknown> = {}): ServiceLike {

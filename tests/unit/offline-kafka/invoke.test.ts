@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildKafkaEvent } from '../../../infra/offline-kafka/event';
-import { checkInvokeResponse, createLambdaInvoker, invocationPath } from '../../../infra/offline-kafka/invoke';
+import { checkInvokeResponse, createLambdaInvoker, invocationPath } from '../../../infra/offline-common/invoke';
 
 type Reply = { status: number; headers?: Record<string, string>; body: string };
 
