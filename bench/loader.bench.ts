@@ -41,10 +41,24 @@ export interface LoaderBenchResult {
   /** Re-driving the same objects: every one stops at the ledger. */
   redrive: { ms: number; objectsPerSec: number; rowsLoaded: number };
   bytes: number;
-  machine: { platform: string; release: string; arch: string; cpus: number; cpuModel: string; memGiB: number; node: string; duckdb: string };
+  machine: {
+    platform: string;
+    release: string;
+    arch: string;
+    cpus: number;
+    cpuModel: string;
+    memGiB: number;
+    node: string;
+    duckdb: string;
+  };
 }
 
-const quiet: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, ...a) => console.error(m, ...a) };
+const quiet: Log = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m, ...a) => console.error(m, ...a),
+};
 
 function machine(): LoaderBenchResult['machine'] {
   const cpus = os.cpus();
@@ -93,7 +107,9 @@ export async function runLoaderBench(opts: LoaderBenchOptions = {}): Promise<Loa
     const first = await backfill({ bucket: cfg.MINIO_BUCKET, prefixes, batchSize }, deps);
     const loadMs = performance.now() - t0;
     if (first.loaded !== objects || first.rows !== objects * rowsPerObject || first.failed) {
-      throw new Error(`bench load incomplete: ${JSON.stringify({ loaded: first.loaded, rows: first.rows, failed: first.failed })}`);
+      throw new Error(
+        `bench load incomplete: ${JSON.stringify({ loaded: first.loaded, rows: first.rows, failed: first.failed })}`,
+      );
     }
     const t1 = performance.now();
     const again = await backfill({ bucket: cfg.MINIO_BUCKET, prefixes, batchSize }, deps);
@@ -108,14 +124,24 @@ export async function runLoaderBench(opts: LoaderBenchOptions = {}): Promise<Loa
       rowsPerObject,
       rows,
       batchSize,
-      load: { ms: round(loadMs), rowsPerSec: Math.round(rows / (loadMs / 1000)), objectsPerSec: round(objects / (loadMs / 1000)), msPerObject: round(loadMs / objects) },
+      load: {
+        ms: round(loadMs),
+        rowsPerSec: Math.round(rows / (loadMs / 1000)),
+        objectsPerSec: round(objects / (loadMs / 1000)),
+        msPerObject: round(loadMs / objects),
+      },
       redrive: { ms: round(redriveMs), objectsPerSec: round(objects / (redriveMs / 1000)), rowsLoaded: again.rows },
       bytes,
       machine: machine(),
     };
   } finally {
     for (let i = 0; i < keys.length; i += 1000) {
-      await client.send(new DeleteObjectsCommand({ Bucket: cfg.MINIO_BUCKET, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
+      await client.send(
+        new DeleteObjectsCommand({
+          Bucket: cfg.MINIO_BUCKET,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) },
+        }),
+      );
     }
     client.destroy();
     await rm(dir, { recursive: true, force: true });
@@ -129,7 +155,9 @@ if (require.main === module) {
       const out = join(__dirname, 'results', 'loader.json');
       mkdirSync(join(__dirname, 'results'), { recursive: true });
       writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-      console.log(`loader: ${result.load.rowsPerSec} rows/s (${result.objects} objects x ${result.rowsPerObject} rows in ${result.load.ms} ms); re-drive ${result.redrive.objectsPerSec} objects/s -> ${out}`);
+      console.log(
+        `loader: ${result.load.rowsPerSec} rows/s (${result.objects} objects x ${result.rowsPerObject} rows in ${result.load.ms} ms); re-drive ${result.redrive.objectsPerSec} objects/s -> ${out}`,
+      );
     },
     (err: unknown) => {
       console.error(err);

@@ -106,7 +106,7 @@ export interface PipelineBenchResult {
     byParams: {
       batchSize: number;
       windowSeconds: number;
-      steady: { changesPerSec: number; p50Ms: number; p99Ms: number; lagGrew: boolean; sustained: boolean };
+      steady: { changesPerSec: number; p50Ms: number; p99Ms: number; lagGrew: boolean; sustained: boolean; verdict: string };
       maxSustained: { changesPerSec: number; rawRowsPerSec: number; firstUnsustained: number | null };
     }[];
   };

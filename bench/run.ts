@@ -92,7 +92,7 @@ export function markdownTable(l: Latest): string {
       const tag = `batchSize ${fmt(p.batchSize)}, window ${p.windowSeconds} s`;
       rows.push([
         `pipeline at ~1,000 changes/s (${tag})`,
-        `commit -> RAW p50 **${secs(p.steady.p50Ms)}**, p99 **${secs(p.steady.p99Ms)}**${p.steady.sustained ? '' : ' (lag grew: not sustained)'}`,
+        `commit -> RAW p50 **${secs(p.steady.p50Ms)}**, p99 **${secs(p.steady.p99Ms)}**${p.steady.sustained ? '' : ` (not sustained: ${p.steady.verdict ?? 'see pipeline.json'})`}`,
         l.pipeline.measuredAt.slice(0, 10),
       ]);
       rows.push([
