@@ -413,6 +413,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
               p99Ms: steady.latencyMs.p99,
               lagGrew: steady.lagGrew,
               sustained: steady.sustained,
+              verdict: steady.verdict,
             },
             maxSustained: {
               changesPerSec: best?.achievedChangesPerSec ?? 0,
