@@ -29,7 +29,12 @@ const schema = z.object({
   DEBEZIUM_CONNECTOR_NAME: nonEmpty.default('banking-postgres-connector'),
 
   // Object storage (MinIO locally, S3 in the cloud: leave MINIO_ENDPOINT empty there).
-  MINIO_ENDPOINT: z.string().default('http://127.0.0.1:9000'),
+  // `aws` means real S3 with the default credential chain (the Lambda role): an empty value cannot
+  // say so, since empty means "the default", which is the local MinIO.
+  MINIO_ENDPOINT: z
+    .string()
+    .default('http://127.0.0.1:9000')
+    .transform((v) => (v === 'aws' ? '' : v)),
   MINIO_CONSOLE_PORT: port.default(9001),
   MINIO_ACCESS_KEY: nonEmpty.default('minioadmin'),
   MINIO_SECRET_KEY: nonEmpty.default('minioadmin'),

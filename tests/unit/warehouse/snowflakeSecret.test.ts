@@ -49,3 +49,8 @@ describe('Snowflake password from Secrets Manager', () => {
     );
   });
 });
+
+test('config: MINIO_ENDPOINT=aws selects real S3 (empty endpoint), empty keeps the local MinIO', () => {
+  expect(loadConfig({ MINIO_ENDPOINT: 'aws' }).MINIO_ENDPOINT).toBe('');
+  expect(loadConfig({ MINIO_ENDPOINT: '' }).MINIO_ENDPOINT).toBe('http://127.0.0.1:9000');
+});
