@@ -1,0 +1,33 @@
+/**
+ * Lists a bucket with ListObjectsV2, every page. The client is the project's own
+ * (functions/lake/objectStore.ts createS3Client over loadConfig()): MinIO locally at MINIO_ENDPOINT,
+ * path-style, with MINIO_ACCESS_KEY / MINIO_SECRET_KEY.
+ */
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { stripETagQuotes, type S3ObjectInfo } from './event';
+
+/** Every object under `prefix` (all of them when undefined). */
+export type ListFn = (bucket: string, prefix: string | undefined) => Promise<S3ObjectInfo[]>;
+
+export function createS3Lister(client: S3Client): ListFn {
+  return async (bucket, prefix) => {
+    const out: S3ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, ...(prefix ? { Prefix: prefix } : {}) }),
+      );
+      for (const o of page.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        out.push({
+          key: o.Key,
+          size: o.Size ?? 0,
+          eTag: stripETagQuotes(o.ETag ?? ''),
+          lastModified: o.LastModified ?? new Date(0),
+        });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  };
+}

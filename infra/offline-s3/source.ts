@@ -1,0 +1,284 @@
+/**
+ * S3EventSource: what S3 event notifications + Lambda's asynchronous invocation do on AWS, run
+ * locally by polling the bucket. Why polling: MinIO's ListenBucketNotification (what the npm
+ * plugin serverless-offline-s3 used, via minio-js) was measured here delivering events minutes
+ * late or not at all (minio-js #1317, minio-dotnet #559), and a notification missed or failed
+ * while nothing listened is gone. A listing is the bucket's truth: whatever is in it gets delivered.
+ *
+ * - Start: a sweep. Every object already in the bucket that matches the filters is delivered once,
+ *   in batches of `sweepBatchSize` records (the consumer must be idempotent, as on AWS, where
+ *   events are delivered at least once; our loader's ledger skips loaded objects cheaply).
+ * - Then every `pollIntervalMs`: objects not seen before, by key and ETag (an overwrite with new
+ *   content is a new object, as it is a new PUT event on AWS), oldest LastModified first, in
+ *   batches of `batchSize`.
+ * - A failed invocation is retried with capped exponential backoff until it succeeds; meanwhile
+ *   other batches go on (as Lambda's async retries do), so one bad batch never stalls the rest.
+ *   Nothing is dropped: a batch leaves the queue only on success. What is still queued at stop()
+ *   is delivered by the next start's sweep.
+ * - At most `maxInFlight` invocations at a time (default 1: the warehouse has one writer anyway).
+ */
+import { DEFAULT_RETRY, backoffDelay, type RetryPolicy } from '../offline-common/retry';
+import { consoleLoggerFor, errorMessage, type SourceLogger } from '../offline-common/log';
+import { buildS3Event, type S3Event, type S3ObjectInfo } from './event';
+import { describeFilters, matchesFilters, type S3Filters } from './filters';
+import type { ListFn } from './list';
+
+export interface DeliveryInfo {
+  kind: 'sweep' | 'new';
+  keys: string[];
+  /** 1 for the first try of this batch. */
+  attempt: number;
+}
+
+/** Delivers one event; must throw (reject) when the function failed. */
+export type S3InvokeFn = (event: S3Event, info: DeliveryInfo) => Promise<void>;
+
+export interface S3EventSourceOptions {
+  bucket: string;
+  list: ListFn;
+  invoke: S3InvokeFn;
+  filters?: S3Filters;
+  /** Pause between the end of one listing and the start of the next. */
+  pollIntervalMs?: number;
+  /** Records per invocation for objects that appear after the sweep. */
+  batchSize?: number;
+  /** Records per invocation during the start-up sweep. */
+  sweepBatchSize?: number;
+  maxInFlight?: number;
+  retry?: Partial<RetryPolicy>;
+  region?: string;
+  configurationId?: string;
+  logger?: SourceLogger;
+  /** Prefix of every log line, e.g. the function name. */
+  label?: string;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+export const DEFAULT_BATCH_SIZE = 10;
+export const DEFAULT_SWEEP_BATCH_SIZE = 100;
+export const DEFAULT_MAX_IN_FLIGHT = 1;
+
+interface Batch {
+  kind: 'sweep' | 'new';
+  objects: S3ObjectInfo[];
+  /** Failed tries so far. */
+  failures: number;
+  /** Not retried before this time (ms since epoch). */
+  notBefore: number;
+}
+
+export interface S3EventSourceStats {
+  /** Listings completed. */
+  polls: number;
+  swept: number;
+  /** Objects delivered successfully (a re-delivered object counts again). */
+  delivered: number;
+  invocations: number;
+  failures: number;
+  queuedObjects: number;
+  inFlight: number;
+}
+
+const sortByAge = (a: S3ObjectInfo, b: S3ObjectInfo) =>
+  a.lastModified.getTime() - b.lastModified.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+function positiveInt(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
+  return v;
+}
+
+export class S3EventSource {
+  readonly #o: Required<Omit<S3EventSourceOptions, 'filters' | 'retry' | 'logger' | 'label'>> & { filters: S3Filters };
+  readonly #retry: RetryPolicy;
+  readonly #log: SourceLogger;
+  readonly #label: string;
+  /** key -> ETag of every matching object already queued or delivered. */
+  readonly #seen = new Map<string, string>();
+  readonly #queue: Batch[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  #stats: Omit<S3EventSourceStats, 'queuedObjects' | 'inFlight'> = {
+    polls: 0,
+    swept: 0,
+    delivered: 0,
+    invocations: 0,
+    failures: 0,
+  };
+  #started = false;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #wakePoll: (() => void) | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: S3EventSourceOptions) {
+    this.#o = {
+      bucket: options.bucket,
+      list: options.list,
+      invoke: options.invoke,
+      filters: options.filters ?? {},
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+      batchSize: positiveInt(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize'),
+      sweepBatchSize: positiveInt(options.sweepBatchSize ?? DEFAULT_SWEEP_BATCH_SIZE, 'sweepBatchSize'),
+      maxInFlight: positiveInt(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, 'maxInFlight'),
+      region: options.region ?? 'us-east-1',
+      configurationId: options.configurationId ?? 'offline-s3',
+    };
+    if (!(this.#o.pollIntervalMs >= 0)) throw new Error(`pollIntervalMs must be >= 0, got ${this.#o.pollIntervalMs}`);
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#log = options.logger ?? consoleLoggerFor('offline-s3:', 'OFFLINE_S3_DEBUG');
+    this.#label = options.label ? `${options.label}: ` : '';
+  }
+
+  stats(): S3EventSourceStats {
+    const queuedObjects = this.#queue.reduce((n, b) => n + b.objects.length, 0);
+    return { ...this.#stats, queuedObjects, inFlight: this.#inFlight.size };
+  }
+
+  /** Starts polling in the background (a bucket that is unreachable now is retried, not fatal). */
+  start(): void {
+    if (this.#started) throw new Error('S3EventSource already started');
+    this.#started = true;
+    this.#log.info(
+      `${this.#label}watching s3://${this.#o.bucket} (${describeFilters(this.#o.filters)}) every ${this.#o.pollIntervalMs} ms; ` +
+        `sweep batches of ${this.#o.sweepBatchSize}, then batches of ${this.#o.batchSize}, ${this.#o.maxInFlight} in flight`,
+    );
+    this.#loop = this.#pollLoop();
+  }
+
+  /**
+   * Idempotent. Stops listing and starting invocations, and resolves once the invocations in
+   * flight have finished (their outcome is logged). Batches still queued are not lost: the
+   * objects stay in the bucket and the next start's sweep delivers them.
+   */
+  async stop(): Promise<void> {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#wakePoll?.();
+      if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    }
+    await this.#loop;
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    const left = this.stats().queuedObjects;
+    if (left > 0) this.#log.info(`${this.#label}stopped with ${left} object(s) not yet delivered; the next start sweeps them`);
+  }
+
+  async #pollLoop(): Promise<void> {
+    let listFailures = 0;
+    while (!this.#stopped) {
+      let delay = this.#o.pollIntervalMs;
+      const t0 = Date.now();
+      try {
+        const objects = await this.#o.list(this.#o.bucket, this.#o.filters.prefix);
+        if (this.#stopped) break;
+        if (listFailures > 0) this.#log.info(`${this.#label}listing s3://${this.#o.bucket} works again`);
+        listFailures = 0;
+        this.#onListing(objects, Date.now() - t0);
+      } catch (err) {
+        listFailures++;
+        delay = Math.max(delay, backoffDelay(listFailures, this.#retry));
+        // The first failure and then every tenth, so that an outage is visible without flooding the log.
+        if (listFailures === 1 || listFailures % 10 === 0)
+          this.#log.warn(
+            `${this.#label}cannot list s3://${this.#o.bucket} (failure ${listFailures}): ${errorMessage(err)}; retrying in ${delay} ms`,
+          );
+      }
+      if (this.#stopped) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.#wakePoll = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wakePoll = undefined;
+    }
+  }
+
+  #onListing(all: S3ObjectInfo[], listMs: number): void {
+    const sweep = this.#stats.polls === 0;
+    this.#stats.polls++;
+    const matching = all.filter((o) => matchesFilters(o.key, this.#o.filters));
+    // A deleted object is forgotten, so that a new object under its key is delivered again.
+    const present = new Set(matching.map((o) => o.key));
+    for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
+
+    const fresh = matching.filter((o) => this.#seen.get(o.key) !== o.eTag).sort(sortByAge);
+    for (const o of fresh) this.#seen.set(o.key, o.eTag);
+    if (sweep) {
+      this.#stats.swept = fresh.length;
+      this.#log.info(
+        `${this.#label}sweep: ${fresh.length} existing object(s) match of ${all.length} listed in ${listMs} ms; ` +
+          `delivering them in ${Math.ceil(fresh.length / this.#o.sweepBatchSize)} invocation(s)`,
+      );
+    } else if (fresh.length > 0) {
+      this.#log.debug(`${this.#label}${fresh.length} new object(s) (listing took ${listMs} ms)`);
+    }
+    const size = sweep ? this.#o.sweepBatchSize : this.#o.batchSize;
+    for (let i = 0; i < fresh.length; i += size) {
+      this.#queue.push({ kind: sweep ? 'sweep' : 'new', objects: fresh.slice(i, i + size), failures: 0, notBefore: 0 });
+    }
+    this.#pump();
+  }
+
+  /** Starts as many ready batches as the in-flight limit allows, oldest first. */
+  #pump(): void {
+    if (this.#stopped) return;
+    const now = Date.now();
+    while (this.#inFlight.size < this.#o.maxInFlight) {
+      const i = this.#queue.findIndex((b) => b.notBefore <= now);
+      if (i < 0) break;
+      const [batch] = this.#queue.splice(i, 1);
+      if (!batch) break;
+      const p: Promise<void> = this.#deliver(batch).finally(() => {
+        this.#inFlight.delete(p);
+        this.#pump();
+      });
+      this.#inFlight.add(p);
+    }
+    this.#scheduleRetryWakeup(now);
+  }
+
+  /** When only backing-off batches are queued, wake up when the earliest may be retried. */
+  #scheduleRetryWakeup(now: number): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    if (this.#stopped || this.#inFlight.size >= this.#o.maxInFlight) return;
+    const waiting = this.#queue.filter((b) => b.notBefore > now);
+    if (waiting.length === 0) return;
+    const next = Math.min(...waiting.map((b) => b.notBefore));
+    this.#retryTimer = setTimeout(() => this.#pump(), Math.max(0, next - now));
+  }
+
+  async #deliver(batch: Batch): Promise<void> {
+    const keys = batch.objects.map((o) => o.key);
+    const attempt = batch.failures + 1;
+    const event = buildS3Event(
+      { bucket: this.#o.bucket, region: this.#o.region, configurationId: this.#o.configurationId },
+      batch.objects,
+    );
+    const what = `${batch.kind === 'sweep' ? 'sweep ' : ''}${keys.length} object(s) ${summariseKeys(keys)}`;
+    const t0 = Date.now();
+    this.#stats.invocations++;
+    try {
+      await this.#o.invoke(event, { kind: batch.kind, keys, attempt });
+      this.#stats.delivered += keys.length;
+      this.#log.info(`${this.#label}delivered ${what} in ${Date.now() - t0} ms${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+    } catch (err) {
+      this.#stats.failures++;
+      batch.failures++;
+      const delay = backoffDelay(batch.failures, this.#retry);
+      batch.notBefore = Date.now() + delay;
+      // Back at the head of the queue: once its backoff has passed it goes before newer batches.
+      this.#queue.unshift(batch);
+      this.#log.error(
+        `${this.#label}invocation failed for ${what} (attempt ${attempt}, ${Date.now() - t0} ms): ${errorMessage(err)}; ` +
+          `retrying in ${delay} ms`,
+      );
+    }
+  }
+}
+
+/** First and last keys of a batch: enough to find it, short enough for one log line. */
+export function summariseKeys(keys: readonly string[]): string {
+  if (keys.length <= 3) return keys.join(', ');
+  return `${keys[0]}, ${keys[1]} ... ${keys[keys.length - 1]}`;
+}
