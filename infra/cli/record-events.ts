@@ -5,8 +5,9 @@
  *   events/writeBatch.json      self-managed Kafka event (SelfManagedKafka), built by the offline
  *                               Kafka plugin's own event builder from real Debezium records
  *   events/writeBatch-msk.json  the same records in the MSK shape (aws:kafka + eventSourceArn)
- *   events/loadObject.json      the bucket notification MinIO sent when writeBatch, invoked locally
- *                               on events/writeBatch.json, stored its transactions Parquet object
+ *   events/loadObject.json      the S3 event the offline S3 plugin's event source (infra/offline-s3)
+ *                               delivers for the transactions Parquet object that writeBatch,
+ *                               invoked locally on events/writeBatch.json, stored
  *   events/generate.json        the EventBridge "Scheduled Event" from AWS's documentation, plus
  *                               `iterations: 1` so an invocation runs one generator iteration
  *
@@ -27,12 +28,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { Client as MinioClient } from 'minio';
 import { Client } from 'pg';
 import * as prettier from 'prettier';
 import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
 import { TABLE_NAMES, topicFor, type TableName } from '../../functions/shared/tables';
+import { createS3Client } from '../../functions/lake/objectStore';
 import { buildKafkaEvent, type PartitionBatch, type SourceMessage } from '../offline-kafka/event';
+import type { S3Event } from '../offline-s3/event';
+import { createS3Lister } from '../offline-s3/list';
+import { S3EventSource } from '../offline-s3/source';
 
 const ROOT = resolve(__dirname, '..', '..');
 const EVENTS = join(ROOT, 'events');
@@ -233,23 +237,6 @@ async function main(): Promise<void> {
     `events/writeBatch.json, events/writeBatch-msk.json: ${n} records (${Object.keys(selfManaged.records).join(', ')})`,
   );
 
-  // The same listener serverless-offline-s3 uses (MinIO's ListenBucketNotification), opened
-  // before writeBatch puts anything, so the notification for its object cannot be missed.
-  const endpoint = new URL(cfg.MINIO_ENDPOINT);
-  const minio = new MinioClient({
-    endPoint: endpoint.hostname,
-    port: Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80)),
-    useSSL: endpoint.protocol === 'https:',
-    accessKey: cfg.MINIO_ACCESS_KEY,
-    secretKey: cfg.MINIO_SECRET_KEY,
-  });
-  const notifications: Array<{ Records: Array<{ s3: { object: { key: string } } }> }> = [];
-  const listener = minio.listenBucketNotification(cfg.MINIO_BUCKET, '', '.parquet', ['s3:ObjectCreated:*']);
-  listener.on('notification', (record: unknown) => {
-    notifications.push({ Records: [record as (typeof notifications)[number]['Records'][number]] });
-  });
-  await new Promise((r) => setTimeout(r, 1500));
-
   const tmp = mkdtempSync(join(tmpdir(), 'record-events-'));
   let keys: string[];
   try {
@@ -260,20 +247,36 @@ async function main(): Promise<void> {
   console.log(`writeBatch stored ${keys.join(', ')}`);
   const wanted = keys.find((k) => k.startsWith('transactions/'));
   if (!wanted) throw new Error(`writeBatch stored no transactions object: ${keys.join(', ')}`);
-  const deadline = Date.now() + 30_000;
-  let event: (typeof notifications)[number] | undefined;
-  while (
-    !(event = notifications.find((e) => decodeURIComponent(e.Records[0]!.s3.object.key) === wanted)) &&
-    Date.now() < deadline
-  ) {
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  listener.stop();
-  if (!event) throw new Error(`no MinIO notification for ${wanted} within 30 s`);
-  // Kept exactly as MinIO sent it (its keys keep '+' as is; AWS would send %2B; the loader decodes both).
+  const event = await recordS3Event(wanted);
   await write('loadObject.json', event);
   console.log(`events/loadObject.json: ObjectCreated for ${wanted}`);
   console.log('events/generate.json: EventBridge Scheduled Event (AWS documentation example) with iterations: 1');
+}
+
+/**
+ * The event `sls offline` delivers for one object: the offline S3 event source, filtered down to
+ * exactly that key, sweeps it at start; its invoker captures the event instead of calling Lambda.
+ */
+async function recordS3Event(key: string): Promise<S3Event> {
+  let captured: S3Event | undefined;
+  const source = new S3EventSource({
+    bucket: cfg.MINIO_BUCKET,
+    list: createS3Lister(createS3Client(cfg)),
+    filters: { prefix: key, suffix: '.parquet' },
+    region: cfg.AWS_REGION,
+    // What serverless.yml's loadObject is deployed as; on AWS the notification is named after it.
+    configurationId: 'banking-cdc-dev-loadObject',
+    invoke: async (event) => {
+      captured ??= event;
+    },
+    logger: { info() {}, warn: (m) => console.warn(m), error: (m) => console.error(m), debug() {} },
+  });
+  source.start();
+  const deadline = Date.now() + 30_000;
+  while (!captured && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await source.stop();
+  if (!captured) throw new Error(`the S3 event source delivered nothing for ${key} within 30 s`);
+  return captured;
 }
 
 main().catch((err) => {
