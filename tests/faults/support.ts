@@ -104,11 +104,11 @@ export function storedKeys(logText: string): string[] {
 }
 
 /**
- * Locally, S3 notifications are fire-and-forget: serverless-offline-s3 hands each MinIO event to
- * the loader once, in memory, and has no retry. An event being handled (or still queued) when
- * sls offline is killed is gone, although its object is durable in MinIO. On AWS, S3 invokes the
- * loader asynchronously and Lambda retries a crashed invocation; the local equivalent is the
- * loader's re-drive (`npm run backfill`). This re-drives exactly the objects the killed process's
+ * An S3 event being handled (or still queued) when sls offline is killed dies with it, although
+ * its object is durable in MinIO. On AWS, S3 invokes the loader asynchronously and Lambda retries
+ * a crashed invocation; locally the restarted offline S3 plugin (infra/offline-s3) sweeps the
+ * bucket and delivers every object again, and this explicit re-drive (what `npm run backfill`
+ * does) loads the killed process's objects at once, without waiting for that sweep. This re-drives exactly the objects the killed process's
  * writer had stored; the ledger skips those already loaded, so it can load nothing twice.
  */
 export async function redriveLostNotifications(cfg: Config, warehousePath: string, keys: readonly string[]): Promise<LoadReport> {

@@ -1,8 +1,8 @@
 /**
  * MinIO, built from source with `go install` at a pinned pseudo-version (upstream publishes
  * source only and is unmaintained), binary cached outside the clone. Bucket created via the S3 API.
- * serverless-offline-s3 subscribes through MinIO's ListenBucketNotification API, which needs no
- * per-bucket notification config.
+ * No bucket notification config: locally, S3 events come from infra/offline-s3, which polls the
+ * bucket (MinIO's ListenBucketNotification delivered events minutes late or never here).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
