@@ -217,17 +217,22 @@ export async function ensureVenv(ctx: Ctx, name: VenvName): Promise<string> {
     await rm(venv, { recursive: true, force: true });
     const env = uvEnv(ctx);
     await runOk(`creating the ${name} venv`, uv, ['venv', '--quiet', '--python', py.path, venv], env);
-    await runOk(`installing ${name} from its lock`, uv, [
-      'pip',
-      'install',
-      '--python',
-      venvBin(venv, 'python'),
-      // The lock is complete and hashed: install exactly it, nothing resolved at install time.
-      '--require-hashes',
-      '--no-deps',
-      '-r',
-      lock,
-    ], env);
+    await runOk(
+      `installing ${name} from its lock`,
+      uv,
+      [
+        'pip',
+        'install',
+        '--python',
+        venvBin(venv, 'python'),
+        // The lock is complete and hashed: install exactly it, nothing resolved at install time.
+        '--require-hashes',
+        '--no-deps',
+        '-r',
+        lock,
+      ],
+      env,
+    );
     writeFileSync(path.join(venv, READY_MARKER), `${path.relative(ctx.root, lock)} python=${py.version}\n`);
     ctx.log(`${name} virtualenv ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return venv;

@@ -62,7 +62,13 @@ let airflowVenv: string;
 
 function pg(): Client {
   const c = ctx.cfg;
-  return new Client({ host: c.POSTGRES_HOST, port: c.POSTGRES_PORT, user: c.POSTGRES_USER, password: c.POSTGRES_PASSWORD, database: c.POSTGRES_DB });
+  return new Client({
+    host: c.POSTGRES_HOST,
+    port: c.POSTGRES_PORT,
+    user: c.POSTGRES_USER,
+    password: c.POSTGRES_PASSWORD,
+    database: c.POSTGRES_DB,
+  });
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,22 +90,36 @@ async function makeChanges(client: Client): Promise<Scenario> {
   const emailA2 = `dbt-${runId}-a.new@example.test`;
   const id = async (sql: string, params: unknown[]) => Number((await client.query(sql, params)).rows[0].id);
   const open = await inTx(client, async () => {
-    const customerA = await id(`INSERT INTO customers (first_name, last_name, email) VALUES ('Ada', 'Dbt', $1) RETURNING id`, [emailA1]);
-    const customerB = await id(`INSERT INTO customers (first_name, last_name, email) VALUES ('Bea', 'Dbt', $1) RETURNING id`, [`dbt-${runId}-b@example.test`]);
-    const customerC = await id(`INSERT INTO customers (first_name, last_name, email) VALUES ('Cy', 'Dbt', $1) RETURNING id`, [`dbt-${runId}-c@example.test`]);
-    const account = (cust: number) => id(`INSERT INTO accounts (customer_id, account_type, balance, currency) VALUES ($1, 'CHECKING', 0, 'USD') RETURNING id`, [cust]);
+    const customerA = await id(`INSERT INTO customers (first_name, last_name, email) VALUES ('Ada', 'Dbt', $1) RETURNING id`, [
+      emailA1,
+    ]);
+    const customerB = await id(`INSERT INTO customers (first_name, last_name, email) VALUES ('Bea', 'Dbt', $1) RETURNING id`, [
+      `dbt-${runId}-b@example.test`,
+    ]);
+    const customerC = await id(`INSERT INTO customers (first_name, last_name, email) VALUES ('Cy', 'Dbt', $1) RETURNING id`, [
+      `dbt-${runId}-c@example.test`,
+    ]);
+    const account = (cust: number) =>
+      id(`INSERT INTO accounts (customer_id, account_type, balance, currency) VALUES ($1, 'CHECKING', 0, 'USD') RETURNING id`, [
+        cust,
+      ]);
     const accountA = await account(customerA);
     const accountC = await account(customerC);
     const accountD = await account(customerC);
     // Accounts open with a DEPOSIT for their initial balance (the generator's ledger rule).
-    for (const [acct, amount] of [[accountA, '100.00'], [accountC, '20.00']] as const) {
+    for (const [acct, amount] of [
+      [accountA, '100.00'],
+      [accountC, '20.00'],
+    ] as const) {
       await client.query(`INSERT INTO transactions (account_id, txn_type, amount) VALUES ($1, 'DEPOSIT', $2)`, [acct, amount]);
       await client.query(`UPDATE accounts SET balance = balance + $2::numeric WHERE id = $1`, [acct, amount]);
     }
     return { customerA, customerB, customerC, accountA, accountC, accountD };
   });
   const ids = open.result;
-  const updateEmail = await inTx(client, () => client.query(`UPDATE customers SET email = $2 WHERE id = $1`, [ids.customerA, emailA2]));
+  const updateEmail = await inTx(client, () =>
+    client.query(`UPDATE customers SET email = $2 WHERE id = $1`, [ids.customerA, emailA2]),
+  );
   const transfer = await inTx(client, async () => {
     const t = await id(
       `INSERT INTO transactions (account_id, txn_type, amount, related_account_id) VALUES ($1, 'TRANSFER', '30.25', $2) RETURNING id`,
@@ -119,14 +139,22 @@ async function makeChanges(client: Client): Promise<Scenario> {
     transferId: transfer.result,
     emailA1,
     emailA2,
-    tx: { open: open.commit, updateEmail: updateEmail.commit, transfer: transfer.commit, deletes: deletes.commit, close: close.commit },
+    tx: {
+      open: open.commit,
+      updateEmail: updateEmail.commit,
+      transfer: transfer.commit,
+      deletes: deletes.commit,
+      close: close.commit,
+    },
   };
 }
 
 /** Open a DuckDB file read-only for a moment (waiting while the loader writes to it). */
 async function withDb<T>(path: string, fn: (db: DuckDBConnection) => Promise<T>): Promise<T> {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const instance = await withLockRetry(path, () => DuckDBInstance.create(path, { access_mode: 'READ_ONLY' }), quiet, { timeoutMs: 60_000 });
+  const instance = await withLockRetry(path, () => DuckDBInstance.create(path, { access_mode: 'READ_ONLY' }), quiet, {
+    timeoutMs: 60_000,
+  });
   const conn = await instance.connect();
   try {
     await conn.run(`SET TimeZone = 'UTC'`);
@@ -170,7 +198,12 @@ async function scenarioLoaded(s: Scenario, logFile: string): Promise<boolean> {
       const missing = [...storedKeys(logFile)].filter((k) => !loaded.has(k));
       if (missing.length > 0) return false;
       const ops = async (table: string, id: number) =>
-        (await rows(db, `SELECT string_agg(_op, '' ORDER BY _lsn) AS ops FROM (SELECT DISTINCT _op, _lsn FROM raw.${table} WHERE id = ${id})`))[0]?.ops;
+        (
+          await rows(
+            db,
+            `SELECT string_agg(_op, '' ORDER BY _lsn) AS ops FROM (SELECT DISTINCT _op, _lsn FROM raw.${table} WHERE id = ${id})`,
+          )
+        )[0]?.ops;
       return (
         (await ops('customers', s.customerA)) === 'cu' &&
         (await ops('customers', s.customerB)) === 'cd' &&
@@ -194,7 +227,8 @@ async function waitConsumedPast(group: string, deadline: number): Promise<void> 
   try {
     const topics = ['customers', 'accounts', 'transactions'].map((t) => `${ctx.cfg.KAFKA_TOPIC_PREFIX}.public.${t}`);
     const ends = new Map<string, bigint>();
-    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
+    for (const topic of topics)
+      for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
     for (;;) {
       const behind: string[] = [];
       for (const t of await admin.fetchOffsets({ groupId: group, topics })) {
@@ -220,7 +254,8 @@ async function copyOfRaw(name: string): Promise<string> {
   const instance = await DuckDBInstance.create(p);
   const conn = await instance.connect();
   try {
-    for (const t of ['customers', 'accounts', 'transactions']) await conn.run(`DELETE FROM raw.${t} WHERE _source_ts_ms > ${cutMs}`);
+    for (const t of ['customers', 'accounts', 'transactions'])
+      await conn.run(`DELETE FROM raw.${t} WHERE _source_ts_ms > ${cutMs}`);
     await conn.run('CHECKPOINT');
   } finally {
     conn.closeSync();
@@ -272,7 +307,8 @@ beforeAll(async () => {
     // run may hold it for a while, so wait for it (CI runs suites one at a time).
     const portDeadline = Date.now() + 300_000;
     while (await portOpen(3002)) {
-      if (Date.now() > portDeadline) throw new Error('port 3002 (serverless-offline) stayed busy for 300 s: another sls offline is running');
+      if (Date.now() > portDeadline)
+        throw new Error('port 3002 (serverless-offline) stayed busy for 300 s: another sls offline is running');
       await pause(2000);
     }
     offline = await startOffline({
@@ -286,7 +322,8 @@ beforeAll(async () => {
     const deadline = Date.now() + 15 * 60_000;
     const waitLoaded = async (what: string) => {
       while (!(await scenarioLoaded(scenario, join(dir, 'offline.log')))) {
-        if (Date.now() > deadline) throw new Error(`the pipeline did not load ${what} in 15 min; see ${join(dir, 'offline.log')}`);
+        if (Date.now() > deadline)
+          throw new Error(`the pipeline did not load ${what} in 15 min; see ${join(dir, 'offline.log')}`);
         // Not too often: each look opens the file and makes the loader wait for it.
         await pause(5000);
       }
@@ -378,11 +415,17 @@ describe('dbt on the real pipeline warehouse', () => {
   test('a delete shows up as a closed version, at the delete commit time, and leaves current state', async () => {
     const s = scenario;
     await withDb(built, async (db) => {
-      const customer = await rows(db, `SELECT epoch_ms(valid_from) AS valid_from, epoch_ms(valid_to) AS valid_to, is_current, is_deleted FROM marts.dim_customers WHERE customer_id = ${s.customerB}`);
+      const customer = await rows(
+        db,
+        `SELECT epoch_ms(valid_from) AS valid_from, epoch_ms(valid_to) AS valid_to, is_current, is_deleted FROM marts.dim_customers WHERE customer_id = ${s.customerB}`,
+      );
       expect(customer.map((v) => [v.is_current, v.is_deleted])).toEqual([[false, true]]);
       expectWithin(customer[0]!.valid_from, s.tx.open);
       expectWithin(customer[0]!.valid_to, s.tx.deletes);
-      const account = await rows(db, `SELECT epoch_ms(valid_to) AS valid_to, is_current, is_deleted FROM marts.dim_accounts WHERE account_id = ${s.accountD}`);
+      const account = await rows(
+        db,
+        `SELECT epoch_ms(valid_to) AS valid_to, is_current, is_deleted FROM marts.dim_accounts WHERE account_id = ${s.accountD}`,
+      );
       expect(account.map((v) => [v.is_current, v.is_deleted])).toEqual([[false, true]]);
       expectWithin(account[0]!.valid_to, s.tx.deletes);
       const live = await rows(
@@ -426,7 +469,13 @@ describe('dbt on the real pipeline warehouse', () => {
         `SELECT email, profile_versions, account_count, open_account_count, CAST(total_balance AS VARCHAR) AS total
          FROM marts.customer_360 WHERE customer_id = ${s.customerA}`,
       );
-      expect(c360).toEqual({ email: s.emailA2, profile_versions: '2', account_count: '1', open_account_count: '0', total: '69.75' });
+      expect(c360).toEqual({
+        email: s.emailA2,
+        profile_versions: '2',
+        account_count: '1',
+        open_account_count: '0',
+        total: '69.75',
+      });
     });
   });
 });
@@ -462,7 +511,9 @@ describe('Airflow', () => {
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; code?: number };
       await holding;
-      throw new Error(`airflow dags test failed (exit ${e.code}):\n${`${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n').slice(-80).join('\n')}`);
+      throw new Error(
+        `airflow dags test failed (exit ${e.code}):\n${`${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n').slice(-80).join('\n')}`,
+      );
     }
     await holding;
     expect(output).toMatch(/DagRun Finished: dag_id=banking_dbt.*state=success/);
