@@ -9,13 +9,20 @@ import { stripETagQuotes, type S3ObjectInfo } from './event';
 /** Every object under `prefix` (all of them when undefined). */
 export type ListFn = (bucket: string, prefix: string | undefined) => Promise<S3ObjectInfo[]>;
 
-export function createS3Lister(client: S3Client): ListFn {
+/**
+ * The SDK sets no request timeout by default, so a request the server never answers would stall
+ * polling for good; a page gets this long, then the listing fails and the next poll retries.
+ */
+export const LIST_PAGE_TIMEOUT_MS = 30_000;
+
+export function createS3Lister(client: S3Client, pageTimeoutMs = LIST_PAGE_TIMEOUT_MS): ListFn {
   return async (bucket, prefix) => {
     const out: S3ObjectInfo[] = [];
     let token: string | undefined;
     do {
       const page = await client.send(
         new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, ...(prefix ? { Prefix: prefix } : {}) }),
+        { abortSignal: AbortSignal.timeout(pageTimeoutMs) },
       );
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined) continue;

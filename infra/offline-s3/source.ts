@@ -51,12 +51,15 @@ export interface S3EventSourceOptions {
   logger?: SourceLogger;
   /** Prefix of every log line, e.g. the function name. */
   label?: string;
+  /** While an invocation runs longer than this, say so (again every interval). */
+  slowInvocationLogMs?: number;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 export const DEFAULT_BATCH_SIZE = 10;
 export const DEFAULT_SWEEP_BATCH_SIZE = 100;
 export const DEFAULT_MAX_IN_FLIGHT = 1;
+export const DEFAULT_SLOW_INVOCATION_LOG_MS = 30_000;
 
 interface Batch {
   kind: 'sweep' | 'new';
@@ -121,6 +124,7 @@ export class S3EventSource {
       maxInFlight: positiveInt(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, 'maxInFlight'),
       region: options.region ?? 'us-east-1',
       configurationId: options.configurationId ?? 'offline-s3',
+      slowInvocationLogMs: options.slowInvocationLogMs ?? DEFAULT_SLOW_INVOCATION_LOG_MS,
     };
     if (!(this.#o.pollIntervalMs >= 0)) throw new Error(`pollIntervalMs must be >= 0, got ${this.#o.pollIntervalMs}`);
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -258,6 +262,11 @@ export class S3EventSource {
     const what = `${batch.kind === 'sweep' ? 'sweep ' : ''}${keys.length} object(s) ${summariseKeys(keys)}`;
     const t0 = Date.now();
     this.#stats.invocations++;
+    // With one invocation in flight, a slow one holds everything up: make that visible.
+    const watchdog = setInterval(
+      () => this.#log.warn(`${this.#label}still waiting for the invocation with ${what} after ${Date.now() - t0} ms`),
+      this.#o.slowInvocationLogMs,
+    ).unref();
     try {
       await this.#o.invoke(event, { kind: batch.kind, keys, attempt });
       this.#stats.delivered += keys.length;
@@ -273,6 +282,8 @@ export class S3EventSource {
         `${this.#label}invocation failed for ${what} (attempt ${attempt}, ${Date.now() - t0} ms): ${errorMessage(err)}; ` +
           `retrying in ${delay} ms`,
       );
+    } finally {
+      clearInterval(watchdog);
     }
   }
 }

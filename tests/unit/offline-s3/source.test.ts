@@ -258,3 +258,30 @@ describe('S3EventSource', () => {
     expect(summariseKeys(['a', 'b', 'c', 'd', 'e'])).toBe('a, b ... e');
   });
 });
+
+describe('S3EventSource watchdogs', () => {
+  it('says so while an invocation runs long', async () => {
+    const log = recorder();
+    const bucket = new FakeBucket();
+    bucket.put('slow.parquet');
+    let done = false;
+    const source = new S3EventSource({
+      bucket: 'b',
+      list: bucket.list,
+      pollIntervalMs: 5,
+      slowInvocationLogMs: 20,
+      logger: log,
+      invoke: async () => {
+        await new Promise((r) => setTimeout(r, 75));
+        done = true;
+      },
+    });
+    source.start();
+    await waitFor(() => done, 'the slow invocation');
+    await source.stop();
+    const slow = log.lines.filter((l) =>
+      /still waiting for the invocation with sweep 1 object\(s\) slow\.parquet after \d+ ms/.test(l),
+    );
+    expect(slow.length).toBeGreaterThanOrEqual(2);
+  });
+});
