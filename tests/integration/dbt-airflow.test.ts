@@ -8,7 +8,7 @@
  *
  * Each test builds on its own copy of the RAW file (WAREHOUSE_PATH), so they are independent.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -498,24 +498,30 @@ describe('Airflow', () => {
     const airflow = venvBin(airflowVenv, 'airflow');
     await execFileP(airflow, ['db', 'migrate'], { env, maxBuffer: 64 * 1024 * 1024 });
 
-    // Hold the file like a loader would for a few seconds: the DAG must wait, not fail.
+    // Hold the file like a loader would until the DAG has met the lock (and said it retries): it must
+    // wait, not fail. Released at the latest after 90 s, within the task's in-task retries.
     const holder = await DuckDBInstance.create(warehouse);
-    const holding = (async () => {
-      await pause(6000);
-      holder.closeSync();
-    })();
-    let output: string;
-    try {
-      const res = await execFileP(airflow, ['dags', 'test', 'banking_dbt'], { env, maxBuffer: 256 * 1024 * 1024 });
-      output = res.stdout + res.stderr;
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string; code?: number };
-      await holding;
-      throw new Error(
-        `airflow dags test failed (exit ${e.code}):\n${`${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n').slice(-80).join('\n')}`,
-      );
-    }
-    await holding;
+    let held = true;
+    const release = () => {
+      if (held) holder.closeSync();
+      held = false;
+    };
+    const safety = setTimeout(release, 90_000);
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn(airflow, ['dags', 'test', 'banking_dbt'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const onData = (b: Buffer) => {
+        out += b.toString();
+        if (held && /warehouse file is locked by another process; retrying/.test(out)) setTimeout(release, 1000);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('error', reject);
+      child.once('close', (c) => resolve({ code: c, output: out }));
+    });
+    clearTimeout(safety);
+    release();
+    if (code !== 0) throw new Error(`airflow dags test failed (exit ${code}):\n${output.split('\n').slice(-80).join('\n')}`);
     expect(output).toMatch(/DagRun Finished: dag_id=banking_dbt.*state=success/);
     expect(output).toMatch(/warehouse file is locked by another process; retrying/);
     // all_passed runs only when freshness and build both succeeded.
