@@ -59,7 +59,8 @@ export interface AirflowEnvOptions {
  */
 export function airflowEnv(ctx: StackContext, o: AirflowEnvOptions): NodeJS.ProcessEnv {
   const d = airflowDirs(ctx);
-  const home = o.home ?? d.home;
+  // Absolute: Airflow refuses a relative sqlite path.
+  const home = resolve(o.home ?? d.home);
   mkdirSync(home, { recursive: true });
   const port = ctx.cfg.AIRFLOW_PORT;
   const s = secrets(ctx);
