@@ -28,7 +28,18 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
   const params = Object.entries(o.params ?? {}).map(([k, v]) => `--param=${k}=${v}`);
   const child = spawn(join(o.root, 'node_modules', '.bin', 'sls'), ['offline', 'start', ...params], {
     cwd: o.root,
-    env: { ...process.env, ...o.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    env: {
+      // All functions run as worker threads of this one process and share libuv's thread pool
+      // (4 threads by default). DuckDB's Node binding runs its work on that pool, and when it is
+      // taken every other function's fs/crypto work waits too (duckdb/duckdb-node-neo#325): seen
+      // here as writeBatch and loadObject invocations hanging until their Lambda timeout while
+      // the loader swept the bucket at start-up.
+      UV_THREADPOOL_SIZE: '16',
+      ...process.env,
+      ...o.env,
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+    },
     detached: true,
     stdio: ['ignore', fd, fd],
   });
@@ -57,12 +68,16 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
 
   const port = Number(o.env?.OFFLINE_LAMBDA_PORT ?? process.env.OFFLINE_LAMBDA_PORT ?? 3002);
   const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
-  const consuming = () => existsSync(o.logFile) && /offline-kafka.*(consuming|joined|started)/i.test(readFileSync(o.logFile, 'utf8'));
+  const consuming = () =>
+    existsSync(o.logFile) && /offline-kafka.*(consuming|joined|started)/i.test(readFileSync(o.logFile, 'utf8'));
   while (!(await portOpen(port)) || !consuming()) {
-    if (exited !== null) throw new Error(`sls offline exited with code ${exited} before it was ready; log ${o.logFile}:\n${tail(o.logFile, 25)}`);
+    if (exited !== null)
+      throw new Error(`sls offline exited with code ${exited} before it was ready; log ${o.logFile}:\n${tail(o.logFile, 25)}`);
     if (Date.now() > deadline) {
       await stop('SIGKILL');
-      throw new Error(`sls offline not ready after ${(o.readyTimeoutMs ?? 120_000) / 1000}s; log ${o.logFile}:\n${tail(o.logFile, 25)}`);
+      throw new Error(
+        `sls offline not ready after ${(o.readyTimeoutMs ?? 120_000) / 1000}s; log ${o.logFile}:\n${tail(o.logFile, 25)}`,
+      );
     }
     await sleep(500);
   }
