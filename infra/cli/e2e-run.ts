@@ -91,6 +91,14 @@ export async function withWarehouse<T>(path: string, fn: (db: DuckDBConnection) 
   }
 }
 
+/**
+ * The run `npm run e2e` and the e2e test continue by default: its consumer group and warehouse
+ * persist under <STACK_DIR>/e2e/main, so each run processes only what changed since the last one,
+ * as a long-running pipeline does, instead of replaying every topic from the beginning. The
+ * reconciliation still covers the whole source. (`npm run stack -- down --wipe` resets both.)
+ */
+export const PERSISTENT_RUN = 'main';
+
 export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
   const log = opts.log ?? ((m: string) => console.log(`[e2e] ${m}`));
   const runId = opts.runId ?? newRunId();
@@ -254,5 +262,6 @@ export function pruneRuns(stackDir: string, keep = 3): void {
   } catch {
     return;
   }
+  runs = runs.filter((r) => r !== PERSISTENT_RUN);
   for (const r of runs.slice(0, Math.max(0, runs.length - keep))) rmSync(join(base, r), { recursive: true, force: true });
 }

@@ -1,11 +1,13 @@
 /**
- * npm run e2e -- [--iterations 20] [--seed 42] [--interval 250ms] [--timeout 300s] [--skip-dbt]
+ * npm run e2e -- [--iterations 20] [--seed 42] [--interval 250ms] [--timeout 300s] [--skip-dbt] [--fresh]
  *
+ * Continues the persistent e2e pipeline state (consumer group + warehouse under .stack/e2e/main);
+ * --fresh starts a new one, which replays every topic from the beginning.
  * A bounded run of the whole pipeline; prints the reconciliation as JSON and exits 0 only on an
  * exact match between Postgres and the warehouse (and the dbt models).
  */
 import { parseArgs } from 'node:util';
-import { runE2e, pruneRuns } from './e2e-run';
+import { runE2e, pruneRuns, PERSISTENT_RUN } from './e2e-run';
 import { makeContext } from '../stack/context';
 import { parseDuration } from '../../functions/generator/options';
 
@@ -17,6 +19,7 @@ async function main(): Promise<number> {
       interval: { type: 'string', default: '250ms' },
       timeout: { type: 'string', default: '300s' },
       'skip-dbt': { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
     },
   });
   pruneRuns(makeContext({ quiet: true }).stackDir);
@@ -26,6 +29,7 @@ async function main(): Promise<number> {
     intervalMs: parseDuration(values.interval!),
     catchUpTimeoutMs: parseDuration(values.timeout!),
     skipDbt: values['skip-dbt'],
+    ...(values.fresh ? {} : { runId: PERSISTENT_RUN }),
   });
   console.log(JSON.stringify(report, null, 2));
   return report.match ? 0 : 1;

@@ -3,12 +3,19 @@
  * Debezium, Kafka, the writer and the loader running under `sls offline`, and dbt's models built
  * on it agree with the source, exactly.
  */
-import { runE2e } from '../../infra/cli/e2e-run';
+import { runE2e, PERSISTENT_RUN } from '../../infra/cli/e2e-run';
 
 jest.setTimeout(15 * 60_000);
 
 test('source and warehouse reconcile exactly after a seeded run', async () => {
-  const report = await runE2e({ iterations: 12, seed: 7, intervalMs: 200, catchUpTimeoutMs: 240_000, log: (m) => console.log(`[e2e] ${m}`) });
+  const report = await runE2e({
+    iterations: 12,
+    seed: 7,
+    intervalMs: 200,
+    catchUpTimeoutMs: 600_000,
+    runId: PERSISTENT_RUN,
+    log: (m) => console.log(`[e2e] ${m}`),
+  });
   const { raw } = report;
   expect(report.generated.inserted).toBeGreaterThan(0);
   expect(report.generated.updated).toBeGreaterThan(0);

@@ -7,15 +7,18 @@
  *
  * writeBatch then loadObject is a chain: the sample S3 notification names an object writeBatch's
  * sample stores, so the loader reads what the writer just wrote.
+ *
+ * The objects go to a bucket of their own: the samples' rows were recorded on another database,
+ * and in the pipeline's bucket they would be loaded into every warehouse as if they were ours.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig } from '../../functions/shared/config';
 import { s3Client } from '../../functions/warehouse/objectStore';
@@ -25,6 +28,7 @@ const root = join(__dirname, '../..');
 const cfg = loadConfig();
 const s3 = s3Client(cfg);
 const workFolder = `.esbuild-test-${randomBytes(4).toString('hex')}`;
+const BUCKET = 'banking-data-invoke-test';
 let dir: string;
 
 interface KafkaSample {
@@ -44,6 +48,7 @@ async function invokeLocal(fn: string, eventFile: string): Promise<{ result: Rec
     env: {
       ...process.env,
       WAREHOUSE_PATH: join(dir, 'warehouse.duckdb'),
+      MINIO_BUCKET: BUCKET,
       SLS_ESBUILD_WORK_FOLDER: workFolder,
       SLS_TELEMETRY_DISABLED: '1',
       NODE_NO_WARNINGS: '1',
@@ -58,6 +63,9 @@ async function invokeLocal(fn: string, eventFile: string): Promise<{ result: Rec
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'invoke-local-'));
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch((err: Error) => {
+    if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(err.name)) throw err;
+  });
 });
 
 afterAll(async () => {
@@ -100,7 +108,7 @@ test('writeBatch: the recorded Kafka sample becomes Parquet objects in MinIO, ke
     );
   }
   for (const key of objects) {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: cfg.MINIO_BUCKET, Key: key }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect(head.ContentLength).toBeGreaterThan(0);
   }
   // The chain: the sample S3 notification refers to one of these objects.
@@ -119,7 +127,12 @@ test('writeBatch: the MSK-shaped sample (same records) stores the very same keys
 });
 
 test('loadObject: the recorded MinIO notification loads its rows into the temp DuckDB once', async () => {
-  const { result } = await invokeLocal('loadObject', 'events/loadObject.json');
+  // The recorded notification names the pipeline's bucket: point it at this test's.
+  const event = JSON.parse(readFileSync(join(root, 'events/loadObject.json'), 'utf8')) as typeof s3Sample;
+  for (const r of event.Records) r.s3.bucket.name = BUCKET;
+  const eventFile = join(dir, 'loadObject.json');
+  writeFileSync(eventFile, JSON.stringify(event));
+  const { result } = await invokeLocal('loadObject', eventFile);
   const table = sampleKey.split('/')[0]!;
   const topic = `${cfg.KAFKA_TOPIC_PREFIX}.public.${table}`;
   const changes = Object.values(kafkaSample.records)
