@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../../functions/shared/config';
 import type { ChangeRow } from '../../functions/shared/rows';
@@ -16,6 +16,9 @@ import type { TableName } from '../../functions/shared/tables';
 import { s3Client } from '../../functions/warehouse/objectStore';
 import { encodeParquet, expectedStrings, lakeKey, rawRowsOf, sampleRows, withDuckdb } from '../unit/warehouse/fixtures';
 
+// A bucket of its own: these objects hold synthetic rows, which a pipeline running beside the
+// tests (its S3 event source sweeps the pipeline's bucket) must never load as real changes.
+process.env.MINIO_BUCKET = 'banking-data-loader-test';
 const cfg = loadConfig();
 const s3 = s3Client(cfg);
 const root = join(__dirname, '../..');
@@ -75,6 +78,9 @@ function loadHandler(env: Record<string, string>): Handler {
 }
 
 beforeAll(async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: cfg.MINIO_BUCKET })).catch((err: Error) => {
+    if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(err.name)) throw err;
+  });
   dir = await mkdtemp(join(tmpdir(), 'loader-it-'));
   warehousePath = join(dir, 'banking.duckdb');
   let seed = 1;
