@@ -2,7 +2,19 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.stack/', '.esbuild/', '.serverless/', 'dbt/', 'coverage/', 'bench/results/', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.stack/',
+      '.esbuild/',
+      '.serverless/',
+      'dbt/',
+      'coverage/',
+      'bench/results/',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -11,10 +11,7 @@ export class InvalidEventError extends Error {
   override readonly name = 'InvalidEventError';
 }
 
-export function lambda<S extends z.ZodTypeAny, R>(
-  schema: S,
-  fn: (event: z.infer<S>, context: Context) => Promise<R>,
-) {
+export function lambda<S extends z.ZodTypeAny, R>(schema: S, fn: (event: z.infer<S>, context: Context) => Promise<R>) {
   return middy(async (raw: unknown, context: Context) => {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {

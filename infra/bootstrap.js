@@ -13,7 +13,9 @@ const stamp = path.join(root, 'node_modules', '.bootstrap-lock-sha256');
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
-  console.error(`[bootstrap] Node ${process.versions.node} is too old: this project needs Node >= 20.19 (require of ES modules).`);
+  console.error(
+    `[bootstrap] Node ${process.versions.node} is too old: this project needs Node >= 20.19 (require of ES modules).`,
+  );
   process.exit(1);
 }
 

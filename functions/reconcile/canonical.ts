@@ -22,7 +22,12 @@ export function postgresCanonical(col: ColumnDef): string {
 
 export function duckdbCanonical(col: ColumnDef): string {
   const c = q(col.name);
-  const expr = col.type === 'timestamptz' ? `CAST(epoch_us(${c}) AS VARCHAR)` : col.type === 'char' ? `rtrim(${c})` : `CAST(${c} AS VARCHAR)`;
+  const expr =
+    col.type === 'timestamptz'
+      ? `CAST(epoch_us(${c}) AS VARCHAR)`
+      : col.type === 'char'
+        ? `rtrim(${c})`
+        : `CAST(${c} AS VARCHAR)`;
   return `coalesce(${expr}, '${NULL_MARK}')`;
 }
 

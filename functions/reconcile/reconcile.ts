@@ -42,7 +42,8 @@ export async function warehouseRows(db: DuckDBConnection, table: TableName, sche
 export async function sourceTotals(pg: Client): Promise<Totals> {
   const rows = {} as Record<TableName, number>;
   for (const t of TABLE_NAMES) rows[t] = Number((await pg.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
-  const balanceSum = (await pg.query(`SELECT coalesce(sum(balance), 0)::numeric(20,2)::text AS s FROM accounts`)).rows[0].s as string;
+  const balanceSum = (await pg.query(`SELECT coalesce(sum(balance), 0)::numeric(20,2)::text AS s FROM accounts`)).rows[0]
+    .s as string;
   const byType = await pg.query<{ k: string; s: string }>(
     `SELECT txn_type || '/' || status AS k, sum(amount)::numeric(20,2)::text AS s FROM transactions GROUP BY 1 ORDER BY 1`,
   );
@@ -54,7 +55,11 @@ export async function warehouseTotals(db: DuckDBConnection, schema = 'raw'): Pro
   const rows = {} as Record<TableName, number>;
   for (const t of TABLE_NAMES) rows[t] = Number((await one(`SELECT count(*) FROM (${warehouseCurrentSql(t, schema)})`))[0]![0]);
   const balanceSum = String(
-    (await one(`SELECT CAST(CAST(coalesce(sum(balance), 0) AS DECIMAL(20,2)) AS VARCHAR) FROM (${warehouseCurrentSql('accounts', schema)})`))[0]![0],
+    (
+      await one(
+        `SELECT CAST(CAST(coalesce(sum(balance), 0) AS DECIMAL(20,2)) AS VARCHAR) FROM (${warehouseCurrentSql('accounts', schema)})`,
+      )
+    )[0]![0],
   );
   const byType = await one(
     `SELECT txn_type || '/' || status, CAST(CAST(sum(amount) AS DECIMAL(20,2)) AS VARCHAR) FROM (${warehouseCurrentSql('transactions', schema)}) GROUP BY 1 ORDER BY 1`,

@@ -14,11 +14,7 @@ import type { ColumnType } from './tables';
 export type CellValue = number | bigint | string | null;
 export type ChangeRow = Record<string, CellValue>;
 
-export type CellOf<T extends ColumnType> = T extends 'int32'
-  ? number
-  : T extends 'int64' | 'timestamptz'
-    ? bigint
-    : string;
+export type CellOf<T extends ColumnType> = T extends 'int32' ? number : T extends 'int64' | 'timestamptz' ? bigint : string;
 
 /** UTC calendar date (YYYY-MM-DD) of an epoch-milliseconds instant: the lake's partition. */
 export function utcDate(epochMs: number | bigint): string {

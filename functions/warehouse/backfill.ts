@@ -21,7 +21,12 @@ export async function backfill(opts: BackfillOptions, deps: LoaderDeps): Promise
     if (batch.length === 0) return;
     const report = await loadObjects(batch, deps);
     outcomes.push(...report.outcomes);
-    deps.log.info('backfill batch done', { objects: batch.length, loaded: report.loaded, rows: report.rows, failed: report.failed });
+    deps.log.info('backfill batch done', {
+      objects: batch.length,
+      loaded: report.loaded,
+      rows: report.rows,
+      failed: report.failed,
+    });
     batch = [];
   };
   for (const prefix of opts.prefixes) {

@@ -109,4 +109,3 @@ export function rawDdlFile(dialect: Dialect): string {
   ];
   return `${header.join('\n')}\n\n${rawDdlStatements(dialect).join('\n\n')}\n`;
 }
-

@@ -55,14 +55,18 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse {
       mkdirSync(dirname(opts.path), { recursive: true });
       // Threads of one process first take turns among themselves (see writerMutex.ts), then the
       // process waits for DuckDB's own lock, held by other processes (dbt, readers).
-      const release = await acquireWriterMutex(`${opts.path}.writer-lock`, opts.log, { timeoutMs: opts.lock.timeoutMs }).catch((err: unknown) => {
-        throw new ServiceError('warehouse', errorMessage(err), { cause: err });
-      });
-      const instance = await withLockRetry(opts.path, () => DuckDBInstance.create(opts.path), opts.log, opts.lock).catch((err: unknown) => {
-        release();
-        if (err instanceof ServiceError) throw err;
-        throw new ServiceError('warehouse', `cannot open DuckDB file ${opts.path}: ${errorMessage(err)}`, { cause: err });
-      });
+      const release = await acquireWriterMutex(`${opts.path}.writer-lock`, opts.log, { timeoutMs: opts.lock.timeoutMs }).catch(
+        (err: unknown) => {
+          throw new ServiceError('warehouse', errorMessage(err), { cause: err });
+        },
+      );
+      const instance = await withLockRetry(opts.path, () => DuckDBInstance.create(opts.path), opts.log, opts.lock).catch(
+        (err: unknown) => {
+          release();
+          if (err instanceof ServiceError) throw err;
+          throw new ServiceError('warehouse', `cannot open DuckDB file ${opts.path}: ${errorMessage(err)}`, { cause: err });
+        },
+      );
       let conn: DuckDBConnection | undefined;
       try {
         conn = await instance.connect();
@@ -119,12 +123,15 @@ function duckdbSession(instance: DuckDBInstance, conn: DuckDBConnection, log: Lo
           { key: object.key },
         );
         const rows = Number(inserted.rowsChanged);
-        await conn.run(`INSERT INTO ${ledger} (object_key, table_name, etag, row_count, loaded_at) VALUES ($key, $table, $etag, $rows, now())`, {
-          key: object.key,
-          table: object.table,
-          etag: object.etag,
-          rows,
-        });
+        await conn.run(
+          `INSERT INTO ${ledger} (object_key, table_name, etag, row_count, loaded_at) VALUES ($key, $table, $etag, $rows, now())`,
+          {
+            key: object.key,
+            table: object.table,
+            etag: object.etag,
+            rows,
+          },
+        );
         await conn.run('COMMIT');
         return { status: 'loaded', rows };
       } catch (err) {
@@ -135,11 +142,14 @@ function duckdbSession(instance: DuckDBInstance, conn: DuckDBConnection, log: Lo
     },
 
     async recordFailure(key, etag, reason) {
-      await conn.run(`INSERT INTO ${RAW_SCHEMA}.${LOAD_ERRORS_TABLE} (object_key, etag, reason, failed_at) VALUES ($key, $etag, $reason, now())`, {
-        key,
-        etag,
-        reason,
-      });
+      await conn.run(
+        `INSERT INTO ${RAW_SCHEMA}.${LOAD_ERRORS_TABLE} (object_key, etag, reason, failed_at) VALUES ($key, $etag, $reason, now())`,
+        {
+          key,
+          etag,
+          reason,
+        },
+      );
     },
 
     async close() {

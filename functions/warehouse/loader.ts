@@ -145,9 +145,14 @@ async function loadOne(
   }
 }
 
-async function fail(session: WarehouseSession, log: Log, key: string, etag: string | null, reason: string): Promise<ObjectOutcome> {
+async function fail(
+  session: WarehouseSession,
+  log: Log,
+  key: string,
+  etag: string | null,
+  reason: string,
+): Promise<ObjectOutcome> {
   log.error('object not loaded', { key, reason });
   await session.recordFailure(key, etag, reason);
   return { key, status: 'failed', reason };
 }
-

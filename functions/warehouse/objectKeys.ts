@@ -44,13 +44,22 @@ export function parseLakeKey(key: string): LakeObjectKey {
       `object key ${JSON.stringify(key)} does not match <table>/date=YYYY-MM-DD/<table>+<partition>+<firstOffset>-<lastOffset>.parquet`,
     );
   }
-  const [, prefixTable, date, fileTable, partition, first, last] = m as unknown as [string, string, string, string, string, string, string];
+  const [, prefixTable, date, fileTable, partition, first, last] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const table = TABLE_NAMES.find((t) => t === prefixTable);
   if (!table) throw new Error(`object key ${JSON.stringify(key)} names unknown table ${JSON.stringify(prefixTable)}`);
   if (fileTable !== prefixTable) {
     throw new Error(`object key ${JSON.stringify(key)}: file table ${fileTable} differs from folder ${prefixTable}`);
   }
-  if (Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new Error(`object key ${JSON.stringify(key)} has an invalid date ${date}`);
+  if (Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
+    throw new Error(`object key ${JSON.stringify(key)} has an invalid date ${date}`);
   const firstOffset = BigInt(first);
   const lastOffset = BigInt(last);
   if (lastOffset < firstOffset) throw new Error(`object key ${JSON.stringify(key)}: last offset precedes first offset`);

@@ -60,7 +60,9 @@ export function s3ObjectStore(client: S3Client): ObjectStore {
         try {
           page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
         } catch (err) {
-          throw new ServiceError('object store', `ListObjectsV2 s3://${bucket}/${prefix} failed: ${errorMessage(err)}`, { cause: err });
+          throw new ServiceError('object store', `ListObjectsV2 s3://${bucket}/${prefix} failed: ${errorMessage(err)}`, {
+            cause: err,
+          });
         }
         for (const o of page.Contents ?? []) {
           if (o.Key) yield { key: o.Key, etag: cleanEtag(o.ETag), size: o.Size ?? 0 };

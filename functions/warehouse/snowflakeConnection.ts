@@ -5,7 +5,13 @@ import type { SqlBind, SqlConnection } from './snowflakeWarehouse';
 
 type SnowflakeConfig = Pick<
   Config,
-  'SNOWFLAKE_ACCOUNT' | 'SNOWFLAKE_USER' | 'SNOWFLAKE_PASSWORD' | 'SNOWFLAKE_WAREHOUSE' | 'SNOWFLAKE_DB' | 'SNOWFLAKE_SCHEMA' | 'SNOWFLAKE_ROLE'
+  | 'SNOWFLAKE_ACCOUNT'
+  | 'SNOWFLAKE_USER'
+  | 'SNOWFLAKE_PASSWORD'
+  | 'SNOWFLAKE_WAREHOUSE'
+  | 'SNOWFLAKE_DB'
+  | 'SNOWFLAKE_SCHEMA'
+  | 'SNOWFLAKE_ROLE'
 >;
 
 export async function connectSnowflake(cfg: SnowflakeConfig): Promise<SqlConnection> {

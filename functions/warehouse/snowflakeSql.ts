@@ -24,7 +24,8 @@ const STAGE_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/;
 export function validateTarget(t: SnowflakeTarget): SnowflakeTarget {
   if (!IDENTIFIER.test(t.database)) throw new Error(`SNOWFLAKE_DB ${JSON.stringify(t.database)} is not a plain identifier`);
   if (!IDENTIFIER.test(t.schema)) throw new Error(`SNOWFLAKE_SCHEMA ${JSON.stringify(t.schema)} is not a plain identifier`);
-  if (t.stage && !STAGE_NAME.test(t.stage)) throw new Error(`SNOWFLAKE_STAGE ${JSON.stringify(t.stage)} is not a (qualified) stage name`);
+  if (t.stage && !STAGE_NAME.test(t.stage))
+    throw new Error(`SNOWFLAKE_STAGE ${JSON.stringify(t.stage)} is not a (qualified) stage name`);
   return t;
 }
 

@@ -33,7 +33,11 @@ export function isSnowflakeContentError(err: unknown): boolean {
   return typeof code === 'string' || typeof code === 'number' ? /^100\d{3}$/.test(String(code)) : false;
 }
 
-export function snowflakeWarehouse(opts: { target: SnowflakeTarget; connect: () => Promise<SqlConnection>; log: Log }): Warehouse {
+export function snowflakeWarehouse(opts: {
+  target: SnowflakeTarget;
+  connect: () => Promise<SqlConnection>;
+  log: Log;
+}): Warehouse {
   const target = validateTarget(opts.target);
   return {
     name: 'snowflake',
@@ -74,7 +78,9 @@ function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log
         try {
           await conn.execute(putStatement(target, object.table, object.key, local));
         } catch (err) {
-          throw new ServiceError('warehouse', `PUT of ${object.key} to the table stage failed: ${errorMessage(err)}`, { cause: err });
+          throw new ServiceError('warehouse', `PUT of ${object.key} to the table stage failed: ${errorMessage(err)}`, {
+            cause: err,
+          });
         }
       }
       await conn.execute('BEGIN');

@@ -60,7 +60,9 @@ export async function acquireWriterMutex(file: string, log: Log, opts: MutexOpti
       continue;
     }
     if (Date.now() - started + delay > opts.timeoutMs) {
-      throw new Error(`warehouse writer lock ${file} still held after ${Math.round((Date.now() - started) / 1000)} s (${attempt} attempts)`);
+      throw new Error(
+        `warehouse writer lock ${file} still held after ${Math.round((Date.now() - started) / 1000)} s (${attempt} attempts)`,
+      );
     }
     if (attempt === 1 || attempt % 20 === 0) log.info('waiting for another warehouse writer in this machine', { file, attempt });
     await sleep(delay);

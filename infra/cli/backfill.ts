@@ -52,12 +52,16 @@ export function parseBackfillArgs(argv: string[]): BackfillArgs {
     return found;
   });
   if (values.prefix?.length) {
-    if (values.from || values.to || tables.length) throw new UsageError(`--prefix cannot be combined with --from/--to/--table\n${USAGE}`);
+    if (values.from || values.to || tables.length)
+      throw new UsageError(`--prefix cannot be combined with --from/--to/--table\n${USAGE}`);
     return { prefixes: values.prefix, batchSize };
   }
   if (!values.from || !values.to) throw new UsageError(`give --prefix, or both --from and --to\n${USAGE}`);
   try {
-    return { prefixes: prefixesForDates(values.from, values.to, tables.length ? (tables as TableName[]) : TABLE_NAMES), batchSize };
+    return {
+      prefixes: prefixesForDates(values.from, values.to, tables.length ? (tables as TableName[]) : TABLE_NAMES),
+      batchSize,
+    };
   } catch (err) {
     throw new UsageError(`${errorMessage(err)}\n${USAGE}`);
   }

@@ -11,13 +11,24 @@ export interface DbtResult {
   tail: string;
 }
 
-export async function runDbt(ctx: StackContext, args: string[], env: NodeJS.ProcessEnv = {}, echo?: (line: string) => void): Promise<DbtResult> {
+export async function runDbt(
+  ctx: StackContext,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  echo?: (line: string) => void,
+): Promise<DbtResult> {
   const bin = await dbtBin(ctx);
   const dbtDir = join(ctx.root, 'dbt');
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, {
       cwd: dbtDir,
-      env: { ...process.env, ...env, DBT_PROFILES_DIR: dbtDir, BANKING_REPO_ROOT: ctx.root, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' },
+      env: {
+        ...process.env,
+        ...env,
+        DBT_PROFILES_DIR: dbtDir,
+        BANKING_REPO_ROOT: ctx.root,
+        DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -37,7 +37,8 @@ export function connectorConfig(cfg: Config, dbHost = '127.0.0.1'): Record<strin
     // Heartbeats write to a published table so the slot's confirmed LSN advances even when the
     // banking tables are idle, and the slot never pins WAL.
     'heartbeat.interval.ms': '10000',
-    'heartbeat.action.query': 'INSERT INTO public.debezium_heartbeat (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts',
+    'heartbeat.action.query':
+      'INSERT INTO public.debezium_heartbeat (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts',
     // The envelope alone (no inline schema): the decoder is driven by functions/shared/tables.ts.
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': 'false',

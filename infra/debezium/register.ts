@@ -75,7 +75,10 @@ export async function registerConnector(
     } catch (err) {
       const delay = Math.min(1000 * 2 ** (i - 1), 10_000);
       log(`connector: attempt ${i}/${attempts} failed (${(err as Error).message}); retrying in ${delay} ms`);
-      if (i === attempts) throw new Error(`could not register connector ${cfg.DEBEZIUM_CONNECTOR_NAME} at ${cfg.KAFKA_CONNECT_URL}: ${(err as Error).message}`);
+      if (i === attempts)
+        throw new Error(
+          `could not register connector ${cfg.DEBEZIUM_CONNECTOR_NAME} at ${cfg.KAFKA_CONNECT_URL}: ${(err as Error).message}`,
+        );
       await sleep(delay);
     }
   }
@@ -89,7 +92,8 @@ export async function registerConnector(
     if (s && (s.connector === 'FAILED' || s.tasks.includes('FAILED'))) {
       throw new Error(`connector ${cfg.DEBEZIUM_CONNECTOR_NAME} FAILED: ${(s.trace ?? '').split('\n').slice(0, 3).join(' | ')}`);
     }
-    if (Date.now() > deadline) throw new Error(`connector ${cfg.DEBEZIUM_CONNECTOR_NAME} not RUNNING after wait: ${JSON.stringify(s)}`);
+    if (Date.now() > deadline)
+      throw new Error(`connector ${cfg.DEBEZIUM_CONNECTOR_NAME} not RUNNING after wait: ${JSON.stringify(s)}`);
     await sleep(500);
   }
 }

@@ -106,7 +106,13 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
 
 /** Run a command to completion; throws with its output when it fails. */
 export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): string {
-  const res = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, input: opts.input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const res = spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    input: opts.input,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (res.error) throw new Error(`${cmd} could not run: ${res.error.message}`);
   if (res.status !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} exited ${res.status}:\n${(res.stdout ?? '') + (res.stderr ?? '')}`.trim());

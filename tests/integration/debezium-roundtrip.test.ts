@@ -149,7 +149,13 @@ test('insert, update and delete in each table arrive as c/u/d Debezium events', 
   expect(ac!.after).toMatchObject({ id: accountId, balance: '9999999999999999.99', currency: 'EUR', status: 'OPEN' });
   expect(au!.after).toMatchObject({ balance: '1234.50' });
   const [tc, tu] = txnEvents.map((e) => e.value!);
-  expect(tc!.after).toMatchObject({ id: txnId, amount: '0.01', txn_type: 'DEPOSIT', status: 'COMPLETED', related_account_id: null });
+  expect(tc!.after).toMatchObject({
+    id: txnId,
+    amount: '0.01',
+    txn_type: 'DEPOSIT',
+    status: 'COMPLETED',
+    related_account_id: null,
+  });
   expect(tu!.after).toMatchObject({ status: 'FAILED' });
 });
 

@@ -24,7 +24,11 @@ const s3 = s3Client(cfg);
 const root = join(__dirname, '../..');
 const date = `2098-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}`;
 const partition = 100 + Math.floor(Math.random() * 800);
-const context = { functionName: 'loadObject', awsRequestId: 'test', invokedFunctionArn: 'arn:aws:lambda:local:0:function:loadObject' } as Context;
+const context = {
+  functionName: 'loadObject',
+  awsRequestId: 'test',
+  invokedFunctionArn: 'arn:aws:lambda:local:0:function:loadObject',
+} as Context;
 
 let dir: string;
 let warehousePath: string;
@@ -60,7 +64,16 @@ async function counts(): Promise<Record<string, number>> {
   });
 }
 
-type Handler = (event: unknown, context: Context) => Promise<{ loaded: number; rows: number; alreadyLoaded: number; ignored: number; failed: Array<{ key: string; reason: string }> }>;
+type Handler = (
+  event: unknown,
+  context: Context,
+) => Promise<{
+  loaded: number;
+  rows: number;
+  alreadyLoaded: number;
+  ignored: number;
+  failed: Array<{ key: string; reason: string }>;
+}>;
 
 function loadHandler(env: Record<string, string>): Handler {
   let handler: Handler | undefined;
@@ -68,7 +81,7 @@ function loadHandler(env: Record<string, string>): Handler {
   Object.assign(process.env, env);
   try {
     jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       handler = (require('../../handlers/loadObject') as { handler: Handler }).handler;
     });
   } finally {

@@ -12,7 +12,13 @@ import { connectorStatus, registerConnector } from '../../debezium/register';
 
 const dirs = (ctx: StackContext) => {
   const base = join(ctx.stackDir, 'connect');
-  return { base, props: join(base, 'connect.properties'), log4j: join(base, 'log4j2.properties'), log: join(base, 'connect.log'), pid: join(base, 'connect.pid') };
+  return {
+    base,
+    props: join(base, 'connect.properties'),
+    log4j: join(base, 'log4j2.properties'),
+    log: join(base, 'connect.log'),
+    pid: join(base, 'connect.pid'),
+  };
 };
 
 export const connectService: Service = {
@@ -82,7 +88,10 @@ export const connectService: Service = {
       const version = (root.body as { version?: string }).version;
       const plugins = await httpGet(ctx.cfg.KAFKA_CONNECT_URL + '/connector-plugins');
       const hasDebezium = JSON.stringify(plugins.body).includes('PostgresConnector');
-      return { healthy: hasDebezium, detail: `Connect ${version}, Debezium plugin ${hasDebezium ? 'loaded' : 'MISSING from plugin.path'}` };
+      return {
+        healthy: hasDebezium,
+        detail: `Connect ${version}, Debezium plugin ${hasDebezium ? 'loaded' : 'MISSING from plugin.path'}`,
+      };
     } catch (err) {
       return { healthy: false, detail: (err as Error).message };
     }
@@ -109,7 +118,10 @@ export const debeziumService: Service = {
       const s = await connectorStatus(ctx.cfg);
       if (!s) return { healthy: false, detail: `connector ${ctx.cfg.DEBEZIUM_CONNECTOR_NAME} not registered` };
       const ok = s.connector === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t === 'RUNNING');
-      return { healthy: ok, detail: `${ctx.cfg.DEBEZIUM_CONNECTOR_NAME}: connector ${s.connector}, tasks ${s.tasks.join(',') || 'none'}` };
+      return {
+        healthy: ok,
+        detail: `${ctx.cfg.DEBEZIUM_CONNECTOR_NAME}: connector ${s.connector}, tasks ${s.tasks.join(',') || 'none'}`,
+      };
     } catch (err) {
       return { healthy: false, detail: (err as Error).message };
     }

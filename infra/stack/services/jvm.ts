@@ -36,7 +36,16 @@ export function ensureJvmArtifacts(ctx: StackContext): boolean {
   if (!existsSync(join(d.libs, `kafka_2.13-${VERSIONS.kafka}.jar`))) {
     ctx.log(`kafka: resolving Kafka ${VERSIONS.kafka} jars from Maven Central (mvn, cached in ~/.m2)...`);
     rmSync(d.libs, { recursive: true, force: true });
-    run('mvn', ['-q', '-B', '-f', pom, ...props, `${DEP_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${d.libs}`, '-DincludeScope=runtime']);
+    run('mvn', [
+      '-q',
+      '-B',
+      '-f',
+      pom,
+      ...props,
+      `${DEP_PLUGIN}:copy-dependencies`,
+      `-DoutputDirectory=${d.libs}`,
+      '-DincludeScope=runtime',
+    ]);
     changed = true;
   }
   const pluginJar = join(d.plugins, 'debezium-connector-postgres', `debezium-connector-postgres-${VERSIONS.debezium}.jar`);

@@ -84,9 +84,23 @@ export const kafkaService: Service = {
     if (existsSync(join(d.data, 'meta.properties'))) return changed;
     ctx.log('kafka: formatting KRaft storage...');
     const clusterId = randomBytes(16).toString('base64url');
-    run(javaBin(), [`-Dlog4j2.configurationFile=${d.log4j}`, '-cp', classpath(ctx), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', d.props], {
-      env: jvmEnv(ctx, ''),
-    });
+    run(
+      javaBin(),
+      [
+        `-Dlog4j2.configurationFile=${d.log4j}`,
+        '-cp',
+        classpath(ctx),
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        d.props,
+      ],
+      {
+        env: jvmEnv(ctx, ''),
+      },
+    );
     return true;
   },
 

@@ -57,7 +57,15 @@ export const minioService: Service = {
     const api = new URL(ctx.cfg.MINIO_ENDPOINT);
     startDetached({
       cmd: minioBinary(ctx),
-      args: ['server', d.data, '--address', `${api.hostname}:${urlPort(ctx.cfg.MINIO_ENDPOINT)}`, '--console-address', `127.0.0.1:${ctx.cfg.MINIO_CONSOLE_PORT}`, '--quiet'],
+      args: [
+        'server',
+        d.data,
+        '--address',
+        `${api.hostname}:${urlPort(ctx.cfg.MINIO_ENDPOINT)}`,
+        '--console-address',
+        `127.0.0.1:${ctx.cfg.MINIO_CONSOLE_PORT}`,
+        '--quiet',
+      ],
       env: {
         ...process.env,
         MINIO_ROOT_USER: ctx.cfg.MINIO_ROOT_USER,
@@ -86,7 +94,10 @@ export const minioService: Service = {
       } catch {
         /* reported below */
       }
-      return { healthy: bucket === 'ready', detail: `bucket ${ctx.cfg.MINIO_BUCKET} ${bucket}, console :${ctx.cfg.MINIO_CONSOLE_PORT}` };
+      return {
+        healthy: bucket === 'ready',
+        detail: `bucket ${ctx.cfg.MINIO_BUCKET} ${bucket}, console :${ctx.cfg.MINIO_CONSOLE_PORT}`,
+      };
     } catch (err) {
       return { healthy: false, detail: (err as Error).message };
     }

@@ -24,7 +24,8 @@ function runAs(): { user: string; uid: number; gid: number } | undefined {
   const line = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
     .find((l) => l.startsWith('postgres:'));
-  if (!line) throw new Error('postgres: running as root needs the "postgres" system user (apt-get install postgresql-15 creates it)');
+  if (!line)
+    throw new Error('postgres: running as root needs the "postgres" system user (apt-get install postgresql-15 creates it)');
   const [, , uid, gid] = line.split(':');
   return { user: 'postgres', uid: Number(uid), gid: Number(gid) };
 }
@@ -73,7 +74,9 @@ async function ensureRolesAndDb(ctx: StackContext): Promise<boolean> {
     for (const r of roles) {
       const exists = (await su.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [r.name])).rowCount! > 0;
       // ALTER keeps the password in step with .env on every up.
-      await su.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${quoteIdent(r.name)} WITH ${r.attrs} PASSWORD ${quoteLit(r.password)}`);
+      await su.query(
+        `${exists ? 'ALTER' : 'CREATE'} ROLE ${quoteIdent(r.name)} WITH ${r.attrs} PASSWORD ${quoteLit(r.password)}`,
+      );
       if (!exists) {
         ctx.log(`postgres: created role ${r.name}`);
         changed = true;
@@ -107,7 +110,9 @@ async function applySchema(ctx: StackContext): Promise<boolean> {
     const before = (await app.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).rows[0].n as number;
     const pubBefore = (await app.query(`SELECT count(*)::int AS n FROM pg_publication`)).rows[0].n as number;
     const dir = join(ctx.root, 'sql', 'postgres');
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.sql')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((n) => n.endsWith('.sql'))
+      .sort()) {
       await app.query(readFileSync(join(dir, f), 'utf8'));
     }
     const repl = quoteIdent(cfg.POSTGRES_REPLICATION_USER);
@@ -144,7 +149,17 @@ export const postgresService: Service = {
     }
     writeFileSync(d.log, '');
     if (as) chownSync(d.log, as.uid, as.gid);
-    pgCmd('initdb', ['-D', d.data, '-U', SUPERUSER, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8']);
+    pgCmd('initdb', [
+      '-D',
+      d.data,
+      '-U',
+      SUPERUSER,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+    ]);
     // Our settings in one included file, so postgresql.conf stays pristine.
     const conf = [
       `listen_addresses = '127.0.0.1'`,
@@ -158,7 +173,10 @@ export const postgresService: Service = {
       `log_timezone = 'UTC'`,
     ].join('\n');
     writeFileSync(join(d.data, 'stack.conf'), conf + '\n');
-    writeFileSync(join(d.data, 'postgresql.conf'), readFileSync(join(d.data, 'postgresql.conf'), 'utf8') + `\ninclude 'stack.conf'\n`);
+    writeFileSync(
+      join(d.data, 'postgresql.conf'),
+      readFileSync(join(d.data, 'postgresql.conf'), 'utf8') + `\ninclude 'stack.conf'\n`,
+    );
     const hba = [
       'local   all          postgres                 trust',
       'local   all          all                      scram-sha-256',

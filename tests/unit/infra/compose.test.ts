@@ -11,7 +11,9 @@ import { VERSIONS } from '../../../infra/stack/versions';
 
 const root = join(__dirname, '..', '..', '..');
 const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
-const compose = parse(text) as { services: Record<string, { ports?: string[]; environment?: Record<string, unknown>; image?: string }> };
+const compose = parse(text) as {
+  services: Record<string, { ports?: string[]; environment?: Record<string, unknown>; image?: string }>;
+};
 const defaults = loadConfig({});
 
 /** Host ports a service publishes, with ${VAR:-default} resolved to its default. */

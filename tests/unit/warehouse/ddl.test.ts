@@ -34,7 +34,13 @@ describe('RAW DDL', () => {
       const ledger = await conn.runAndReadAll(
         `SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = '_loads' ORDER BY ordinal_position`,
       );
-      expect(ledger.getRowObjectsJson().map((c) => c.column_name)).toEqual(['object_key', 'table_name', 'etag', 'row_count', 'loaded_at']);
+      expect(ledger.getRowObjectsJson().map((c) => c.column_name)).toEqual([
+        'object_key',
+        'table_name',
+        'etag',
+        'row_count',
+        'loaded_at',
+      ]);
     } finally {
       conn.closeSync();
       instance.closeSync();

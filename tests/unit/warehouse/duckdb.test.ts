@@ -5,7 +5,16 @@ import { dirname, join } from 'node:path';
 import { duckdbWarehouse } from '../../../functions/warehouse/duckdbWarehouse';
 import { WarehouseBusyError } from '../../../functions/warehouse/lockRetry';
 import { loadObjects } from '../../../functions/warehouse/loader';
-import { encodeParquet, expectedStrings, lakeKey, memoryStore, rawRowsOf, recordingLog, sampleRows, withDuckdb } from './fixtures';
+import {
+  encodeParquet,
+  expectedStrings,
+  lakeKey,
+  memoryStore,
+  rawRowsOf,
+  recordingLog,
+  sampleRows,
+  withDuckdb,
+} from './fixtures';
 
 const bucket = 'banking-data';
 let dir: string;
@@ -37,18 +46,27 @@ describe('DuckDB adapter', () => {
       rowsByKey.set(key, rows);
     }
     const d = deps(objects);
-    const report = await loadObjects([...rowsByKey.keys()].map((key) => ({ bucket, key })), d);
+    const report = await loadObjects(
+      [...rowsByKey.keys()].map((key) => ({ bucket, key })),
+      d,
+    );
     expect(report).toMatchObject({ loaded: 3, rows: 120, failed: 0, alreadyLoaded: 0 });
 
     for (const [key, rows] of rowsByKey) {
       const table = key.split('/')[0] as 'customers' | 'accounts' | 'transactions';
       expect(await rawRowsOf(dbPath, table, key)).toEqual(rows.map((r) => expectedStrings(table, r)));
     }
-    const [edge] = await withDuckdb(dbPath, (q) => q(`SELECT CAST(max(balance) AS VARCHAR) AS hi, CAST(min(balance) AS VARCHAR) AS lo FROM raw.accounts`));
+    const [edge] = await withDuckdb(dbPath, (q) =>
+      q(`SELECT CAST(max(balance) AS VARCHAR) AS hi, CAST(min(balance) AS VARCHAR) AS lo FROM raw.accounts`),
+    );
     expect(edge).toEqual({ hi: '999999999999999.99', lo: '-999999999999999.99' });
-    const ledger = await withDuckdb(dbPath, (q) => q(`SELECT object_key, table_name, etag, row_count FROM raw._loads ORDER BY object_key`));
+    const ledger = await withDuckdb(dbPath, (q) =>
+      q(`SELECT object_key, table_name, etag, row_count FROM raw._loads ORDER BY object_key`),
+    );
     expect(ledger).toEqual(
-      [...rowsByKey.keys()].sort().map((k) => ({ object_key: k, table_name: k.split('/')[0], etag: expect.stringMatching(/^etag-/), row_count: '40' })),
+      [...rowsByKey.keys()]
+        .sort()
+        .map((k) => ({ object_key: k, table_name: k.split('/')[0], etag: expect.stringMatching(/^etag-/), row_count: '40' })),
     );
   });
 
@@ -57,11 +75,19 @@ describe('DuckDB adapter', () => {
     const key = lakeKey('accounts', '2024-05-02', 1, 0, rows.length);
     const d = deps(new Map([[`${bucket}/${key}`, encodeParquet('accounts', rows)]]));
     expect((await loadObjects([{ bucket, key }], d)).loaded).toBe(1);
-    const again = await loadObjects([{ bucket, key }, { bucket, key }], d);
+    const again = await loadObjects(
+      [
+        { bucket, key },
+        { bucket, key },
+      ],
+      d,
+    );
     expect(again).toMatchObject({ loaded: 0, alreadyLoaded: 1, rows: 0 });
     expect(d.store.downloads).toEqual([key]);
     expect(d.log.lines.some((l) => l.message === 'already loaded' && l.attrs.key === key)).toBe(true);
-    const [count] = await withDuckdb(dbPath, (q) => q('SELECT count(*)::INT AS n, (SELECT count(*)::INT FROM raw._loads) AS files FROM raw.accounts'));
+    const [count] = await withDuckdb(dbPath, (q) =>
+      q('SELECT count(*)::INT AS n, (SELECT count(*)::INT FROM raw._loads) AS files FROM raw.accounts'),
+    );
     expect(count).toEqual({ n: 25, files: 1 });
   });
 
@@ -110,7 +136,10 @@ describe('DuckDB file lock', () => {
         process.stdout.write('locked\\n');
         setTimeout(() => { conn.closeSync(); inst.closeSync(); process.exit(0); }, ${holdMs});
       })();`;
-    const child = spawn(process.execPath, ['-e', script], { cwd: join(__dirname, '../../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: join(__dirname, '../../..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (b: Buffer) => b.toString().includes('locked') && resolve());
       child.on('exit', (code) => reject(new Error(`lock holder exited early (${code})`)));

@@ -20,7 +20,11 @@ function cents(i: number, seed: number): string {
   return `${s.slice(0, -2)}.${s.slice(-2)}`;
 }
 
-export function sampleRows(table: TableName, count: number, opts: { seed?: number; partition?: number; firstOffset?: number } = {}): ChangeRow[] {
+export function sampleRows(
+  table: TableName,
+  count: number,
+  opts: { seed?: number; partition?: number; firstOffset?: number } = {},
+): ChangeRow[] {
   const seed = opts.seed ?? 1;
   const partition = opts.partition ?? 0;
   const first = opts.firstOffset ?? 0;
@@ -40,9 +44,25 @@ export function sampleRows(table: TableName, count: number, opts: { seed?: numbe
     };
     const id = seed * 100_000 + i + 1;
     if (table === 'customers') {
-      rows.push({ id, first_name: `Zoë-${i}`, last_name: "O'Brien", email: `c${seed}-${i}@example.com`, created_at: ts, ...meta });
+      rows.push({
+        id,
+        first_name: `Zoë-${i}`,
+        last_name: "O'Brien",
+        email: `c${seed}-${i}@example.com`,
+        created_at: ts,
+        ...meta,
+      });
     } else if (table === 'accounts') {
-      rows.push({ id, customer_id: i + 1, account_type: 'CHECKING', balance: money, currency: 'USD', status: 'ACTIVE', created_at: ts, ...meta });
+      rows.push({
+        id,
+        customer_id: i + 1,
+        account_type: 'CHECKING',
+        balance: money,
+        currency: 'USD',
+        status: 'ACTIVE',
+        created_at: ts,
+        ...meta,
+      });
     } else {
       rows.push({
         id: BigInt(id) + 9_000_000_000n,
@@ -81,7 +101,10 @@ function exactExpr(name: string, type: string): string {
 }
 
 /** Open the warehouse file read-only-ish for assertions, run fn, always release the file. */
-export async function withDuckdb<T>(path: string, fn: (q: (sql: string) => Promise<Array<Record<string, unknown>>>) => Promise<T>): Promise<T> {
+export async function withDuckdb<T>(
+  path: string,
+  fn: (q: (sql: string) => Promise<Array<Record<string, unknown>>>) => Promise<T>,
+): Promise<T> {
   const instance = await DuckDBInstance.create(path);
   const conn = await instance.connect();
   try {
@@ -125,8 +148,10 @@ export function memoryStore(objects: Map<string, Uint8Array>): ObjectStore & { d
 /** A Log that records what it was told. */
 export function recordingLog(): Log & { lines: Array<{ level: string; message: string; attrs: Record<string, unknown> }> } {
   const lines: Array<{ level: string; message: string; attrs: Record<string, unknown> }> = [];
-  const at = (level: string) => (message: string, ...attrs: Array<Record<string, unknown>>) => {
-    lines.push({ level, message, attrs: Object.assign({}, ...attrs) });
-  };
+  const at =
+    (level: string) =>
+    (message: string, ...attrs: Array<Record<string, unknown>>) => {
+      lines.push({ level, message, attrs: Object.assign({}, ...attrs) });
+    };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

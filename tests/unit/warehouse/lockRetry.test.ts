@@ -1,7 +1,8 @@
 import { lockHolder, withLockRetry, WarehouseBusyError } from '../../../functions/warehouse/lockRetry';
 import { recordingLog } from './fixtures';
 
-const lockMessage = 'IO Error: Could not set lock on file "/w/banking.duckdb": Conflicting lock is held in /usr/bin/python3.11 (PID 4242). See also https://duckdb.org/docs/stable/connect/concurrency';
+const lockMessage =
+  'IO Error: Could not set lock on file "/w/banking.duckdb": Conflicting lock is held in /usr/bin/python3.11 (PID 4242). See also https://duckdb.org/docs/stable/connect/concurrency';
 
 /** A clock that only moves when the code under test sleeps. */
 function fakeClock() {
@@ -19,7 +20,9 @@ describe('withLockRetry', () => {
       if (++calls < 6) throw new Error(lockMessage);
       return 'db';
     };
-    await expect(withLockRetry('/w/banking.duckdb', open, log, { timeoutMs: 60_000, initialDelayMs: 100, maxDelayMs: 500, ...clock })).resolves.toBe('db');
+    await expect(
+      withLockRetry('/w/banking.duckdb', open, log, { timeoutMs: 60_000, initialDelayMs: 100, maxDelayMs: 500, ...clock }),
+    ).resolves.toBe('db');
     expect(clock.sleeps).toEqual([100, 200, 400, 500, 500]);
     expect(log.lines.map((l) => l.attrs.heldBy)).toEqual(Array(5).fill('/usr/bin/python3.11 (PID 4242)'));
   });
@@ -29,9 +32,15 @@ describe('withLockRetry', () => {
     const open = async (): Promise<never> => {
       throw new Error(lockMessage);
     };
-    const err = await withLockRetry('/w/banking.duckdb', open, recordingLog(), { timeoutMs: 1_000, initialDelayMs: 100, ...clock }).catch((e: unknown) => e);
+    const err = await withLockRetry('/w/banking.duckdb', open, recordingLog(), {
+      timeoutMs: 1_000,
+      initialDelayMs: 100,
+      ...clock,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WarehouseBusyError);
-    expect((err as Error).message).toMatch(/DuckDB file \/w\/banking.duckdb is still locked by \/usr\/bin\/python3.11 \(PID 4242\)/);
+    expect((err as Error).message).toMatch(
+      /DuckDB file \/w\/banking.duckdb is still locked by \/usr\/bin\/python3.11 \(PID 4242\)/,
+    );
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1_000);
   });
 
@@ -42,11 +51,13 @@ describe('withLockRetry', () => {
       calls++;
       throw new Error('IO Error: Permission denied');
     };
-    await expect(withLockRetry('/w/x.duckdb', open, recordingLog(), { timeoutMs: 10_000, ...clock })).rejects.toThrow('Permission denied');
+    await expect(withLockRetry('/w/x.duckdb', open, recordingLog(), { timeoutMs: 10_000, ...clock })).rejects.toThrow(
+      'Permission denied',
+    );
     expect(calls).toBe(1);
   });
 
-  it('reads the holder from DuckDB\'s message, if any', () => {
+  it("reads the holder from DuckDB's message, if any", () => {
     expect(lockHolder(new Error(lockMessage))).toBe('/usr/bin/python3.11 (PID 4242)');
     expect(lockHolder(new Error('Could not set lock on file "x"'))).toBeUndefined();
   });

@@ -2,10 +2,14 @@ import { decodeEventKey, isLoadableKey, parseLakeKey, prefixesForDates } from '.
 
 describe('S3 event keys', () => {
   it('decodes %2B to + and + to space, as S3 and MinIO encode keys', () => {
-    expect(decodeEventKey('accounts/date%3D2024-05-01/accounts%2B0%2B10-19.parquet')).toBe('accounts/date=2024-05-01/accounts+0+10-19.parquet');
+    expect(decodeEventKey('accounts/date%3D2024-05-01/accounts%2B0%2B10-19.parquet')).toBe(
+      'accounts/date=2024-05-01/accounts+0+10-19.parquet',
+    );
     expect(decodeEventKey('odd%20name%C3%A9.parquet')).toBe('odd nameé.parquet');
     // MinIO's own bucket notifications send the key with its `+` unescaped, as recorded from MinIO
-    expect(decodeEventKey('accounts/date=2026-11-24/accounts+0+0-499.parquet')).toBe('accounts/date=2026-11-24/accounts+0+0-499.parquet');
+    expect(decodeEventKey('accounts/date=2026-11-24/accounts+0+0-499.parquet')).toBe(
+      'accounts/date=2026-11-24/accounts+0+0-499.parquet',
+    );
   });
 
   it('loads only .parquet outside the dead-letter prefix', () => {

@@ -14,7 +14,8 @@ class FakeSnowflake implements SqlConnection {
 
   async execute(sql: string, binds?: readonly SqlBind[]) {
     this.statements.push({ sql, binds });
-    if (sql.startsWith('SELECT object_key FROM')) return (binds ?? []).filter((k) => this.ledger.has(String(k))).map((k) => ({ OBJECT_KEY: k }));
+    if (sql.startsWith('SELECT object_key FROM'))
+      return (binds ?? []).filter((k) => this.ledger.has(String(k))).map((k) => ({ OBJECT_KEY: k }));
     if (sql.startsWith('COPY INTO')) {
       if (this.copyError) throw this.copyError;
       return [{ file: 'f', status: this.copyStatus, rows_parsed: 3, rows_loaded: this.copyStatus === 'LOADED' ? 3 : 0 }];
@@ -47,7 +48,9 @@ describe('Snowflake SQL', () => {
     expect(putStatement(target, 'accounts', key, `/tmp/x/accounts+0+10-12.parquet`)).toBe(
       "PUT 'file:///tmp/x/accounts+0+10-12.parquet' @BANKING_DB.RAW.%accounts/accounts/date=2024-05-01/ AUTO_COMPRESS = FALSE OVERWRITE = TRUE",
     );
-    expect(() => putStatement(target, 'accounts', key, '/tmp/x/other.parquet')).toThrow(/must be named accounts\+0\+10-12.parquet/);
+    expect(() => putStatement(target, 'accounts', key, '/tmp/x/other.parquet')).toThrow(
+      /must be named accounts\+0\+10-12.parquet/,
+    );
   });
 
   it('COPYs one file by column name, reading Parquet logical types, with the key as _file', () => {
@@ -137,5 +140,4 @@ describe('Snowflake adapter (fake connection)', () => {
     expect(fake.ledger.size).toBe(0);
     expect(fake.closed).toBe(true);
   });
-
 });
