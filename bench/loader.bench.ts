@@ -70,7 +70,7 @@ function machine(): LoaderBenchResult['machine'] {
     cpuModel: cpus[0]?.model ?? 'unknown',
     memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
-     
+
     duckdb: (require('@duckdb/node-api/package.json') as { version: string }).version,
   };
 }

@@ -81,7 +81,6 @@ function loadHandler(env: Record<string, string>): Handler {
   Object.assign(process.env, env);
   try {
     jest.isolateModules(() => {
-       
       handler = (require('../../handlers/loadObject') as { handler: Handler }).handler;
     });
   } finally {
