@@ -3,12 +3,15 @@
  * runs concurrent invocations as worker threads of one process, and two DuckDB instances on one
  * file in one process corrupt its WAL ("WAL cannot contain more than one checkpoint marker", seen
  * here). So writers also take this mutex: a lock file created with O_EXCL, which excludes threads
- * and processes alike. A holder that died leaves a stale file: it is taken over when its pid is
- * gone or when it is older than `staleMs`.
+ * and processes alike. The holder touches the file every few seconds; a holder that died (a
+ * process, or a worker thread serverless-offline terminated at the function's timeout) stops
+ * touching it, so the file is taken over when its pid is gone or it is older than `staleMs`.
  */
-import { openSync, closeSync, writeSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { openSync, closeSync, writeSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import type { Log } from './port';
+
+const HEARTBEAT_MS = 5_000;
 
 export interface MutexOptions {
   timeoutMs: number;
@@ -42,7 +45,7 @@ function holderAlive(file: string, staleMs: number): boolean {
 /** Acquire the mutex at `file`; resolves to a release function. */
 export async function acquireWriterMutex(file: string, log: Log, opts: MutexOptions): Promise<() => void> {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const staleMs = opts.staleMs ?? Math.max(opts.timeoutMs, 10 * 60_000);
+  const staleMs = opts.staleMs ?? 30_000;
   const started = Date.now();
   let delay = 25;
   for (let attempt = 1; ; attempt++) {
@@ -50,7 +53,19 @@ export async function acquireWriterMutex(file: string, log: Log, opts: MutexOpti
       const fd = openSync(file, 'wx');
       writeSync(fd, `${process.pid}:${threadId}:${new Date().toISOString()}`);
       closeSync(fd);
-      return () => rmSync(file, { force: true });
+      const heartbeat = setInterval(() => {
+        try {
+          const now = new Date();
+          utimesSync(file, now, now);
+        } catch {
+          /* released meanwhile */
+        }
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
+      return () => {
+        clearInterval(heartbeat);
+        rmSync(file, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }

@@ -237,7 +237,8 @@ async function reconcileModels(
     const fact = await schemaOf('fact_transactions');
     models.dim_customers_current = Number(await one(`SELECT count(*) FROM ${dimC}.dim_customers WHERE is_current`));
     models.dim_accounts_current = Number(await one(`SELECT count(*) FROM ${dimA}.dim_accounts WHERE is_current`));
-    models.fact_transactions = Number(await one(`SELECT count(*) FROM ${fact}.fact_transactions`));
+    // the fact keeps deleted transactions, flagged, so history stays; the source has only live ones
+    models.fact_transactions = Number(await one(`SELECT count(*) FROM ${fact}.fact_transactions WHERE NOT is_deleted`));
     const balance = await one(
       `SELECT CAST(CAST(coalesce(sum(balance),0) AS DECIMAL(20,2)) AS VARCHAR) FROM ${dimA}.dim_accounts WHERE is_current`,
     );

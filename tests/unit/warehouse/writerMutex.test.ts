@@ -36,6 +36,16 @@ test('a lock left by a dead process is taken over', async () => {
   release();
 });
 
+test('a held lock is kept fresh, so it is never taken over while its holder lives', async () => {
+  const file = join(dir(), 'w.lock');
+  const release = await acquireWriterMutex(file, quiet, { timeoutMs: 1000 });
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(file, old, old);
+  await new Promise((r) => setTimeout(r, 5_500)); // one heartbeat
+  await expect(acquireWriterMutex(file, quiet, { timeoutMs: 300, staleMs: 30_000 })).rejects.toThrow(/still held/);
+  release();
+}, 15_000);
+
 test('a lock older than staleMs is taken over', async () => {
   const file = join(dir(), 'w.lock');
   writeFileSync(file, `${process.pid}:1:x`);
