@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Health, Service, StackContext } from '../service';
 import { httpGet, portOpen, readPid, sleep, startDetached, stopByPidFile } from '../proc';
 import { ensureVenv, venvBin, venvPath, type VenvName } from '../python';
@@ -38,6 +38,8 @@ function secrets(ctx: StackContext): { jwt: string; api: string } {
   const file = airflowDirs(ctx).secrets;
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { jwt: string; api: string };
   const s = { jwt: randomBytes(32).toString('hex'), api: randomBytes(32).toString('hex') };
+  // A fresh clone where Airflow never started has no folder yet (`airflow dags test` needs none).
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(s), { mode: 0o600 });
   return s;
 }
