@@ -3,20 +3,9 @@
  * MINIO_ENDPOINT means real AWS S3 with the default credential chain.
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Config } from '../shared/config';
 import { ServiceError } from '../shared/errors';
 
-export function createS3Client(
-  cfg: Pick<Config, 'MINIO_ENDPOINT' | 'MINIO_ACCESS_KEY' | 'MINIO_SECRET_KEY' | 'AWS_REGION'>,
-): S3Client {
-  if (!cfg.MINIO_ENDPOINT) return new S3Client({ region: cfg.AWS_REGION });
-  return new S3Client({
-    region: cfg.AWS_REGION,
-    endpoint: cfg.MINIO_ENDPOINT,
-    forcePathStyle: true,
-    credentials: { accessKeyId: cfg.MINIO_ACCESS_KEY, secretAccessKey: cfg.MINIO_SECRET_KEY },
-  });
-}
+export { s3ClientFromConfig as createS3Client } from '../shared/s3';
 
 export interface PutRequest {
   key: string;

@@ -3,7 +3,6 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import type { Config } from '../shared/config';
 import { ServiceError, errorMessage } from '../shared/errors';
 
 export interface ListedObject {
@@ -28,16 +27,7 @@ export function cleanEtag(etag: string | undefined): string | null {
   return etag ? etag.replace(/^"|"$/g, '') : null;
 }
 
-export function s3Client(cfg: Pick<Config, 'MINIO_ENDPOINT' | 'MINIO_ACCESS_KEY' | 'MINIO_SECRET_KEY' | 'AWS_REGION'>): S3Client {
-  // An empty endpoint means real S3 with the Lambda role's credentials.
-  if (!cfg.MINIO_ENDPOINT) return new S3Client({ region: cfg.AWS_REGION });
-  return new S3Client({
-    region: cfg.AWS_REGION,
-    endpoint: cfg.MINIO_ENDPOINT,
-    forcePathStyle: true,
-    credentials: { accessKeyId: cfg.MINIO_ACCESS_KEY, secretAccessKey: cfg.MINIO_SECRET_KEY },
-  });
-}
+export { s3ClientFromConfig as s3Client } from '../shared/s3';
 
 export function s3ObjectStore(client: S3Client): ObjectStore {
   return {

@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { S3Client, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { s3ClientFromConfig } from '../../../functions/shared/s3';
 import type { Service, StackContext } from '../service';
 import { urlPort } from '../../../functions/shared/config';
 import { httpGet, portOpen, run, startDetached, stopByPidFile } from '../proc';
@@ -19,14 +20,7 @@ const dirs = (ctx: StackContext) => {
 
 export const minioBinary = (ctx: StackContext) => join(ctx.cacheDir, 'bin', `minio-${VERSIONS.minio}`);
 
-export function s3Client(ctx: StackContext): S3Client {
-  return new S3Client({
-    endpoint: ctx.cfg.MINIO_ENDPOINT,
-    region: ctx.cfg.AWS_REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: ctx.cfg.MINIO_ACCESS_KEY, secretAccessKey: ctx.cfg.MINIO_SECRET_KEY },
-  });
-}
+export const s3Client = (ctx: StackContext) => s3ClientFromConfig(ctx.cfg);
 
 export const minioService: Service = {
   name: 'minio',
