@@ -21,13 +21,21 @@ export function iterationsFor(event: ScheduleEvent): number | undefined {
 // `sls invoke local -f generate` without --data delivers an empty string, not {}: treat it as {}.
 const generateEventSchema = z.preprocess((e) => (e === '' || e === null || e === undefined ? {} : e), scheduleEventSchema);
 
+/**
+ * A scheduled run ends well before the next tick (the schedule fires every minute), so runs never
+ * overlap: two generators would contend for the same rows, and serverless-offline, which runs one
+ * invocation of a function at a time, answered the queued tick with a 504.
+ */
+export const SCHEDULED_RUN_MS = 45_000;
+
 export const handler = lambda(generateEventSchema, async (event, context: Context) => {
+  const started = Date.now();
   const cfg = loadConfig();
   const options = parseGeneratorOptions({ iterations: iterationsFor(event), seed: event.seed });
   logger.info('generate invoked', { time: event.time, iterations: options.iterations ?? 'until deadline' });
   return runGenerator({
     options,
     connect: connectFromConfig(cfg),
-    remainingMs: () => context.getRemainingTimeInMillis(),
+    remainingMs: () => Math.min(context.getRemainingTimeInMillis(), SCHEDULED_RUN_MS - (Date.now() - started)),
   });
 });
