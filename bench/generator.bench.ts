@@ -9,7 +9,7 @@
  *   npx tsx bench/generator.bench.ts [seconds per scenario]   -> bench/results/generator.json
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { machineInfo, type Machine } from './machine';
 import { join } from 'node:path';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import type { LoopLogger } from '../functions/generator/loop';
@@ -39,16 +39,7 @@ export interface ScenarioResult {
 export interface GeneratorBenchResult {
   kind: 'generator';
   measuredAt: string;
-  machine: {
-    platform: string;
-    release: string;
-    arch: string;
-    cpus: number;
-    cpuModel: string;
-    memGiB: number;
-    node: string;
-    postgres: string;
-  };
+  machine: Machine & { postgres: string };
   params: { secondsPerScenario: number; target: string };
   defaultScale: ScenarioResult;
   largeIterations: ScenarioResult;
@@ -100,20 +91,10 @@ export async function runGeneratorBench(opts: GeneratorBenchOptions = {}): Promi
 
   const defaultScale = await scenario({ customers: 10, accounts: 20, transactions: 50 }, seconds);
   const largeIterations = await scenario({ customers: 50, accounts: 100, transactions: 2000 }, seconds);
-  const cpus = os.cpus();
   const result: GeneratorBenchResult = {
     kind: 'generator',
     measuredAt: new Date().toISOString(),
-    machine: {
-      platform: os.platform(),
-      release: os.release(),
-      arch: os.arch(),
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      memGiB: round(os.totalmem() / 2 ** 30, 1),
-      node: process.version,
-      postgres,
-    },
+    machine: { ...machineInfo(), postgres },
     params: {
       secondsPerScenario: seconds,
       target: `${cfg.POSTGRES_HOST}:${cfg.POSTGRES_PORT}/${cfg.POSTGRES_DB} (scratch schema)`,

@@ -11,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import { machineInfo, type Machine } from './machine';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { encodeParquet } from '../functions/lake';
@@ -41,16 +42,7 @@ export interface LoaderBenchResult {
   /** Re-driving the same objects: every one stops at the ledger. */
   redrive: { ms: number; objectsPerSec: number; rowsLoaded: number };
   bytes: number;
-  machine: {
-    platform: string;
-    release: string;
-    arch: string;
-    cpus: number;
-    cpuModel: string;
-    memGiB: number;
-    node: string;
-    duckdb: string;
-  };
+  machine: Machine & { duckdb: string };
 }
 
 const quiet: Log = {
@@ -61,15 +53,8 @@ const quiet: Log = {
 };
 
 function machine(): LoaderBenchResult['machine'] {
-  const cpus = os.cpus();
   return {
-    platform: os.platform(),
-    release: os.release(),
-    arch: os.arch(),
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
+    ...machineInfo(),
 
     duckdb: (require('@duckdb/node-api/package.json') as { version: string }).version,
   };

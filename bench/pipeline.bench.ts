@@ -20,7 +20,7 @@
  *                                                              -> bench/results/pipeline.json
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { loadavg, machineInfo } from './machine';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -113,21 +113,6 @@ export interface PipelineBenchResult {
 }
 
 const silent: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-export function machineInfo() {
-  const cpus = os.cpus();
-  return {
-    platform: os.platform(),
-    release: os.release(),
-    arch: os.arch(),
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
-  };
-}
-
-const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 function changesOf(s: RunSummary): number {
   const t = s.totals;

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { runGeneratorBench, type GeneratorBenchResult } from './generator.bench';
 import { runLoaderBench, type LoaderBenchResult } from './loader.bench';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.bench';
+import { loadavg, machineInfo } from './machine';
 import { runWriterBench, type WriterBenchResult } from './writer.bench';
 
 const RESULTS = join(__dirname, 'results');
@@ -44,8 +45,6 @@ interface Latest {
   loader?: LoaderBenchResult;
   pipeline?: PipelineBenchResult;
 }
-
-const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 function git(args: string[]): string {
   try {
@@ -180,18 +179,11 @@ async function main(): Promise<number> {
     }
   }
 
-  const cpus = os.cpus();
   const latest: Latest = {
     kind: 'latest',
     measuredAt: new Date().toISOString(),
     machine: {
-      platform: os.platform(),
-      release: os.release(),
-      arch: os.arch(),
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      cpus: cpus.length,
-      memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-      node: process.version,
+      ...machineInfo(),
       gitCommit: git(['rev-parse', 'HEAD']),
       gitDirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
     },

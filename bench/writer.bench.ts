@@ -10,7 +10,7 @@
  *   npx tsx bench/writer.bench.ts [rows] [batchSize]     -> bench/results/writer.json
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { machineInfo, type Machine } from './machine';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
@@ -63,7 +63,7 @@ export interface PathResult {
 export interface WriterBenchResult {
   kind: 'writer';
   measuredAt: string;
-  machine: { platform: string; release: string; arch: string; cpus: number; cpuModel: string; memGiB: number; node: string };
+  machine: Machine;
   params: { rows: number; batchSize: number; put: boolean; bucket: string | null; mix: Record<TableName, number> };
   hyparquetWriter: PathResult & { decodeMs: number; encodeMs: number };
   parquetjsLite: PathResult & { note: string };
@@ -165,19 +165,6 @@ async function encodeWithParquetjs(table: TableName, rows: ChangeRow[]): Promise
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-function machine(): WriterBenchResult['machine'] {
-  const cpus = os.cpus();
-  return {
-    platform: os.platform(),
-    release: os.release(),
-    arch: os.arch(),
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
-  };
-}
-
 export async function runWriterBench(opts: WriterBenchOptions = {}): Promise<WriterBenchResult> {
   const rows = opts.rows ?? 150_000;
   const batchSize = opts.batchSize ?? 2_000;
@@ -247,7 +234,7 @@ export async function runWriterBench(opts: WriterBenchOptions = {}): Promise<Wri
   const result: WriterBenchResult = {
     kind: 'writer',
     measuredAt: new Date().toISOString(),
-    machine: machine(),
+    machine: machineInfo(),
     params: { rows, batchSize, put, bucket: put ? bucket : null, mix: MIX },
     hyparquetWriter: {
       rows,

@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Service, StackContext } from '../service';
 import { kafkaBrokers, urlPort } from '../../../functions/shared/config';
-import { httpGet, portOpen, startDetached, stopByPidFile } from '../proc';
-import { classpath, ensureJvmArtifacts, javaBin, jvmDirs, LOG4J2 } from './jvm';
+import { httpGet, portOpen, stopByPidFile } from '../proc';
+import { ensureJvmArtifacts, jvmDirs, LOG4J2, startJvm } from './jvm';
 import { connectorStatus, registerConnector } from '../../debezium/register';
 
 const dirs = (ctx: StackContext) => {
@@ -61,19 +61,10 @@ export const connectService: Service = {
 
   async start(ctx) {
     const d = dirs(ctx);
-    startDetached({
-      cmd: javaBin(),
-      args: [
-        '-Xms256m',
-        '-Xmx768m',
-        '-XX:+UseG1GC',
-        '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${d.log4j}`,
-        '-cp',
-        classpath(ctx),
-        'org.apache.kafka.connect.cli.ConnectDistributed',
-        d.props,
-      ],
+    startJvm(ctx, {
+      mainClass: 'org.apache.kafka.connect.cli.ConnectDistributed',
+      args: [d.props],
+      log4j: d.log4j,
       env: { ...process.env, POSTGRES_REPLICATION_PASSWORD: ctx.cfg.POSTGRES_REPLICATION_PASSWORD },
       logFile: d.log,
       pidFile: d.pid,

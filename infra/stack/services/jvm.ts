@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import type { StackContext } from '../service';
 import { VERSIONS } from '../versions';
-import { run } from '../proc';
+import { run, startDetached } from '../proc';
 
 const DEP_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
@@ -74,6 +74,40 @@ export function classpath(ctx: StackContext): string {
     .filter((f) => f.endsWith('.jar'))
     .map((f) => join(libs, f))
     .join(':');
+}
+
+export interface JvmProcess {
+  mainClass: string;
+  args: string[];
+  log4j: string;
+  logFile: string;
+  pidFile: string;
+  /** Extra -D system properties. */
+  sysProps?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Start one of the stack's JVM services (broker, Connect) detached, with the shared heap and logging flags. */
+export function startJvm(ctx: StackContext, p: JvmProcess): void {
+  const props = Object.entries(p.sysProps ?? {}).map(([k, v]) => `-D${k}=${v}`);
+  startDetached({
+    cmd: javaBin(),
+    args: [
+      '-Xms256m',
+      '-Xmx768m',
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${p.log4j}`,
+      ...props,
+      '-cp',
+      classpath(ctx),
+      p.mainClass,
+      ...p.args,
+    ],
+    env: p.env,
+    logFile: p.logFile,
+    pidFile: p.pidFile,
+  });
 }
 
 /** log4j2 configuration: everything to stdout (which the stack sends to the service's log file). */

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Service, StackContext } from '../service';
 import { kafkaBrokers } from '../../../functions/shared/config';
-import { portOpen, run, startDetached, stopByPidFile } from '../proc';
-import { classpath, ensureJvmArtifacts, javaBin, LOG4J2 } from './jvm';
+import { portOpen, run, stopByPidFile } from '../proc';
+import { classpath, ensureJvmArtifacts, javaBin, LOG4J2, startJvm } from './jvm';
 
 const dirs = (ctx: StackContext) => {
   const base = join(ctx.stackDir, 'kafka');
@@ -27,10 +27,6 @@ export function brokerHostPort(ctx: StackContext): { host: string; port: number 
   const first = kafkaBrokers(ctx.cfg)[0] ?? '127.0.0.1:9092';
   const [host, port] = first.split(':');
   return { host: host || '127.0.0.1', port: Number(port || 9092) };
-}
-
-function jvmEnv(ctx: StackContext, heap: string): NodeJS.ProcessEnv {
-  return { ...process.env, KAFKA_HEAP_OPTS: heap };
 }
 
 export function kafkaAdmin(ctx: StackContext) {
@@ -84,42 +80,27 @@ export const kafkaService: Service = {
     if (existsSync(join(d.data, 'meta.properties'))) return changed;
     ctx.log('kafka: formatting KRaft storage...');
     const clusterId = randomBytes(16).toString('base64url');
-    run(
-      javaBin(),
-      [
-        `-Dlog4j2.configurationFile=${d.log4j}`,
-        '-cp',
-        classpath(ctx),
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId,
-        '-c',
-        d.props,
-      ],
-      {
-        env: jvmEnv(ctx, ''),
-      },
-    );
+    run(javaBin(), [
+      `-Dlog4j2.configurationFile=${d.log4j}`,
+      '-cp',
+      classpath(ctx),
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      d.props,
+    ]);
     return true;
   },
 
   async start(ctx) {
     const d = dirs(ctx);
-    startDetached({
-      cmd: javaBin(),
-      args: [
-        '-Xms256m',
-        '-Xmx768m',
-        '-XX:+UseG1GC',
-        '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${d.log4j}`,
-        `-Dkafka.logs.dir=${d.base}`,
-        '-cp',
-        classpath(ctx),
-        'kafka.Kafka',
-        d.props,
-      ],
+    startJvm(ctx, {
+      mainClass: 'kafka.Kafka',
+      args: [d.props],
+      sysProps: { 'kafka.logs.dir': d.base },
+      log4j: d.log4j,
       logFile: d.log,
       pidFile: d.pid,
     });
