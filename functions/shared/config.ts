@@ -85,6 +85,9 @@ export type Config = z.infer<typeof schema>;
 /** Every variable the pipeline reads. */
 export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof Config)[];
 
+/** Hosts of the local stack (native, or docker-compose's service name), where the default password applies. */
+const LOCAL_DB_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', 'postgres']);
+
 /** Parse and validate configuration; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in the environment mean "unset" so that `FOO=` in a .env keeps the default.
@@ -96,6 +99,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, problems);
   }
   const cfg = parsed.data;
+  // The built-in password exists for the throwaway local stack only: a database elsewhere must be
+  // given its own, so a deployed function never tries the local one.
+  if (!LOCAL_DB_HOSTS.has(cfg.POSTGRES_HOST) && cleaned.POSTGRES_PASSWORD === undefined) {
+    throw new ConfigError(
+      `POSTGRES_PASSWORD must be set: POSTGRES_HOST=${cfg.POSTGRES_HOST} is not the local stack, and the default password is for the local stack only`,
+      ['POSTGRES_PASSWORD: required'],
+    );
+  }
   if (cfg.WAREHOUSE === 'snowflake') {
     const missing = (['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER', 'SNOWFLAKE_PASSWORD', 'SNOWFLAKE_WAREHOUSE'] as const).filter(
       // The password may instead come from Secrets Manager (SNOWFLAKE_SECRET_ID).

@@ -20,7 +20,7 @@ const run = promisify(execFile);
 const root = join(__dirname, '../../..');
 const TOPICS = ['banking_server.public.customers', 'banking_server.public.accounts', 'banking_server.public.transactions'];
 const MSK_ARN = 'arn:aws:kafka:eu-west-1:111122223333:cluster/prod-cdc/abcd1234-0000-1111-2222-333344445555-3';
-const KAFKA_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/kafka-scram-Ab12Cd';
+const KAFKA_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/kafka-scram-EXAMPLE';
 const LEAK_CANARY = `must-not-leak-${randomBytes(6).toString('hex')}`;
 const ENI_ACTIONS = [
   'ec2:CreateNetworkInterface',

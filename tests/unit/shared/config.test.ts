@@ -41,6 +41,12 @@ describe('config', () => {
     );
   });
 
+  test('the default password is for the local stack only: a remote database must be given one', () => {
+    expect(() => loadConfig({ POSTGRES_HOST: 'db.prod.example.com' })).toThrow(/POSTGRES_PASSWORD must be set/);
+    expect(loadConfig({ POSTGRES_HOST: 'db.prod.example.com', POSTGRES_PASSWORD: 's3cret' }).POSTGRES_PASSWORD).toBe('s3cret');
+    expect(loadConfig({ POSTGRES_HOST: 'postgres' }).POSTGRES_PASSWORD).toBe('banking_password'); // docker-compose
+  });
+
   test('an empty value keeps the default', () => {
     expect(loadConfig({ POSTGRES_HOST: '' }).POSTGRES_HOST).toBe('127.0.0.1');
   });
