@@ -8,8 +8,7 @@
  */
 import { loadConfig, redact, type Config } from '../../functions/shared/config';
 import { connectorConfig } from './connector-config';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { sleep } from '../stack/proc';
 
 export interface ConnectorStatus {
   connector: string;

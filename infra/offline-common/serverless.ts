@@ -2,7 +2,7 @@
  * What our offline event-source plugins read from osls's resolved Service object, and where
  * serverless-offline serves the Lambda API they invoke functions through.
  */
-import net from 'node:net';
+import { portOpen as tcpPortOpen } from '../stack/proc';
 
 /** The part of osls's Service object we read (after variable resolution). */
 export interface ServiceLike {
@@ -56,13 +56,5 @@ export function lambdaEndpoint(service: ServiceLike, cliOptions: Record<string, 
   return { host: host === '0.0.0.0' ? '127.0.0.1' : host, port };
 }
 
-export function portOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
+/** Is serverless-offline's Lambda API accepting connections yet? */
+export const portOpen = (host: string, port: number): Promise<boolean> => tcpPortOpen(port, host);
