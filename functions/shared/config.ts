@@ -26,6 +26,15 @@ const schema = z.object({
   KAFKA_CONTROLLER_PORT: port.default(9093),
   KAFKA_CONNECT_URL: url.default('http://127.0.0.1:8083'),
   KAFKA_TOPIC_PREFIX: nonEmpty.default('banking_server'),
+  // Partitions per CDC topic (`table=count,...`): one writer invocation runs per partition at a
+  // time, so partitions are the writer's parallelism. Records are keyed by primary key, so each
+  // key keeps its order. Topics are created with these counts, and grown (never shrunk) to them.
+  KAFKA_TOPIC_PARTITIONS: z
+    .string()
+    .default('customers=1,accounts=2,transactions=4')
+    .refine((v) => /^\s*[a-z_]+\s*=\s*[1-9]\d*\s*(,\s*[a-z_]+\s*=\s*[1-9]\d*\s*)*$/.test(v), {
+      message: 'expected table=count pairs, e.g. customers=1,accounts=2,transactions=4',
+    }),
   DEBEZIUM_CONNECTOR_NAME: nonEmpty.default('banking-postgres-connector'),
 
   // Object storage (MinIO locally, S3 in the cloud: leave MINIO_ENDPOINT empty there).

@@ -8,6 +8,7 @@
  */
 import { loadConfig, redact, type Config } from '../../functions/shared/config';
 import { connectorConfig } from './connector-config';
+import { ensureCdcTopics } from './topics';
 import { sleep } from '../stack/proc';
 
 export interface ConnectorStatus {
@@ -51,6 +52,8 @@ export async function registerConnector(
   log: (m: string) => void = console.log,
   opts: { attempts?: number; waitRunningMs?: number } = {},
 ): Promise<'created' | 'updated' | 'unchanged'> {
+  // Topics first, so Debezium writes into topics with the configured partition counts.
+  await ensureCdcTopics(cfg, log);
   const desired = connectorConfig(cfg);
   const base = `${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}`;
   const attempts = opts.attempts ?? 10;

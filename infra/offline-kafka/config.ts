@@ -87,8 +87,11 @@ export function readConsumerSpecs(
       const topicSpec: TopicOptions = {
         topic,
         batchSize: num(cfg.batchSize, `${where}: batchSize`, DEFAULT_BATCH_SIZE),
+        // osls leaves a zero window out of the template, and Lambda then applies its Kafka default
+        // (500 ms): so 0 means that default here too, as it does once deployed.
         maxBatchingWindowMs: Math.round(
-          num(cfg.maximumBatchingWindow, `${where}: maximumBatchingWindow`, DEFAULT_WINDOW_SECONDS) * 1000,
+          (num(cfg.maximumBatchingWindow, `${where}: maximumBatchingWindow`, DEFAULT_WINDOW_SECONDS) || DEFAULT_WINDOW_SECONDS) *
+            1000,
         ),
         startingPosition: startingPosition(cfg.startingPosition, where, warn),
         meta,

@@ -11,8 +11,11 @@ import { errorMessage, type SourceLogger } from './log';
 export type BatchDecision = { kind: 'deliver'; count: number } | { kind: 'wait'; ms: number };
 
 /**
- * Lambda's batching rule: invoke as soon as batchSize records are there, otherwise once the oldest
- * buffered record has waited maximumBatchingWindow. On shutdown nothing new is started.
+ * Lambda's batching rule, as its pollers apply it: invoke as soon as a batch is full (batchSize
+ * records, or as many as fit the payload limit), and while the partition holds more records than
+ * are buffered (a backlog), keep topping the batch up from the next fetch rather than waiting out
+ * the window; only a partition that is caught up waits, up to maximumBatchingWindow from its
+ * oldest buffered record. `fitting` is how many buffered records fit one event's payload.
  */
 export function decideBatch(args: {
   buffered: number;
@@ -20,12 +23,23 @@ export function decideBatch(args: {
   windowMs: number;
   oldestArrivalMs: number | undefined;
   nowMs: number;
+  /** How many of the buffered records fit under the payload limit (default: all). */
+  fitting?: number;
+  /** The broker holds records beyond the buffer (its high watermark is ahead of what we have). */
+  behind?: boolean;
+  /** Fetching is paused (buffer full): nothing more will arrive until a batch is delivered. */
+  paused?: boolean;
 }): BatchDecision {
   const { buffered, batchSize, windowMs, oldestArrivalMs, nowMs } = args;
   if (buffered === 0 || oldestArrivalMs === undefined) return { kind: 'wait', ms: Infinity };
-  if (buffered >= batchSize) return { kind: 'deliver', count: batchSize };
+  const fitting = Math.min(args.fitting ?? buffered, buffered);
+  const full = Math.min(batchSize, fitting);
+  if (buffered >= batchSize || fitting < buffered) return { kind: 'deliver', count: full };
   const waited = nowMs - oldestArrivalMs;
-  if (waited >= windowMs) return { kind: 'deliver', count: buffered };
+  if (waited >= windowMs) return { kind: 'deliver', count: full };
+  // A backlog with fetching paused: nothing more arrives until this batch goes, so it goes now.
+  if (args.behind && args.paused) return { kind: 'deliver', count: full };
+  // Otherwise wait; a backlog's next fetch is moments away and wakes us (push) to top the batch up.
   return { kind: 'wait', ms: windowMs - waited };
 }
 
@@ -54,8 +68,9 @@ export interface PartitionWorkerOptions {
   /** Flow control: stop/start fetching this partition when the buffer is full/drained. */
   pause: () => void;
   resume: () => void;
+  /** Records buffered before fetching pauses (it also pauses at twice maxEventBytes buffered). */
   highWater: number;
-  /** Lambda's synchronous payload limit (6 MB); a batch whose event is bigger is cut down. */
+  /** Lambda's synchronous payload limit (6 MB); a batch whose event would be bigger is cut down. */
   maxEventBytes: number;
   log: SourceLogger;
   label: string;
@@ -64,6 +79,28 @@ export interface PartitionWorkerOptions {
 interface Buffered {
   message: SourceMessage;
   arrivedAt: number;
+  /** Upper bound of the record's size in the event's JSON. */
+  bytes: number;
+}
+
+const base64Len = (n: number): number => 4 * Math.ceil(n / 3);
+/** Event JSON around the records: eventSource, bootstrapServers, the records key. */
+const EVENT_OVERHEAD = 1024;
+
+/**
+ * An upper bound of one record's size in the Lambda event's JSON, without building it: the fixed
+ * fields, base64 key and value, and headers as arrays of byte numbers (at most 4 characters a byte).
+ */
+export function recordJsonBytes(topic: string, m: SourceMessage): number {
+  let n = 140 + topic.length + m.offset.length + m.timestamp.length;
+  if (m.key) n += base64Len(m.key.length);
+  if (m.value) n += base64Len(m.value.length);
+  for (const [name, raw] of Object.entries(m.headers ?? {})) {
+    for (const v of Array.isArray(raw) ? raw : [raw]) {
+      if (v !== undefined) n += name.length + 8 + 4 * Buffer.byteLength(v);
+    }
+  }
+  return n;
 }
 
 /** A promise-based sleep that `wake()` cuts short. */
@@ -89,6 +126,9 @@ class Waker {
 export class PartitionWorker {
   readonly #o: PartitionWorkerOptions;
   #buffer: Buffered[] = [];
+  #bufferedBytes = 0;
+  /** The broker's end offset of this partition, as of the last fetch. */
+  #highWatermark = -1;
   /** Highest offset accepted into the buffer: refetches after a rebalance are dropped below it. */
   #highestSeen = -1;
   #paused = false;
@@ -123,23 +163,47 @@ export class PartitionWorker {
     });
   }
 
-  push(messages: readonly SourceMessage[], now = Date.now()): void {
+  /** Buffer fetched records; `highWatermark` is the partition's end offset the fetch reported. */
+  push(messages: readonly SourceMessage[], now = Date.now(), highWatermark?: string | number): void {
     if (this.#stopping) return;
+    if (highWatermark !== undefined) this.#highWatermark = Math.max(this.#highWatermark, Number(highWatermark));
     let added = 0;
     for (const message of messages) {
       const offset = Number(message.offset);
       if (offset <= this.#highestSeen) continue; // already buffered, in flight or delivered
       this.#highestSeen = offset;
-      this.#buffer.push({ message, arrivedAt: now });
+      const bytes = recordJsonBytes(this.#o.topic, message);
+      this.#buffer.push({ message, arrivedAt: now, bytes });
+      this.#bufferedBytes += bytes;
       added++;
     }
     if (added === 0) return;
-    if (!this.#paused && this.#buffer.length >= this.#o.highWater) {
+    if (!this.#paused && this.#full()) {
       this.#paused = true;
       this.#o.pause();
       this.#o.log.debug(`${this.#o.label} ${this.key}: paused fetching at ${this.#buffer.length} buffered records`);
     }
     this.#waker.wake();
+  }
+
+  /** Bounded buffer: records, and bytes (two full events), whichever comes first. */
+  #full(): boolean {
+    return this.#buffer.length >= this.#o.highWater || this.#bufferedBytes >= 2 * this.#o.maxEventBytes;
+  }
+
+  #drainedEnough(): boolean {
+    return this.#buffer.length < this.#o.highWater / 2 && this.#bufferedBytes < this.#o.maxEventBytes;
+  }
+
+  /** How many buffered records, from the oldest, fit one event (at least one: a single record goes as is). */
+  #fitting(limit: number): number {
+    let bytes = EVENT_OVERHEAD;
+    const n = Math.min(limit, this.#buffer.length);
+    for (let i = 0; i < n; i++) {
+      bytes += this.#buffer[i]!.bytes;
+      if (bytes > this.#o.maxEventBytes) return Math.max(1, i);
+    }
+    return n;
   }
 
   /** Stop taking new batches; the batch in flight (if any) finishes and commits first. */
@@ -163,39 +227,27 @@ export class PartitionWorker {
         windowMs: o.windowMs,
         oldestArrivalMs: this.#buffer[0]?.arrivedAt,
         nowMs: Date.now(),
+        fitting: this.#fitting(o.batchSize + 1),
+        behind: this.#highWatermark > this.#highestSeen + 1,
+        paused: this.#paused,
       });
       if (decision.kind === 'wait') {
         await this.#waker.sleep(decision.ms);
         continue;
       }
-      const batch = this.#fitPayload(this.#buffer.slice(0, decision.count).map((b) => b.message));
+      const batch = this.#buffer.slice(0, decision.count).map((b) => b.message);
       const delivered = await this.#deliver(batch);
       if (!delivered) return; // stopping mid-retry: the batch stays uncommitted and is redelivered next run
-      const first = batch[0];
       const last = batch[batch.length - 1];
-      if (!first || !last) return;
+      if (!last) return;
       await this.#commit(String(Number(last.offset) + 1));
-      this.#buffer.splice(0, batch.length);
-      if (this.#paused && this.#buffer.length < o.highWater / 2) {
+      for (const b of this.#buffer.splice(0, batch.length)) this.#bufferedBytes -= b.bytes;
+      if (this.#paused && this.#drainedEnough()) {
         this.#paused = false;
         o.resume();
         o.log.debug(`${o.label} ${this.key}: resumed fetching at ${this.#buffer.length} buffered records`);
       }
     }
-  }
-
-  /** Halve the batch until its event fits the payload limit (a single record always goes, as is). */
-  #fitPayload(batch: SourceMessage[]): SourceMessage[] {
-    const o = this.#o;
-    let count = batch.length;
-    while (count > 1) {
-      const event = buildKafkaEvent(o.meta, [{ topic: o.topic, partition: o.partition, messages: batch.slice(0, count) }]);
-      if (Buffer.byteLength(JSON.stringify(event)) <= o.maxEventBytes) break;
-      count = Math.ceil(count / 2);
-    }
-    if (count < batch.length)
-      o.log.warn(`${o.label} ${this.key}: batch cut to ${count} records to stay under ${o.maxEventBytes} bytes`);
-    return batch.slice(0, count);
   }
 
   /** Invoke until it succeeds; false only if asked to stop while waiting to retry. */

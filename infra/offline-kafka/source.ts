@@ -63,6 +63,7 @@ interface ResolvedTopic {
 export const DEFAULT_BATCH_SIZE = 100;
 export const DEFAULT_WINDOW_MS = 500;
 export const MAX_EVENT_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+export const FETCH_MAX_WAIT_MS = 100;
 
 export function resolveTopics(o: KafkaEventSourceOptions): ResolvedTopic[] {
   const meta: EventSourceMeta = o.meta ?? { kind: 'SelfManagedKafka', bootstrapServers: o.brokers.join(',') };
@@ -216,6 +217,12 @@ export class KafkaEventSource {
       // Debezium/Connect create the topics with their own settings; never auto-create them from here.
       allowAutoTopicCreation: false,
       sessionTimeout: this.#o.sessionTimeoutMs ?? 30_000,
+      // A fetch the broker holds open for want of data also delays a resumed partition's next
+      // fetch (kafkajs fetches all partitions in one request): keep that hold short.
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+      // Room for a full 6 MB event per partition in a fetch or two.
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
     });
     const byTopic = new Map(topics.map((t) => [t.topic, t]));
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.#onAssignment(consumer, e.payload.memberAssignment));
@@ -237,7 +244,7 @@ export class KafkaEventSource {
         if (consumer !== this.#consumer || !isRunning() || isStale() || batch.messages.length === 0) return;
         const spec = byTopic.get(batch.topic);
         if (!spec) return;
-        this.#worker(consumer, spec, batch.partition).push(batch.messages);
+        this.#worker(consumer, spec, batch.partition).push(batch.messages, Date.now(), batch.highWatermark);
       },
     });
   }

@@ -34,6 +34,20 @@ describe('batching rules', () => {
     });
   });
 
+  it('with a backlog, tops a partial batch up from the next fetch instead of waiting out the window', () => {
+    const base = { buffered: 1216, batchSize: 10_000, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 1001 };
+    // More on the broker, fetching on: wait, but only until the next fetch wakes us (never past the window).
+    expect(decideBatch({ ...base, behind: true, paused: false })).toEqual({ kind: 'wait', ms: 4999 });
+    // More on the broker but fetching paused (buffer full): nothing more will come, deliver now.
+    expect(decideBatch({ ...base, behind: true, paused: true })).toEqual({ kind: 'deliver', count: 1216 });
+  });
+
+  it('delivers at once when the buffer holds more than one event can carry', () => {
+    expect(
+      decideBatch({ buffered: 9000, batchSize: 10_000, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 1001, fitting: 6200 }),
+    ).toEqual({ kind: 'deliver', count: 6200 });
+  });
+
   it('backs off exponentially up to the cap', () => {
     const policy = { initialDelayMs: 500, maxDelayMs: 30_000 };
     expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map((a) => backoffDelay(a, policy))).toEqual([

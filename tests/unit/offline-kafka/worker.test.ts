@@ -165,4 +165,36 @@ describe('PartitionWorker', () => {
     expect(Math.max(...h.calls.map((c) => c.offsets.length))).toBeLessThan(8);
     expect(h.calls.flatMap((c) => c.offsets)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
+
+  it('behind the broker, sends full batches back to back with no window wait', async () => {
+    const h = harness({ batchSize: 10, windowMs: 60_000 });
+    h.worker.start();
+    h.worker.push(msgs(0, 4), Date.now(), 30);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.calls).toHaveLength(0); // partial, and more is coming: topped up, not sent
+    h.worker.push(msgs(5, 14), Date.now(), 30);
+    await until(() => h.commits.includes('10'));
+    expect(h.calls[0]!.offsets).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await h.worker.stop();
+  });
+
+  it('paused with the broker still ahead, sends what it holds without waiting out the window', async () => {
+    const h = harness({ batchSize: 100, windowMs: 60_000, highWater: 6 });
+    h.worker.start();
+    h.worker.push(msgs(0, 6), Date.now(), 500);
+    expect(h.pauses).toEqual(['pause']);
+    await until(() => h.commits.includes('7'));
+    expect(h.calls[0]!.offsets).toHaveLength(7);
+    await h.worker.stop();
+  });
+
+  it('caught up, it waits for the window before sending a partial batch', async () => {
+    const h = harness({ batchSize: 100, windowMs: 300 });
+    h.worker.start();
+    const pushed = Date.now();
+    h.worker.push(msgs(0, 2), pushed, 3);
+    await until(() => h.commits.includes('3'));
+    expect(Date.now() - pushed).toBeGreaterThanOrEqual(290);
+    await h.worker.stop();
+  });
 });
