@@ -29,17 +29,25 @@ export function decideBatch(args: {
   behind?: boolean;
   /** Fetching is paused (buffer full): nothing more will arrive until a batch is delivered. */
   paused?: boolean;
+  /** When the last fetch brought records (with a backlog, the window counts from there). */
+  lastPushMs?: number;
 }): BatchDecision {
   const { buffered, batchSize, windowMs, oldestArrivalMs, nowMs } = args;
   if (buffered === 0 || oldestArrivalMs === undefined) return { kind: 'wait', ms: Infinity };
   const fitting = Math.min(args.fitting ?? buffered, buffered);
   const full = Math.min(batchSize, fitting);
   if (buffered >= batchSize || fitting < buffered) return { kind: 'deliver', count: full };
+  if (args.behind) {
+    // A backlog with fetching paused: nothing more arrives until this batch goes, so it goes now.
+    if (args.paused) return { kind: 'deliver', count: full };
+    // Otherwise the next fetch is moments away (it wakes us): top the batch up. The records may
+    // have waited long already (buffered behind earlier batches), so the window counts from the
+    // last fetch: a fetch that brings nothing for a whole window ends the wait.
+    const sinceFetch = nowMs - (args.lastPushMs ?? oldestArrivalMs);
+    return sinceFetch >= windowMs ? { kind: 'deliver', count: full } : { kind: 'wait', ms: windowMs - sinceFetch };
+  }
   const waited = nowMs - oldestArrivalMs;
   if (waited >= windowMs) return { kind: 'deliver', count: full };
-  // A backlog with fetching paused: nothing more arrives until this batch goes, so it goes now.
-  if (args.behind && args.paused) return { kind: 'deliver', count: full };
-  // Otherwise wait; a backlog's next fetch is moments away and wakes us (push) to top the batch up.
   return { kind: 'wait', ms: windowMs - waited };
 }
 
@@ -129,6 +137,7 @@ export class PartitionWorker {
   #bufferedBytes = 0;
   /** The broker's end offset of this partition, as of the last fetch. */
   #highWatermark = -1;
+  #lastPushAt = 0;
   /** Highest offset accepted into the buffer: refetches after a rebalance are dropped below it. */
   #highestSeen = -1;
   #paused = false;
@@ -178,6 +187,7 @@ export class PartitionWorker {
       added++;
     }
     if (added === 0) return;
+    this.#lastPushAt = now;
     if (!this.#paused && this.#full()) {
       this.#paused = true;
       this.#o.pause();
@@ -230,6 +240,7 @@ export class PartitionWorker {
         fitting: this.#fitting(o.batchSize + 1),
         behind: this.#highWatermark > this.#highestSeen + 1,
         paused: this.#paused,
+        lastPushMs: this.#lastPushAt,
       });
       if (decision.kind === 'wait') {
         await this.#waker.sleep(decision.ms);

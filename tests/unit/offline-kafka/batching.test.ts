@@ -42,6 +42,12 @@ describe('batching rules', () => {
     expect(decideBatch({ ...base, behind: true, paused: true })).toEqual({ kind: 'deliver', count: 1216 });
   });
 
+  it('with a backlog, the window counts from the last fetch, not from records buffered long ago', () => {
+    const base = { buffered: 1300, batchSize: 10_000, windowMs: 500, oldestArrivalMs: 0, nowMs: 10_000, behind: true };
+    expect(decideBatch({ ...base, lastPushMs: 9_900 })).toEqual({ kind: 'wait', ms: 400 });
+    expect(decideBatch({ ...base, lastPushMs: 9_000 })).toEqual({ kind: 'deliver', count: 1300 });
+  });
+
   it('delivers at once when the buffer holds more than one event can carry', () => {
     expect(
       decideBatch({ buffered: 9000, batchSize: 10_000, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 1001, fitting: 6200 }),
