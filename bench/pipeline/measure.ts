@@ -1,0 +1,119 @@
+/**
+ * What the pipeline bench reads back: RAW rows with their commit time and their latency
+ * (epoch_ms(_loaded_at) - _source_ts_ms), and the generator's calls that mark a window's end.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { connectFromConfig, parseGeneratorOptions, runGenerator, type RunSummary } from '../../functions/generator';
+import type { LoopLogger } from '../../functions/generator/loop';
+import type { Config } from '../../functions/shared/config';
+import { TABLE_NAMES } from '../../functions/shared/tables';
+import { withWarehouse } from '../../infra/cli/e2e-run';
+import { sleep } from '../../infra/stack/proc';
+
+export interface Latency {
+  rows: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface Rig {
+  cfg: Config;
+  warehousePath: string;
+  log: (m: string) => void;
+}
+
+export const silent: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Row changes a generator run committed (inserts + updates + deletes). */
+export function changesOf(s: RunSummary): number {
+  const t = s.totals;
+  return (
+    t.inserted.customers +
+    t.inserted.accounts +
+    t.inserted.transactions +
+    t.updated.customers +
+    t.updated.accounts +
+    t.deleted.customers
+  );
+}
+
+/**
+ * All RAW change rows of the three tables with their commit time and latency. Each Kafka record
+ * counts once, at its first arrival (a retried batch may be loaded in two objects).
+ */
+const RAW_UNION = TABLE_NAMES.map(
+  (t) =>
+    `SELECT min(_source_ts_ms) AS ts, min(epoch_ms(_loaded_at)) - min(_source_ts_ms) AS lat FROM raw.${t} ` +
+    `GROUP BY _kafka_topic, _kafka_partition, _kafka_offset`,
+).join(' UNION ALL ');
+
+export async function latencyBetween(db: DuckDBConnection, from: number, to: number): Promise<Latency> {
+  const r = await db.runAndReadAll(
+    `SELECT count(*), quantile_cont(lat, 0.5), quantile_cont(lat, 0.9), quantile_cont(lat, 0.99), max(lat)
+       FROM (${RAW_UNION}) WHERE ts BETWEEN ${from} AND ${to}`,
+  );
+  const [n, p50, p90, p99, max] = r.getRows()[0]!.map((v) => (v === null ? 0 : Number(v)));
+  return { rows: n!, p50: Math.round(p50!), p90: Math.round(p90!), p99: Math.round(p99!), max: Math.round(max!) };
+}
+
+/** Latest commit time loaded per RAW table (0 when the table is empty or missing). */
+async function latestPerTable(path: string): Promise<number[]> {
+  return withWarehouse(path, async (db) => {
+    const out: number[] = [];
+    for (const t of TABLE_NAMES)
+      out.push(Number((await db.runAndReadAll(`SELECT coalesce(max(_source_ts_ms), 0) FROM raw.${t}`)).getRows()[0]![0]));
+    return out;
+  }).catch((err: Error) => {
+    if (/does not exist|Catalog Error|No such file/i.test(err.message)) return TABLE_NAMES.map(() => 0);
+    throw err;
+  });
+}
+
+/** One iteration touching all three tables: a window's end marker. Returns when it began (commits come after). */
+export async function marker(rig: Rig, seed: number): Promise<number> {
+  const began = Date.now();
+  await runGenerator({
+    options: parseGeneratorOptions({ iterations: 1, intervalMs: 0, seed, scale: { customers: 1, accounts: 1, transactions: 1 } }),
+    connect: connectFromConfig(rig.cfg),
+    logger: silent,
+  });
+  return began;
+}
+
+/** Wait until every RAW table holds a row committed at or after `sinceMs`; returns when (ms epoch), or null. */
+export async function waitDrained(rig: Rig, sinceMs: number, timeoutMs: number, pollMs = 1000): Promise<number | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const latest = await latestPerTable(rig.warehousePath);
+    if (latest.every((ts) => ts >= sinceMs)) return Date.now();
+    // Each look opens the file read-only, which holds the loader off for a moment: not too often.
+    await sleep(pollMs);
+  }
+  return null;
+}
+
+/** Latency of rows committed in [t0, t1], whole and by first / last third, once they are all in RAW. */
+export async function windowLatency(
+  rig: Rig,
+  t0: number,
+  t1: number,
+  expectRows: number,
+): Promise<{ all: Latency; first: Latency; last: Latency }> {
+  let measured: { all: Latency; first: Latency; last: Latency } | undefined;
+  // Let stragglers of the window land (a loader retrying on the lock may finish after the marker).
+  for (let i = 0; i < 10; i++) {
+    measured = await withWarehouse(rig.warehousePath, async (db) => {
+      const third = Math.floor((t1 - t0) / 3);
+      return {
+        all: await latencyBetween(db, t0, t1),
+        first: await latencyBetween(db, t0, t0 + third),
+        last: await latencyBetween(db, t1 - third, t1),
+      };
+    });
+    if (measured.all.rows >= expectRows) break;
+    await sleep(2000);
+  }
+  return measured!;
+}

@@ -1,0 +1,101 @@
+/**
+ * One step of the rate ramp: the generator at a fixed scale every intervalMs for a window, then a
+ * marker, then the drain; latency of the window's rows and whether lag grew.
+ */
+import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
+import { sleep } from '../../infra/stack/proc';
+import { changesOf, marker, silent, waitDrained, windowLatency, type Latency, type Rig } from './measure';
+
+export interface StepResult {
+  targetChangesPerSec: number;
+  scale: { customers: number; accounts: number; transactions: number };
+  intervalMs: number;
+  windowSeconds: number;
+  /** Row changes the generator committed in the window (inserts + updates + deletes). */
+  generatedChanges: number;
+  achievedChangesPerSec: number;
+  /** RAW rows whose commit time is inside the window. */
+  rawRows: number;
+  complete: boolean;
+  /** RAW rows per second over the window: the pipeline's delivered throughput at this rate. */
+  rawRowsPerSec: number;
+  /** From the end of the window until the marker committed after it was in RAW for all tables. */
+  drainMs: number;
+  latencyMs: Latency;
+  firstThirdMs: Latency;
+  lastThirdMs: Latency;
+  lagGrew: boolean;
+  sustained: boolean;
+  /** Why the step is not sustained, in words. */
+  verdict: string;
+}
+
+export interface StepOptions {
+  target: number;
+  seconds: number;
+  intervalMs: number;
+  /** Row changes per iteration per customer of scale (calibrated by the warm-up). */
+  perCustomer: number;
+  windowSeconds: number;
+  seed: number;
+  /** Longest drain still called sustained (an overload step allows longer). */
+  maxDrainMs: number;
+}
+
+export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
+  // Changes per iteration ~ customers x perCustomer (accounts 2x and transactions 5x customers, as the default shape).
+  const customers = Math.max(1, Math.round((o.target * o.intervalMs) / 1000 / o.perCustomer));
+  const scale = { customers, accounts: 2 * customers, transactions: 5 * customers };
+  rig.log(`step ${o.target} changes/s for ${o.seconds}s: scale ${customers},${2 * customers},${5 * customers} every ${o.intervalMs} ms`);
+  const t0 = Date.now();
+  const summary = await runGenerator({
+    options: parseGeneratorOptions({ intervalMs: o.intervalMs, seed: o.seed, scale }),
+    connect: connectFromConfig(rig.cfg),
+    logger: silent,
+    signal: AbortSignal.timeout(o.seconds * 1000),
+  });
+  const t1 = Date.now();
+  const generated = changesOf(summary);
+  await sleep(50);
+  const markerAt = await marker(rig, o.seed + 1);
+  const drainedAt = await waitDrained(rig, markerAt, Math.max(180_000, o.seconds * 3000), 500);
+  const drainMs = drainedAt === null ? -1 : drainedAt - t1;
+  const m = await windowLatency(rig, t0, t1, generated);
+
+  const secs = (t1 - t0) / 1000;
+  const complete = m.all.rows >= generated;
+  // Batching makes latency saw-tooth by up to a window: lag "grew" only beyond that noise.
+  const tolerance = Math.max(2000, o.windowSeconds * 1000, m.first.p50 * 0.5);
+  const lagGrew = m.last.p50 - m.first.p50 > tolerance;
+  const achieved = generated / secs;
+  const reasons: string[] = [];
+  if (!complete) reasons.push(`only ${m.all.rows}/${generated} rows reached RAW`);
+  if (drainedAt === null) reasons.push('did not drain');
+  else if (drainMs > o.maxDrainMs) reasons.push(`drain took ${(drainMs / 1000).toFixed(1)}s`);
+  if (lagGrew) reasons.push(`lag grew: p50 ${m.first.p50} -> ${m.last.p50} ms`);
+  if (achieved < 0.9 * o.target) reasons.push(`generator reached only ${Math.round(achieved)} changes/s`);
+  const sustained = reasons.length === 0;
+  const res: StepResult = {
+    targetChangesPerSec: o.target,
+    scale,
+    intervalMs: o.intervalMs,
+    windowSeconds: Math.round(secs * 10) / 10,
+    generatedChanges: generated,
+    achievedChangesPerSec: Math.round(achieved),
+    rawRows: m.all.rows,
+    complete,
+    rawRowsPerSec: Math.round(m.all.rows / secs),
+    drainMs,
+    latencyMs: m.all,
+    firstThirdMs: m.first,
+    lastThirdMs: m.last,
+    lagGrew,
+    sustained,
+    verdict: sustained ? 'sustained' : reasons.join('; '),
+  };
+  rig.log(
+    `  ${res.achievedChangesPerSec} changes/s, ${res.rawRows} RAW rows, p50 ${m.all.p50} ms, p99 ${m.all.p99} ms, ` +
+      `first/last third p50 ${m.first.p50}/${m.last.p50} ms, drain ${(drainMs / 1000).toFixed(1)}s: ${res.verdict}`,
+  );
+  return res;
+}
