@@ -25,8 +25,7 @@ if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === sha) {
   process.exit(0);
 }
 console.log('[bootstrap] installing npm dependencies...');
-// `npm install` rather than `npm ci`: registries that do not serve other platforms' optional
-// binaries (e.g. @duckdb/node-bindings-darwin-arm64) leave them out of the lock, which `npm ci`
-// rejects as "out of sync". With the lock present, `npm install` installs exactly its versions.
-execSync('npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+// `npm ci`: exactly the lock's versions, and it never rewrites package-lock.json, so a fresh
+// clone's tree stays clean. The lock lists every platform's optional binaries (npm >= 11).
+execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 writeFileSync(stamp, createHash('sha256').update(readFileSync(lockFile)).digest('hex') + '\n');
