@@ -72,7 +72,13 @@ export interface PipelineBenchResult {
   error?: string;
 }
 
-async function overload(rig: Rig, target: number, seconds: number, intervalMs: number, perCustomer: number): Promise<OverloadResult> {
+async function overload(
+  rig: Rig,
+  target: number,
+  seconds: number,
+  intervalMs: number,
+  perCustomer: number,
+): Promise<OverloadResult> {
   const customers = Math.max(1, Math.round((target * intervalMs) / 1000 / perCustomer));
   rig.log(`overload: ${target} changes/s for ${seconds}s`);
   const t0 = Date.now();
@@ -142,7 +148,12 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   let error: string | undefined;
   try {
     const warm = await runGenerator({
-      options: parseGeneratorOptions({ iterations: 10, intervalMs: 250, seed: 7, scale: { customers: 10, accounts: 20, transactions: 50 } }),
+      options: parseGeneratorOptions({
+        iterations: 10,
+        intervalMs: 250,
+        seed: 7,
+        scale: { customers: 10, accounts: 20, transactions: 50 },
+      }),
       connect: connectFromConfig(cfg),
       logger: silent,
     });

@@ -5,7 +5,9 @@
  *       timed from the first new record to the last;
  *   (b) catch-up replay through `sls offline`: the writer alone (OFFLINE_S3=off, no loader),
  *       a fresh consumer group from TRIM_HORIZON over every record the topics hold, timed from
- *       the first committed offset to the last. Records/s and its ratio to (a).
+ *       the moment sls offline is ready and its Kafka source consuming (so the functions' cold
+ *       start counts) until the group's committed offsets reach the end. Records/s, and its
+ *       ratio to (a).
  *
  *   npx tsx bench/replay.bench.ts [--burst 150000] [--min-backlog 150000] -> bench/results/replay.json
  */
@@ -176,9 +178,9 @@ export async function measureReplay(
   const logFile = join(dir, `replay-${runId}.log`);
   log(`replaying ${records} records through sls offline (writer only; log ${logFile})...`);
   const offline = await startOffline({ root: REPO_ROOT, logFile, env, params });
+  const first = Date.now();
   try {
     const groups = consumedGroups(logFile);
-    let first = 0;
     let done = 0;
     const deadline = Date.now() + 1_800_000;
     for (;;) {
@@ -192,7 +194,6 @@ export async function measureReplay(
         }
       }
       const t = Date.now();
-      if (committed > 0 && first === 0) first = t;
       done = committed;
       if (committed >= records) break;
       if (t > deadline) throw new Error(`replay did not finish in 30 min (${committed}/${records}); see ${logFile}`);

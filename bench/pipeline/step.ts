@@ -46,7 +46,9 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   // Changes per iteration ~ customers x perCustomer (accounts 2x and transactions 5x customers, as the default shape).
   const customers = Math.max(1, Math.round((o.target * o.intervalMs) / 1000 / o.perCustomer));
   const scale = { customers, accounts: 2 * customers, transactions: 5 * customers };
-  rig.log(`step ${o.target} changes/s for ${o.seconds}s: scale ${customers},${2 * customers},${5 * customers} every ${o.intervalMs} ms`);
+  rig.log(
+    `step ${o.target} changes/s for ${o.seconds}s: scale ${customers},${2 * customers},${5 * customers} every ${o.intervalMs} ms`,
+  );
   const t0 = Date.now();
   const summary = await runGenerator({
     options: parseGeneratorOptions({ intervalMs: o.intervalMs, seed: o.seed, scale }),

@@ -9,17 +9,20 @@
  * have to merge the way serverless-offline does, and it relies on an internal class. The Invoke API
  * is public, documented by AWS, reports function errors explicitly, and is what the AWS SDK calls.
  *
+ * The consumers run in a thread of their own (thread.ts), so fetching and building events does
+ * not compete with the Lambda API on serverless-offline's main thread.
+ *
  * Hooks: `offline:start:init` reads and logs the config; `offline:start:ready` (after
  * serverless-offline has started its Lambda API) starts consuming; `offline:start:end` and
  * SIGINT/SIGTERM stop the consumers, letting each partition's batch in flight finish and commit.
  * Plain `sls offline` (hook `offline:start`) also works: consumers wait until the Lambda port answers.
  */
-import { createLambdaInvoker } from '../offline-common/invoke';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { errorMessage, pluginLogger, type OslsLog, type SourceLogger } from '../offline-common/log';
-import { sleep } from '../offline-common/retry';
-import { lambdaEndpoint, portOpen, type ServiceLike } from '../offline-common/serverless';
+import { lambdaEndpoint, type ServiceLike } from '../offline-common/serverless';
 import { readConsumerSpecs, securityFromEnv, type ConsumerSpec } from './config';
-import { KafkaEventSource } from './source';
+import type { ThreadData, ThreadMessage } from './thread';
 
 interface ServerlessLike {
   service: ServiceLike;
@@ -33,9 +36,9 @@ export class OfflineKafkaPlugin {
   readonly #cliOptions: Record<string, unknown>;
   readonly #log: SourceLogger;
   #specs: ConsumerSpec[] = [];
-  /** One factory per consumer spec, and the source currently running for it. */
-  #sources: Array<() => KafkaEventSource> = [];
-  #running: Array<KafkaEventSource | undefined> = [];
+  /** The event sources' own thread (thread.ts) and its end. */
+  #thread: Worker | undefined;
+  #threadExit: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #stopped = false;
 
@@ -83,53 +86,20 @@ export class OfflineKafkaPlugin {
   }
 
   async #start(): Promise<void> {
-    if (this.#specs.length === 0 || this.#sources.length > 0) return;
+    if (this.#specs.length === 0 || this.#thread) return;
     const { host, port } = lambdaEndpoint(this.#serverless.service, this.#cliOptions);
-    const security = securityFromEnv();
-    for (const spec of this.#specs) {
-      const invoke = createLambdaInvoker({ host, port, functionName: spec.functionName, timeoutSeconds: spec.timeoutSeconds });
-      const make = (): KafkaEventSource =>
-        new KafkaEventSource({
-          brokers: spec.brokers,
-          groupId: spec.groupId,
-          topics: spec.topics,
-          invoke: (event) => invoke(event),
-          logger: this.#log,
-          label: spec.functionKey,
-          ssl: security.ssl,
-          ...(security.sasl ? { sasl: security.sasl } : {}),
-        });
-      this.#sources.push(make);
-    }
     this.#listenForTermination();
     this.#log.info(
       `invoking through the Lambda API at http://${host}:${port} (${this.#specs.map((s) => s.functionName).join(', ')})`,
     );
-    // In the background: serverless-offline must not wait for Kafka, and Kafka may come up later.
-    this.#sources.forEach((make, i) => void this.#startWithRetry(i, make, host, port));
-  }
-
-  async #startWithRetry(slot: number, make: () => KafkaEventSource, host: string, port: number): Promise<void> {
-    let warned = false;
-    while (!this.#stopped && !(await portOpen(host, port))) {
-      if (!warned) this.#log.warn(`waiting for the Lambda API on ${host}:${port}`);
-      warned = true;
-      await sleep(500);
-    }
-    for (let attempt = 1; !this.#stopped; attempt++) {
-      // A source that failed to start is spent (stopped); each attempt gets a fresh one.
-      const source = make();
-      this.#running[slot] = source;
-      try {
-        await source.start();
-        return;
-      } catch (err) {
-        const delay = Math.min(30_000, 1000 * 2 ** (attempt - 1));
-        this.#log.error(`cannot start consuming (attempt ${attempt}): ${errorMessage(err)}; retrying in ${delay} ms`);
-        await source.stop().catch(() => undefined);
-        await sleep(delay);
-      }
-    }
+    const data: ThreadData = { specs: this.#specs, host, port };
+    const thread = new Worker(join(__dirname, 'thread.js'), { workerData: data });
+    this.#thread = thread;
+    this.#threadExit = new Promise((resolve) => thread.once('exit', () => resolve()));
+    thread.on('message', (m: ThreadMessage) => {
+      if ('log' in m) this.#log[m.log](m.msg);
+    });
+    thread.on('error', (err) => this.#log.error(`event source thread failed: ${errorMessage(err)}`));
   }
 
   #listenForTermination(): void {
@@ -147,10 +117,16 @@ export class OfflineKafkaPlugin {
   stop(): Promise<void> {
     if (!this.#stopping) {
       this.#stopped = true;
-      const sources = this.#running.filter((s): s is KafkaEventSource => s !== undefined);
-      this.#stopping = Promise.all(
-        sources.map((s) => s.stop().catch((err: unknown) => this.#log.error(`stop failed: ${errorMessage(err)}`))),
-      ).then(() => undefined);
+      const thread = this.#thread;
+      this.#stopping = thread
+        ? new Promise<void>((resolve) => {
+            thread.on('message', (m: ThreadMessage) => {
+              if ('stopped' in m) void thread.terminate().then(() => resolve());
+            });
+            void this.#threadExit?.then(() => resolve());
+            thread.postMessage('stop');
+          })
+        : Promise.resolve();
     }
     return this.#stopping;
   }
