@@ -6,12 +6,20 @@
  * and processes alike. The holder touches the file every few seconds; a holder that died (a
  * process, or a worker thread serverless-offline terminated at the function's timeout) stops
  * touching it, so the file is taken over when its pid is gone or it is older than `staleMs`.
+ *
+ * Takeover and release are check-then-remove, so both run under a guard (`<file>.guard`, also
+ * O_EXCL, held for microseconds): the staleness is re-checked under it, so a waiter that judged
+ * the old lock stale can never remove the new holder's lock, and a release removes the file only
+ * if it still carries the releaser's own token.
  */
 import { openSync, closeSync, writeSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import type { Log } from './port';
 
 const HEARTBEAT_MS = 5_000;
+/** A guard older than this was left by a holder that died inside its few-microsecond section. */
+const GUARD_STALE_MS = 2_000;
 
 export interface MutexOptions {
   timeoutMs: number;
@@ -19,19 +27,19 @@ export interface MutexOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-function holderAlive(file: string, staleMs: number): boolean {
-  let age: number;
-  let content: string;
+function readLock(file: string): { age: number; content: string } | undefined {
   try {
-    age = Date.now() - statSync(file).mtimeMs;
-    content = readFileSync(file, 'utf8');
+    return { age: Date.now() - statSync(file).mtimeMs, content: readFileSync(file, 'utf8') };
   } catch {
-    return true; // released (or being replaced) meanwhile: just try again
+    return undefined; // released (or being replaced) meanwhile
   }
-  if (age > staleMs) return false;
-  const pid = Number(content.split(':')[0]);
+}
+
+function holderAlive(lock: { age: number; content: string }, staleMs: number): boolean {
+  if (lock.age > staleMs) return false;
+  const pid = Number(lock.content.split(':')[0]);
   // Created but not written yet by its holder (openSync then writeSync): alive unless it stays so.
-  if (!Number.isInteger(pid) || pid <= 0) return age < 5_000;
+  if (!Number.isInteger(pid) || pid <= 0) return lock.age < 5_000;
   // A thread of this very process: only the age can tell.
   if (pid === process.pid) return true;
   try {
@@ -42,6 +50,29 @@ function holderAlive(file: string, staleMs: number): boolean {
   }
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Run `fn` holding `<file>.guard`; synchronous, since the section is a stat, a read and a remove. */
+function underGuard<T>(file: string, fn: () => T): T {
+  const guard = `${file}.guard`;
+  for (;;) {
+    try {
+      closeSync(openSync(guard, 'wx'));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const g = readLock(guard);
+      if (g && g.age > GUARD_STALE_MS) rmSync(guard, { force: true });
+      else Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(guard, { force: true });
+  }
+}
+
 /** Acquire the mutex at `file`; resolves to a release function. */
 export async function acquireWriterMutex(file: string, log: Log, opts: MutexOptions): Promise<() => void> {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -49,9 +80,10 @@ export async function acquireWriterMutex(file: string, log: Log, opts: MutexOpti
   const started = Date.now();
   let delay = 25;
   for (let attempt = 1; ; attempt++) {
+    const token = `${process.pid}:${threadId}:${new Date().toISOString()}:${randomBytes(6).toString('hex')}`;
     try {
       const fd = openSync(file, 'wx');
-      writeSync(fd, `${process.pid}:${threadId}:${new Date().toISOString()}`);
+      writeSync(fd, token);
       closeSync(fd);
       const heartbeat = setInterval(() => {
         try {
@@ -64,16 +96,24 @@ export async function acquireWriterMutex(file: string, log: Log, opts: MutexOpti
       heartbeat.unref();
       return () => {
         clearInterval(heartbeat);
-        rmSync(file, { force: true });
+        underGuard(file, () => {
+          // Only our own lock: after a takeover the file is someone else's.
+          if (readLock(file)?.content === token) rmSync(file, { force: true });
+          else log.warn('warehouse writer lock was taken over before release; left to its new holder', { file });
+        });
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    if (!holderAlive(file, staleMs)) {
-      log.warn('taking over a stale warehouse writer lock', { file });
+    const state = underGuard(file, () => {
+      const lock = readLock(file);
+      if (!lock) return 'released'; // meanwhile: try again at once
+      if (holderAlive(lock, staleMs)) return 'held';
       rmSync(file, { force: true });
-      continue;
-    }
+      return 'stale';
+    });
+    if (state === 'stale') log.warn('took over a stale warehouse writer lock', { file });
+    if (state !== 'held') continue;
     if (Date.now() - started + delay > opts.timeoutMs) {
       throw new Error(
         `warehouse writer lock ${file} still held after ${Math.round((Date.now() - started) / 1000)} s (${attempt} attempts)`,
