@@ -9,8 +9,8 @@
  * - A venv counts as ready only once `.banking-cdc-ready` is written after a successful install,
  *   so an interrupted install is redone rather than half-used.
  *
- * CLI: `npx tsx infra/stack/python.ts ensure dbt|airflow` (prints the venv path),
- *      `npx tsx infra/stack/python.ts lock dbt|airflow` (re-resolves the lock from the .in file).
+ * CLI: `npx tsx infra/stack/python.ts ensure dbt|airflow|cfnlint|fakesnow` (prints the venv path),
+ *      `npx tsx infra/stack/python.ts lock <name>` (re-resolves the lock from the .in file).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,8 +19,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { StackContext } from './service';
 
-export type VenvName = 'dbt' | 'airflow';
-export const VENV_NAMES: readonly VenvName[] = ['dbt', 'airflow'];
+export type VenvName = 'dbt' | 'airflow' | 'cfnlint' | 'fakesnow';
+export const VENV_NAMES: readonly VenvName[] = ['dbt', 'airflow', 'cfnlint', 'fakesnow'];
 
 /** Pinned uv; bump deliberately (it is part of every venv's key). */
 export const UV_VERSION = '0.13.9';
@@ -281,7 +281,7 @@ function defaultCacheDir(): string {
 async function main(argv: string[]): Promise<void> {
   const [cmd, name, flag] = argv;
   if (!cmd || !['ensure', 'lock'].includes(cmd) || !VENV_NAMES.includes(name as VenvName)) {
-    console.error('usage: tsx infra/stack/python.ts ensure|lock dbt|airflow [--upgrade]');
+    console.error('usage: tsx infra/stack/python.ts ensure|lock dbt|airflow|cfnlint|fakesnow [--upgrade]');
     process.exit(2);
   }
   const ctx: Ctx = {
