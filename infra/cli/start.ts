@@ -15,6 +15,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { Client } from 'pg';
 import { kafkaBrokers, loadConfig, type Config } from '../../functions/shared/config';
+import { consumerGroupFor } from '../../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { makeContext, REPO_ROOT } from '../stack/context';
 import { portOpen, sleep } from '../stack/proc';
@@ -56,9 +57,13 @@ async function kafkaCounts(admin: Admin, cfg: Config): Promise<{ captured: numbe
     for (const p of await admin.fetchTopicOffsets(topic)) captured += Number(p.high) - Number(p.low);
   }
   let written = 0;
-  // The writer commits a partition's offset only after its Parquet object is in MinIO.
-  for (const t of await admin.fetchOffsets({ groupId: cfg.KAFKA_GROUP, topics })) {
-    for (const p of t.partitions) if (Number(p.offset) > 0) written += Number(p.offset);
+  // The writer commits a partition's offset only after its Parquet object is in MinIO; each
+  // topic has a consumer group of its own.
+  for (const table of TABLE_NAMES) {
+    const groupId = consumerGroupFor(cfg.KAFKA_GROUP, table);
+    for (const t of await admin.fetchOffsets({ groupId, topics: [topicFor(table, cfg.KAFKA_TOPIC_PREFIX)] })) {
+      for (const p of t.partitions) if (Number(p.offset) > 0) written += Number(p.offset);
+    }
   }
   return { captured, written };
 }
@@ -237,7 +242,7 @@ async function main(): Promise<number> {
     }
   }
   say(
-    `starting the functions: sls offline start on :${cfg.OFFLINE_HTTP_PORT} (Lambda API :${cfg.OFFLINE_LAMBDA_PORT}), consumer group ${cfg.KAFKA_GROUP}...`,
+    `starting the functions: sls offline start on :${cfg.OFFLINE_HTTP_PORT} (Lambda API :${cfg.OFFLINE_LAMBDA_PORT}), consumer groups ${cfg.KAFKA_GROUP}-<table>...`,
   );
   try {
     offline = await startOffline({

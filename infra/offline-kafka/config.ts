@@ -1,7 +1,9 @@
 /**
  * Reads the `kafka` (self-managed) and `msk` events of every function from the resolved
  * serverless config and turns them into consumer specs: one consumer group per function and
- * consumerGroupId, with each topic's own batchSize / window / starting position.
+ * consumerGroupId, with each topic's own batchSize / window / starting position. serverless.yml
+ * gives each topic's mapping a group of its own (AWS requires a group to be unique among Kafka
+ * event sources), so locally, too, each topic is consumed by its own group.
  *
  * Locally there is no Secrets Manager and the stack's Kafka listens in plaintext, so
  * `accessConfigurations` (self-managed SASL/TLS secrets) and MSK auth are ignored; env can turn on

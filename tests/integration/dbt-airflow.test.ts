@@ -16,6 +16,8 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaBrokers } from '../../functions/shared/config';
+import { consumerGroupFor } from '../../functions/shared/consumerGroups';
+import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { makeContext } from '../../infra/stack/context';
 import { ensureVenv, venvBin } from '../../infra/stack/python';
@@ -220,18 +222,21 @@ async function scenarioLoaded(s: Scenario, logFile: string): Promise<boolean> {
 
 let cutMs = 0;
 
-/** Wait until consumer group `group` has committed offsets at or past each topic's current end. */
+/** Wait until the consumer groups `<group>-<table>` have committed offsets at or past each topic's current end. */
 async function waitConsumedPast(group: string, deadline: number): Promise<void> {
   const admin = new Kafka({ clientId: 'dbt-test', brokers: kafkaBrokers(ctx.cfg), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const topics = ['customers', 'accounts', 'transactions'].map((t) => `${ctx.cfg.KAFKA_TOPIC_PREFIX}.public.${t}`);
+    const topics = TABLE_NAMES.map((t) => topicFor(t, ctx.cfg.KAFKA_TOPIC_PREFIX));
     const ends = new Map<string, bigint>();
     for (const topic of topics)
       for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
     for (;;) {
       const behind: string[] = [];
-      for (const t of await admin.fetchOffsets({ groupId: group, topics })) {
+      const committed = await Promise.all(
+        TABLE_NAMES.map((table, i) => admin.fetchOffsets({ groupId: consumerGroupFor(group, table), topics: [topics[i]!] })),
+      );
+      for (const t of committed.flat()) {
         for (const p of t.partitions) {
           const end = ends.get(`${t.topic}/${p.partition}`) ?? 0n;
           if (BigInt(p.offset) < end) behind.push(`${t.topic}/${p.partition} at ${p.offset} < ${end}`);

@@ -30,28 +30,49 @@ const kafkaEvent = (topic: string, over: Record<string, unknown> = {}) => ({
 });
 
 describe('reading kafka events from the serverless config', () => {
-  it('gives one consumer per function and group with all three topics and their settings', () => {
+  it('gives one consumer per mapping: serverless.yml names a consumer group per topic', () => {
     const specs = readConsumerSpecs(
       service({
         generate: { name: 'banking-cdc-dev-generate', events: [{ schedule: { rate: 'rate(1 minute)' } }] },
         writeBatch: {
           name: 'banking-cdc-dev-writeBatch',
           timeout: 120,
-          events: ['customers', 'accounts', 'transactions'].map((t) => kafkaEvent(`banking_server.public.${t}`)),
+          events: ['customers', 'accounts', 'transactions'].map((t) =>
+            kafkaEvent(`banking_server.public.${t}`, { consumerGroupId: `banking_consumer_group-${t}` }),
+          ),
         },
         loadObject: { name: 'banking-cdc-dev-loadObject', events: [{ s3: { bucket: 'b' } }] },
       }),
     );
+    expect(specs.map((s) => [s.groupId, s.topics.map((t) => t.topic)])).toEqual([
+      ['banking_consumer_group-customers', ['banking_server.public.customers']],
+      ['banking_consumer_group-accounts', ['banking_server.public.accounts']],
+      ['banking_consumer_group-transactions', ['banking_server.public.transactions']],
+    ]);
+    for (const s of specs) {
+      expect(s).toMatchObject({
+        functionKey: 'writeBatch',
+        functionName: 'banking-cdc-dev-writeBatch',
+        timeoutSeconds: 120,
+        brokers: ['127.0.0.1:9092'],
+        ignoredAuth: ['accessConfigurations.saslScram512Auth'],
+      });
+    }
+  });
+
+  it('gives one consumer per function and group with all its topics and their settings', () => {
+    const specs = readConsumerSpecs(
+      service({
+        writeBatch: {
+          name: 'banking-cdc-dev-writeBatch',
+          timeout: 120,
+          events: ['customers', 'accounts', 'transactions'].map((t) => kafkaEvent(`banking_server.public.${t}`)),
+        },
+      }),
+    );
     expect(specs).toHaveLength(1);
     const [s] = specs;
-    expect(s).toMatchObject({
-      functionKey: 'writeBatch',
-      functionName: 'banking-cdc-dev-writeBatch',
-      timeoutSeconds: 120,
-      groupId: 'banking_consumer_group',
-      brokers: ['127.0.0.1:9092'],
-      ignoredAuth: ['accessConfigurations.saslScram512Auth'],
-    });
+    expect(s).toMatchObject({ groupId: 'banking_consumer_group', brokers: ['127.0.0.1:9092'] });
     expect(s?.topics.map((t) => t.topic)).toEqual([
       'banking_server.public.customers',
       'banking_server.public.accounts',

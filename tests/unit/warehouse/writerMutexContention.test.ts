@@ -63,7 +63,7 @@ async function round(mod: string, threads: number): Promise<number> {
   );
   expect(results).toEqual(Array(threads).fill('done'));
   expect(existsSync(file)).toBe(false);
-  return new Int32Array(shared)[2];
+  return new Int32Array(shared)[2]!;
 }
 
 test('six threads racing for a stale lock: never two holders at once', async () => {
