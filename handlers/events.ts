@@ -47,6 +47,11 @@ export const s3EventSchema = z.object({
 
 export type S3Event = z.infer<typeof s3EventSchema>;
 
+/** The loader's scheduled sweep (serverless.yml: a schedule on loadObject with this input). */
+export const sweepEventSchema = z.object({ sweep: z.literal(true), days: z.number().int().positive().optional() });
+
+export const loadObjectEventSchema = z.union([s3EventSchema, sweepEventSchema]);
+
 /** EventBridge scheduled event; `sls invoke local` without --data sends {} so everything is optional. */
 export const scheduleEventSchema = z
   .object({

@@ -16,7 +16,11 @@ const schema = z.object({
   POSTGRES_PORT: port.default(5432),
   POSTGRES_DB: nonEmpty.default('banking_db'),
   POSTGRES_USER: nonEmpty.default('banking_user'),
-  POSTGRES_PASSWORD: nonEmpty.default('banking_password'),
+  // Empty: the local stack's built-in password on a local host, otherwise the secret below.
+  POSTGRES_PASSWORD: z.string().default(''),
+  // In the cloud: a Secrets Manager secret (name or ARN) holding the generator's database password,
+  // read at cold start (functions/shared/secrets.ts), so it is never in the template.
+  POSTGRES_SECRET_ID: z.string().default(''),
   POSTGRES_REPLICATION_USER: nonEmpty.default('debezium_repl'),
   POSTGRES_REPLICATION_PASSWORD: nonEmpty.default('debezium_password'),
 
@@ -58,6 +62,9 @@ const schema = z.object({
   WAREHOUSE_PATH: nonEmpty.default('.stack/warehouse/banking.duckdb'),
   // How long a loader waits for another process (dbt, another loader) to release the DuckDB file.
   WAREHOUSE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(120_000),
+  // The loader's scheduled sweep loads what is missing from the ledger among the objects of this
+  // many commit dates, counting back from today (functions/warehouse/sweep.ts).
+  SWEEP_DAYS: z.coerce.number().int().min(1).default(3),
   SNOWFLAKE_ACCOUNT: z.string().default(''),
   SNOWFLAKE_USER: z.string().default(''),
   SNOWFLAKE_PASSWORD: z.string().default(''),
@@ -96,6 +103,7 @@ export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof Config)[];
 
 /** Hosts of the local stack (native, or docker-compose's service name), where the default password applies. */
 const LOCAL_DB_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', 'postgres']);
+const LOCAL_STACK_DB_PASSWORD = 'banking_password';
 
 /** Parse and validate configuration; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -109,12 +117,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const cfg = parsed.data;
   // The built-in password exists for the throwaway local stack only: a database elsewhere must be
-  // given its own, so a deployed function never tries the local one.
-  if (!LOCAL_DB_HOSTS.has(cfg.POSTGRES_HOST) && cleaned.POSTGRES_PASSWORD === undefined) {
-    throw new ConfigError(
-      `POSTGRES_PASSWORD must be set: POSTGRES_HOST=${cfg.POSTGRES_HOST} is not the local stack, and the default password is for the local stack only`,
-      ['POSTGRES_PASSWORD: required'],
-    );
+  // given its own (directly, or as a secret), so a deployed function never tries the local one.
+  if (cfg.POSTGRES_PASSWORD === '') {
+    if (LOCAL_DB_HOSTS.has(cfg.POSTGRES_HOST)) cfg.POSTGRES_PASSWORD = LOCAL_STACK_DB_PASSWORD;
+    else if (cfg.POSTGRES_SECRET_ID === '') {
+      throw new ConfigError(
+        `POSTGRES_PASSWORD (or POSTGRES_SECRET_ID) must be set: POSTGRES_HOST=${cfg.POSTGRES_HOST} is not the local stack, and the default password is for the local stack only`,
+        ['POSTGRES_PASSWORD: required'],
+      );
+    }
   }
   if (cfg.WAREHOUSE === 'snowflake') {
     const missing = (['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER', 'SNOWFLAKE_PASSWORD', 'SNOWFLAKE_WAREHOUSE'] as const).filter(

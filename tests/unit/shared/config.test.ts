@@ -42,7 +42,12 @@ describe('config', () => {
   });
 
   test('the default password is for the local stack only: a remote database must be given one', () => {
-    expect(() => loadConfig({ POSTGRES_HOST: 'db.prod.example.com' })).toThrow(/POSTGRES_PASSWORD must be set/);
+    expect(() => loadConfig({ POSTGRES_HOST: 'db.prod.example.com' })).toThrow(
+      /POSTGRES_PASSWORD \(or POSTGRES_SECRET_ID\) must be set/,
+    );
+    // Deployed: the secret named instead, read at cold start; no password in the config at all.
+    const deployed = loadConfig({ POSTGRES_HOST: 'db.prod.example.com', POSTGRES_SECRET_ID: 'banking-cdc/prod/postgres' });
+    expect(deployed.POSTGRES_PASSWORD).toBe('');
     expect(loadConfig({ POSTGRES_HOST: 'db.prod.example.com', POSTGRES_PASSWORD: 's3cret' }).POSTGRES_PASSWORD).toBe('s3cret');
     expect(loadConfig({ POSTGRES_HOST: 'postgres' }).POSTGRES_PASSWORD).toBe('banking_password'); // docker-compose
   });

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../../functions/shared/config';
 import { ConfigError } from '../../../functions/shared/errors';
 import { passwordFromSecret, snowflakePassword } from '../../../functions/warehouse/snowflakeSecret';
+import { secretPassword } from '../../../functions/shared/secrets';
 
 describe('Snowflake password from Secrets Manager', () => {
   test('a secret holds the bare password or JSON with a password field', () => {
@@ -53,4 +54,24 @@ describe('Snowflake password from Secrets Manager', () => {
 test('config: MINIO_ENDPOINT=aws selects real S3 (empty endpoint), empty keeps the local MinIO', () => {
   expect(loadConfig({ MINIO_ENDPOINT: 'aws' }).MINIO_ENDPOINT).toBe('');
   expect(loadConfig({ MINIO_ENDPOINT: '' }).MINIO_ENDPOINT).toBe('http://127.0.0.1:9000');
+});
+
+describe('the generator password (POSTGRES_SECRET_ID)', () => {
+  test('read from the secret once per container when no password is given; the local stack needs none', async () => {
+    const reads: string[] = [];
+    const password = secretPassword(
+      { password: '', secretId: 'banking-cdc/prod/postgres', variables: ['POSTGRES_PASSWORD', 'POSTGRES_SECRET_ID'] },
+      async (id) => {
+        reads.push(id);
+        return '{"username":"banking_user","password":"from-rds"}';
+      },
+    );
+    expect(await password()).toBe('from-rds');
+    expect(await password()).toBe('from-rds');
+    expect(reads).toEqual(['banking-cdc/prod/postgres']);
+    await expect(
+      secretPassword({ password: '', secretId: '', variables: ['POSTGRES_PASSWORD', 'POSTGRES_SECRET_ID'] })(),
+    ).rejects.toThrow(/POSTGRES_PASSWORD or POSTGRES_SECRET_ID must be set/);
+    expect(loadConfig({}).POSTGRES_PASSWORD).toBe('banking_password');
+  });
 });
