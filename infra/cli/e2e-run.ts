@@ -42,6 +42,8 @@ export interface E2eOptions {
   runId?: string;
   /** Called while the pipeline runs (fault tests kill things here). */
   duringRun?: (ctx: DuringRunContext) => Promise<void>;
+  /** Extra environment and serverless params for sls offline (e.g. OFFLINE_S3=off, sweepRate). */
+  offline?: { env?: Record<string, string>; params?: Record<string, string> };
 }
 
 export interface DuringRunContext {
@@ -60,6 +62,8 @@ export interface E2eReport {
   seed: number;
   iterations: number;
   generated: { inserted: number; updated: number; deleted: number };
+  /** Why the run is not a match although the warehouse may equal the source (e.g. nothing generated). */
+  problems: string[];
   catchUpMs: number;
   raw: Reconciliation;
   dbt?: { ok: boolean; models: Record<string, number>; match: boolean; problems: string[] };
@@ -115,9 +119,10 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     NODE_NO_WARNINGS: '1',
     OFFLINE_HTTP_PORT: String(await freePort()),
     OFFLINE_LAMBDA_PORT: String(await freePort()),
+    ...opts.offline?.env,
   };
   const cfg = loadConfig({ ...process.env, ...env });
-  const params = { consumerGroupId: `e2e-${runId}`, generateSchedule: 'false' };
+  const params = { consumerGroupId: `e2e-${runId}`, generateSchedule: 'false', ...opts.offline?.params };
 
   const offlineLog = join(dir, 'offline.log');
   log(`starting the functions under sls offline (log ${offlineLog})...`);
@@ -146,6 +151,7 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
       deleted: sumCounts(summary.totals, 'deleted'),
     };
     log(`generated ${JSON.stringify(generated)} in ${summary.succeeded} iterations (${summary.failed} failed)`);
+    const problems = generationProblems(generated, summary);
 
     // Caught up = the warehouse's current state equals the source's, exactly.
     const t0 = Date.now();
@@ -177,12 +183,14 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
       if (!res.ok) dbt.problems.unshift(`dbt build failed:\n${res.tail}`);
       log(dbt.ok && dbt.match ? 'dbt build passed and the models reconcile' : `dbt: ${dbt.problems.join('; ')}`);
     }
+    if (problems.length) log(`NOT a match: ${problems.join('; ')}`);
     return {
-      match: raw.match && (dbt === undefined || (dbt.ok && dbt.match)),
+      match: problems.length === 0 && raw.match && (dbt === undefined || (dbt.ok && dbt.match)),
       runId,
       seed: opts.seed,
       iterations: opts.iterations,
       generated,
+      problems,
       catchUpMs,
       raw,
       ...(dbt ? { dbt } : {}),
@@ -192,6 +200,15 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     await pg.end();
     await offline.stop();
   }
+}
+
+/** An empty source equals an empty warehouse: that proves nothing, so a run that generated nothing fails. */
+export function generationProblems(
+  generated: E2eReport['generated'],
+  iterations: { succeeded: number; failed: number },
+): string[] {
+  if (generated.inserted + generated.updated + generated.deleted > 0) return [];
+  return [`the generator produced nothing (${iterations.succeeded} iterations succeeded, ${iterations.failed} failed)`];
 }
 
 export function newRunId(): string {
