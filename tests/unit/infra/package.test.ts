@@ -1,9 +1,11 @@
 /**
  * `sls package` for AWS, with no AWS credentials, for each Kafka source and warehouse, checked on
  * the CloudFormation template and the artifacts it writes to a temp dir (`--package <dir>`):
- * the schedule rule, the three event source mappings, the S3 notification on the existing bucket,
- * an execution role that grants only what the functions and event sources need, no Snowflake
- * password anywhere, and per-function artifacts that carry only the drivers they use.
+ * the schedule rules, the three event source mappings (a consumer group each, an on-failure
+ * destination), the S3 notification on the existing bucket, one role per function granting only
+ * what that function and its event sources need, no secret anywhere in what was packaged (canary
+ * values in the environment), per-function artifacts that carry only the drivers they use, and
+ * cfn-lint (its own pinned venv) clean on each template.
  * No services, but slow-ish (serverless-esbuild bundles and installs per variant), each variant in a
  * serverless-esbuild work folder of its own so a developer's `sls package` in this checkout is no obstacle.
  */
@@ -15,13 +17,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
+import { makeContext } from '../../../infra/stack/context';
+import { ensureVenv, venvBin } from '../../../infra/stack/python';
 
 const run = promisify(execFile);
 const root = join(__dirname, '../../..');
 const TOPICS = ['banking_server.public.customers', 'banking_server.public.accounts', 'banking_server.public.transactions'];
 const MSK_ARN = 'arn:aws:kafka:eu-west-1:111122223333:cluster/prod-cdc/abcd1234-0000-1111-2222-333344445555-3';
 const KAFKA_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/kafka-scram-EXAMPLE';
-const LEAK_CANARY = `must-not-leak-${randomBytes(6).toString('hex')}`;
+// Secrets in the deploy shell's environment: none may reach anything that was packaged.
+const CANARIES = {
+  POSTGRES_PASSWORD: `CANARY-pg-${randomBytes(4).toString('hex')}`,
+  MINIO_SECRET_KEY: `CANARY-s3-${randomBytes(4).toString('hex')}`,
+  MINIO_ACCESS_KEY: `CANARY-s3key-${randomBytes(4).toString('hex')}`,
+  SNOWFLAKE_PASSWORD: `CANARY-sf-${randomBytes(4).toString('hex')}`,
+};
+const FUNCTIONS = ['generate', 'writeBatch', 'loadObject'] as const;
+const ROLES = { generate: 'GenerateRole', writeBatch: 'WriteBatchRole', loadObject: 'LoadObjectRole' } as const;
 const ENI_ACTIONS = [
   'ec2:CreateNetworkInterface',
   'ec2:DeleteNetworkInterface',
@@ -34,6 +46,7 @@ const ENI_ACTIONS = [
 type Json = Record<string, unknown>;
 interface Packaged {
   dir: string;
+  lint: { code: number; output: string };
   template: {
     Resources: Record<string, { Type: string; Condition?: string; Properties: Json }>;
     Conditions?: Record<string, unknown>;
@@ -66,8 +79,8 @@ async function slsPackage(name: string, args: string[]): Promise<Packaged> {
         env: {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
-          // No AWS credentials at all; a password in the environment must not reach the template.
-          SNOWFLAKE_PASSWORD: LEAK_CANARY,
+          // No AWS credentials at all; secrets in the environment must not reach the package.
+          ...CANARIES,
           SLS_ESBUILD_WORK_FOLDER: workFolder,
           SLS_TELEMETRY_DISABLED: '1',
           SLS_NOTIFICATIONS_MODE: 'off',
@@ -80,9 +93,19 @@ async function slsPackage(name: string, args: string[]): Promise<Packaged> {
   } finally {
     await rm(join(root, workFolder), { recursive: true, force: true });
   }
-  const raw = readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
-  return { dir, raw, template: JSON.parse(raw) as Packaged['template'] };
+  const templateFile = join(dir, 'cloudformation-template-update-stack.json');
+  const raw = readFileSync(templateFile, 'utf8');
+  const lint = await run(venvBin(await cfnLintVenv, 'cfn-lint'), [templateFile]).then(
+    (r) => ({ code: 0, output: r.stdout + r.stderr }),
+    (err: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: err.code ?? 1,
+      output: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+    }),
+  );
+  return { dir, raw, lint, template: JSON.parse(raw) as Packaged['template'] };
 }
+
+let cfnLintVenv: Promise<string>;
 
 /** Enough of CloudFormation's intrinsic functions to compare ARNs as strings. */
 function evaluate(v: unknown): unknown {
@@ -91,7 +114,9 @@ function evaluate(v: unknown): unknown {
     const o = v as Json;
     if ('Fn::Join' in o) {
       const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-      return (evaluate(parts) as string[]).join(sep);
+      const values = evaluate(parts) as unknown[];
+      // A reference to a resource of the stack stays as it is.
+      return values.every((v) => typeof v === 'string') ? values.join(sep) : o;
     }
     if ('Fn::Split' in o) {
       const [sep, s] = o['Fn::Split'] as [string, unknown];
@@ -111,15 +136,18 @@ function evaluate(v: unknown): unknown {
 
 const ofType = (p: Packaged, type: string) => Object.entries(p.template.Resources).filter(([, r]) => r.Type === type);
 
-/** Every statement the functions' role gets: its inline policies and IAM::Policy resources whose Condition holds. */
-function roleStatements(p: Packaged): Statement[] {
-  const role = p.template.Resources.IamRoleLambdaExecution!;
+/** The logical id of the role a function runs as (each names its own with `role:`). */
+function roleOf(p: Packaged, fn: string): string {
+  const id = `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+  const role = p.template.Resources[id]!.Properties.Role as { 'Fn::GetAtt': [string, string] };
+  return role['Fn::GetAtt'][0];
+}
+
+/** Every statement a role's inline policies grant. */
+function roleStatements(p: Packaged, roleId: string): Statement[] {
+  const role = p.template.Resources[roleId]!;
+  expect(role.Type).toBe('AWS::IAM::Role');
   const docs = (role.Properties.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>).map((x) => x.PolicyDocument);
-  for (const [, r] of ofType(p, 'AWS::IAM::Policy')) {
-    if (r.Condition && evaluate(p.template.Conditions?.[r.Condition]) !== true) continue;
-    expect(r.Properties.Roles).toEqual([{ Ref: 'IamRoleLambdaExecution' }]);
-    docs.push((r.Properties as { PolicyDocument: { Statement: unknown[] } }).PolicyDocument);
-  }
   return docs
     .flatMap((d) => d.Statement as Array<{ Effect: string; Action: string | string[]; Resource: unknown }>)
     .map((s) => ({
@@ -127,6 +155,22 @@ function roleStatements(p: Packaged): Statement[] {
       Action: ([] as string[]).concat(s.Action),
       Resource: ([] as unknown[]).concat(evaluate(s.Resource)),
     }));
+}
+
+/** Every text file packaged, and every file inside each zip, as [name, content]. */
+async function packagedTexts(dir: string): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  for (const f of readdirSync(dir)) {
+    const file = join(dir, f);
+    if (!f.endsWith('.zip')) {
+      out.push([f, readFileSync(file, 'utf8')]);
+      continue;
+    }
+    const zip = await JSZip.loadAsync(readFileSync(file));
+    for (const [name, entry] of Object.entries(zip.files))
+      if (!entry.dir) out.push([`${f}:${name}`, await entry.async('string')]);
+  }
+  return out;
 }
 
 /** The resources granted for an action, de-duplicated. */
@@ -140,6 +184,7 @@ async function zipEntries(file: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
+  cfnLintVenv = ensureVenv(makeContext({ quiet: true }), 'cfnlint');
   base = await mkdtemp(join(tmpdir(), 'sls-package-'));
   // One after the other: packages run side by side in one checkout were seen to lose a variant's zips.
   for (const [name, args] of Object.entries(variants)) packaged[name] = await slsPackage(name, args);
@@ -152,33 +197,71 @@ afterAll(async () => {
 describe.each(Object.keys(variants))('sls package (%s)', (name) => {
   const p = () => packaged[name]!;
 
-  test('an EventBridge rule runs generate every minute', () => {
-    const rules = ofType(p(), 'AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const props = rules[0]![1].Properties as { ScheduleExpression: string; State: string; Targets: Array<{ Arn: unknown }> };
-    expect(props.ScheduleExpression).toBe('rate(1 minute)');
-    expect(props.State).toBe('ENABLED');
-    expect(props.Targets[0]!.Arn).toEqual({ 'Fn::GetAtt': ['GenerateLambdaFunction', 'Arn'] });
+  test('cfn-lint finds nothing in the template', () => {
+    expect(p().lint).toEqual({ code: 0, output: '' });
+  });
+
+  test('EventBridge rules run generate every minute and the loader sweep every 10 minutes', () => {
+    const rules = ofType(p(), 'AWS::Events::Rule').map(([, r]) => r.Properties as Json);
+    expect(rules).toHaveLength(2);
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': ['GenerateLambdaFunction', 'Arn'] } })],
+      }),
+    );
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        ScheduleExpression: 'rate(10 minutes)',
+        State: 'ENABLED',
+        Targets: [
+          expect.objectContaining({ Arn: { 'Fn::GetAtt': ['LoadObjectLambdaFunction', 'Arn'] }, Input: '{"sweep":true}' }),
+        ],
+      }),
+    );
+  });
+
+  test('an S3 event the loader fails on goes to the failure queue', () => {
+    const conf = ofType(p(), 'AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties as Json);
+    expect(conf).toEqual([
+      expect.objectContaining({
+        FunctionName: { Ref: 'LoadObjectLambdaFunction' },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['LoaderFailureQueue', 'Arn'] } } },
+      }),
+    ]);
+    expect(p().template.Resources.LoaderFailureQueue!.Type).toBe('AWS::SQS::Queue');
   });
 
   test('three event source mappings feed writeBatch, one per CDC topic', () => {
     const esms = ofType(p(), 'AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties as Json);
     expect(esms).toHaveLength(3);
     expect(esms.flatMap((e) => e.Topics as string[]).sort()).toEqual([...TOPICS].sort());
+    // AWS requires each Kafka event source's consumer group to be unique: one per topic.
+    const groups = esms.map(
+      (e) =>
+        ((e.AmazonManagedKafkaEventSourceConfig ?? e.SelfManagedKafkaEventSourceConfig) as { ConsumerGroupId: string })
+          .ConsumerGroupId,
+    );
+    expect(new Set(groups).size).toBe(3);
     for (const e of esms) {
+      const table = (e.Topics as string[])[0]!.split('.').pop();
+      const group = { ConsumerGroupId: `banking_consumer_group-${table}` };
       expect(e.FunctionName).toEqual({ 'Fn::GetAtt': ['WriteBatchLambdaFunction', 'Arn'] });
       expect(e.StartingPosition).toBe('TRIM_HORIZON');
       expect(e.BatchSize).toBe(10000);
       // Whole seconds only in CloudFormation; left out, Lambda waits its Kafka default of 500 ms.
       expect(e.MaximumBatchingWindowInSeconds).toBeUndefined();
+      // A batch Lambda gives up on is kept, records included, in the stack's failed-batches bucket.
+      expect(e.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': ['FailedBatchesBucket', 'Arn'] } } });
       if (name === 'mskSnowflake') {
         expect(e.EventSourceArn).toBe(MSK_ARN);
         expect(e.SelfManagedEventSource).toBeUndefined();
-        expect(e.AmazonManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'banking_consumer_group' });
+        expect(e.AmazonManagedKafkaEventSourceConfig).toEqual(group);
       } else {
         expect(e.EventSourceArn).toBeUndefined();
         expect(e.SelfManagedEventSource).toEqual({ Endpoints: { KafkaBootstrapServers: ['127.0.0.1:9092'] } });
-        expect(e.SelfManagedKafkaEventSourceConfig).toEqual({ ConsumerGroupId: 'banking_consumer_group' });
+        expect(e.SelfManagedKafkaEventSourceConfig).toEqual(group);
         const access = e.SourceAccessConfigurations as Array<{ Type: string; URI: string }>;
         expect(access).toContainEqual({ Type: 'SASL_SCRAM_512_AUTH', URI: KAFKA_SECRET });
         const vpc = access.filter((a) => a.Type.startsWith('VPC_')).map((a) => a.Type);
@@ -195,37 +278,86 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
       BucketName: 'banking-data',
       BucketConfigs: [{ Event: 's3:ObjectCreated:*', Rules: [{ Suffix: '.parquet' }] }],
     });
-    expect(ofType(p(), 'AWS::S3::Bucket').map(([id]) => id)).toEqual(['ServerlessDeploymentBucket']); // the data bucket is not created
+    expect(ofType(p(), 'AWS::S3::Bucket').map(([id]) => id)).toEqual(['ServerlessDeploymentBucket', 'FailedBatchesBucket']); // the data bucket is not created
   });
 
-  test('the execution role is least privilege', () => {
-    const st = roleStatements(p());
+  test('one role per function, and no other', () => {
+    const roles = FUNCTIONS.map((fn) => roleOf(p(), fn));
+    expect(roles).toEqual(FUNCTIONS.map((fn) => ROLES[fn]));
+    // The framework's shared role is gone; the only other role is its S3-notification custom resource's.
+    expect(
+      ofType(p(), 'AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([...roles, 'IamRoleCustomResourcesLambdaExecution'].sort());
+    expect(ofType(p(), 'AWS::IAM::Policy')).toEqual([]);
+  });
+
+  test.each(FUNCTIONS)('the %s role is least privilege', (fn) => {
+    const st = roleStatements(p(), ROLES[fn]);
+    const actions = [...new Set(st.flatMap((s) => s.Action))].sort();
     expect(st.every((s) => s.Effect === 'Allow')).toBe(true);
     // No wildcard actions, ever.
-    expect(st.flatMap((s) => s.Action).filter((a) => a.includes('*'))).toEqual([]);
-    // "*" resources only for the ENI actions (they take no resource-level scoping), and only when
-    // Lambda's pollers must enter a VPC.
-    const starActions = st.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
-    expect([...new Set(starActions)].sort()).toEqual(name === 'selfManaged' ? [] : ENI_ACTIONS);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    // "*" resources only for the writer's ENI actions (they take no resource-level scoping), and
+    // only when Lambda's pollers must enter a VPC.
+    const starActions = [...new Set(st.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action))].sort();
+    expect(starActions).toEqual(fn === 'writeBatch' && name !== 'selfManaged' ? ENI_ACTIONS : []);
 
-    expect(grants(st, 's3:PutObject')).toEqual(['arn:aws:s3:::banking-data/*']);
-    expect(grants(st, 's3:GetObject')).toEqual(['arn:aws:s3:::banking-data/*']);
-    expect(grants(st, 's3:ListBucket')).toEqual(['arn:aws:s3:::banking-data']);
-    const s3Actions = st.flatMap((s) => s.Action).filter((a) => a.startsWith('s3:'));
-    expect([...new Set(s3Actions)].sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
-
-    const snowflakeSecret = {
-      'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:banking-cdc/dev/snowflake-??????',
-    };
-    expect(grants(st, 'secretsmanager:GetSecretValue')).toEqual(
-      name === 'mskSnowflake' ? [snowflakeSecret] : [snowflakeSecret, KAFKA_SECRET],
-    );
-
+    // Its own log group only.
     const logs = grants(st, 'logs:PutLogEvents');
-    expect(logs).toHaveLength(1);
-    expect(JSON.stringify(logs)).toContain('log-group:/aws/lambda/banking-cdc-dev');
+    expect(JSON.stringify(logs)).toBe(
+      JSON.stringify([
+        {
+          'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/banking-cdc-dev-${fn}:*`,
+        },
+      ]),
+    );
+    const secret = (id: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:banking-cdc/dev/${id}-??????`,
+    });
+    const bucket = 'arn:aws:s3:::banking-data';
+    const tablePrefixes = ['customers', 'accounts', 'transactions'].map((t) => `${bucket}/${t}/*`);
+    const failedBatches = { 'Fn::GetAtt': ['FailedBatchesBucket', 'Arn'] };
+    const logActions = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
-    const kafka = st.flatMap((s) => s.Action).filter((a) => a.startsWith('kafka'));
+    if (fn === 'generate') {
+      expect(actions).toEqual([...logActions, 'secretsmanager:GetSecretValue'].sort());
+      expect(grants(st, 'secretsmanager:GetSecretValue')).toEqual([secret('postgres')]);
+      return;
+    }
+    if (fn === 'loadObject') {
+      expect(actions).toEqual(
+        [...logActions, 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'sqs:SendMessage'].sort(),
+      );
+      expect(grants(st, 's3:GetObject')).toEqual(tablePrefixes);
+      expect(grants(st, 's3:ListBucket')).toEqual([bucket]);
+      expect(grants(st, 'secretsmanager:GetSecretValue')).toEqual([secret('snowflake')]);
+      expect(grants(st, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['LoaderFailureQueue', 'Arn'] }]);
+      return;
+    }
+
+    // writeBatch: Parquet under the table prefixes, dead letters, the failed-batches bucket.
+    expect(grants(st, 's3:PutObject')).toEqual([
+      ...tablePrefixes,
+      `${bucket}/_dlq/*`,
+      { 'Fn::Join': ['', [failedBatches, '/*']] },
+    ]);
+    expect(grants(st, 's3:ListBucket')).toEqual([failedBatches]);
+    expect(grants(st, 's3:GetObject')).toEqual([]);
+    expect(grants(st, 'secretsmanager:GetSecretValue')).toEqual(name === 'mskSnowflake' ? [] : [KAFKA_SECRET]);
+    const kafka = actions.filter((a) => a.startsWith('kafka'));
+    const vpc = name === 'selfManaged' ? [] : ENI_ACTIONS;
+    expect(actions).toEqual(
+      [
+        ...logActions,
+        's3:ListBucket',
+        's3:PutObject',
+        ...vpc,
+        ...kafka,
+        ...(name === 'mskSnowflake' ? [] : ['secretsmanager:GetSecretValue']),
+      ].sort(),
+    );
     if (name !== 'mskSnowflake') {
       expect(kafka).toEqual([]);
       return;
@@ -239,28 +371,33 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
     ]) {
       expect(grants(st, a)).toEqual([MSK_ARN]);
     }
-    const topicArn = (t: string) =>
-      `arn:aws:kafka:eu-west-1:111122223333:topic/prod-cdc/abcd1234-0000-1111-2222-333344445555-3/${t}`;
+    const mskArn = (kind: string, name: string) =>
+      `arn:aws:kafka:eu-west-1:111122223333:${kind}/prod-cdc/abcd1234-0000-1111-2222-333344445555-3/${name}`;
     for (const a of ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'])
-      expect(grants(st, a)).toEqual(TOPICS.map(topicArn));
-    const groupArn =
-      'arn:aws:kafka:eu-west-1:111122223333:group/prod-cdc/abcd1234-0000-1111-2222-333344445555-3/banking_consumer_group';
-    for (const a of ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup']) expect(grants(st, a)).toEqual([groupArn]);
+      expect(grants(st, a)).toEqual(TOPICS.map((t) => mskArn('topic', t)));
+    const groups = ['customers', 'accounts', 'transactions'].map((t) => mskArn('group', `banking_consumer_group-${t}`));
+    for (const a of ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup']) expect(grants(st, a)).toEqual(groups);
   });
 
-  test('no Snowflake password in the template or the functions configuration', () => {
-    expect(p().raw).not.toContain(LEAK_CANARY);
-    expect(readFileSync(join(p().dir, 'serverless-state.json'), 'utf8')).not.toContain(LEAK_CANARY);
+  test('no secret anywhere in the package: template, state, artifacts or function environments', async () => {
+    const texts = await packagedTexts(p().dir);
+    expect(texts.length).toBeGreaterThan(10);
+    const leaks = texts.flatMap(([file, text]) =>
+      Object.entries(CANARIES).flatMap(([k, v]) => (text.includes(v) ? [`${k} in ${file}`] : [])),
+    );
+    expect(leaks).toEqual([]);
     const fns = ofType(p(), 'AWS::Lambda::Function').filter(([id]) => !id.startsWith('CustomDash'));
     expect(fns).toHaveLength(3);
     for (const [, fn] of fns) {
       const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
-      expect(env).not.toHaveProperty('SNOWFLAKE_PASSWORD');
+      for (const k of Object.keys(CANARIES)) expect(env).not.toHaveProperty(k);
       expect(env.SNOWFLAKE_SECRET_ID).toBe('banking-cdc/dev/snowflake');
       expect(env.WAREHOUSE).toBe(name === 'mskSnowflake' ? 'snowflake' : 'duckdb');
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
     }
-  });
+    const generate = p().template.Resources.GenerateLambdaFunction!.Properties.Environment as { Variables: Json };
+    expect(generate.Variables.POSTGRES_SECRET_ID).toBe('banking-cdc/dev/postgres');
+  }, 60_000); // reads every file of three zips
 
   test('each function has its own artifact with only the warehouse driver it loads', async () => {
     const zips = readdirSync(p().dir).filter((f) => f.endsWith('.zip') && f !== 'custom-resources.zip');
