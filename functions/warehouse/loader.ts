@@ -5,16 +5,18 @@
  * - Not a loadable key (not .parquet, or under the dead-letter prefix): ignored.
  * - Already in the ledger: nothing is downloaded or inserted.
  * - The object cannot be loaded (bad key, gone, corrupt, wrong schema): reported with its key and
- *   reason, recorded in raw._load_errors, and the other objects go on. It stays out of the ledger,
+ *   reason, recorded in raw._load_errors, and the other objects go on. "Corrupt" is confirmed by
+ *   re-reading the object (corruptCheck.ts): a transient error that only looks like it is retried. It stays out of the ledger,
  *   so a re-drive (backfill) loads it once it is fixed. Retrying the event could not fix it.
  * - The warehouse or the object store refuses: thrown, so the whole event is retried; what was
  *   already loaded is in the ledger and is skipped on the retry.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isLoadableKey, parseLakeKey, type LakeObjectKey } from './objectKeys';
 import { ObjectMissingError, type ObjectStore } from './objectStore';
+import { recheckCorrupt } from './corruptCheck';
 import { CorruptObjectError, type Log, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
 
 export interface LoadRequest {
@@ -137,7 +139,25 @@ async function loadOne(
     log.info('loaded object', { key: req.key, table: parsed.table, rows: result.rows, etag: object.etag });
     return { key: req.key, status: 'loaded', rows: result.rows };
   } catch (err) {
-    if (err instanceof CorruptObjectError) return fail(session, log, req.key, object.etag, err.reason);
+    if (err instanceof CorruptObjectError) {
+      // Decided by reading the object again, not by the error's text (corruptCheck.ts).
+      const again = await recheckCorrupt(err, {
+        table: parsed.table,
+        log,
+        download: async () => {
+          const dir = join(objectDir, 'again');
+          await mkdir(dir);
+          const path = join(dir, basename(req.key));
+          object.etag = (await deps.store.download(req.bucket, req.key, path)).etag ?? object.etag;
+          return path;
+        },
+        load: (file) => session.load({ ...object, localFile: () => Promise.resolve(file) }),
+      });
+      if (again.status === 'corrupt') return fail(session, log, req.key, object.etag, again.reason);
+      if (again.result.status === 'already-loaded') return { key: req.key, status: 'already-loaded' };
+      log.info('loaded object', { key: req.key, table: parsed.table, rows: again.result.rows, etag: object.etag });
+      return { key: req.key, status: 'loaded', rows: again.result.rows };
+    }
     if (err instanceof ObjectMissingError) return fail(session, log, req.key, object.etag, err.message);
     throw err;
   } finally {
