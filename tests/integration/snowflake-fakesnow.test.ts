@@ -1,0 +1,179 @@
+/**
+ * The Snowflake path against fakesnow (a Snowflake emulator on DuckDB, PyPI, its own pinned venv):
+ * the adapter's own SQL (functions/warehouse/snowflakeWarehouse.ts + snowflakeSql.ts) through a
+ * small proxy (tests/support/fakesnow_proxy.py: the Node snowflake-sdk cannot decode fakesnow's
+ * Arrow results), then dbt's snowflake target building on what is in RAW.
+ *
+ * What fakesnow cannot run, and so stays untested against a real account (README, docs/deploy.md):
+ * PUT, COPY INTO with FILES / INCLUDE_METADATA (METADATA$FILENAME), stages, Snowflake's load
+ * history, the driver itself (snowflake-sdk), exact NUMBER sums (fakesnow sums as DOUBLE: the
+ * balance test only warns here, and customer_360 is excluded), time zones of TIMESTAMP_TZ, and
+ * dbt's incremental runs (only the first, full build is run: fakesnow fails dbt's MERGE).
+ */
+import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { decodeRecord } from '../../functions/cdc';
+import { encodeParquet } from '../../functions/lake';
+import type { ChangeRow } from '../../functions/shared/rows';
+import { TABLE_NAMES, type TableName } from '../../functions/shared/tables';
+import { ServiceError } from '../../functions/shared/errors';
+import { ledgerInsert } from '../../functions/warehouse/snowflakeSql';
+import { snowflakeWarehouse, type SqlBind, type SqlConnection } from '../../functions/warehouse/snowflakeWarehouse';
+import { makeContext } from '../../infra/stack/context';
+import { ensureVenv, venvBin } from '../../infra/stack/python';
+import { loadRecording } from '../fixtures/debezium';
+
+const run = promisify(execFile);
+const root = join(__dirname, '../..');
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const target = { database: 'BANKING_DB', schema: 'RAW', stage: 'LAKE' };
+const dbPath = mkdtempSync(join(tmpdir(), 'fakesnow-'));
+let venv: string;
+
+/** A SqlConnection over the proxy: one JSON line per statement, one back. */
+function proxyConnection(): Promise<SqlConnection & { duckdb(sql: string): Promise<void> }> {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    venvBin(venv, 'python'),
+    [join(root, 'tests/support/fakesnow_proxy.py'), dbPath, target.database, target.schema],
+    { env: { ...process.env, PYTHONWARNINGS: 'ignore' } },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const next = async (): Promise<{ rows?: Array<Record<string, unknown>>; error?: string; code?: string; ready?: boolean }> => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`fakesnow proxy exited: ${stderr.slice(-2000)}`);
+    return JSON.parse(value as string) as { rows?: Array<Record<string, unknown>>; error?: string; code?: string };
+  };
+  const send = async (req: object) => {
+    child.stdin.write(`${JSON.stringify(req)}\n`);
+    const r = await next();
+    if (r.error !== undefined) throw Object.assign(new Error(r.error), { code: r.code });
+    return r.rows ?? [];
+  };
+  return next().then(() => ({
+    execute: (sql: string, binds?: readonly SqlBind[]) => send({ sql, binds: binds ?? null }),
+    duckdb: async (sql: string) => void (await send({ duckdb: sql })),
+    close: async () => {
+      child.stdin.end();
+      await new Promise((r) => child.once('exit', r));
+    },
+  }));
+}
+
+/** The recorded Debezium changes, decoded as the writer does, per table. */
+function recordedRows(): Record<TableName, ChangeRow[]> {
+  const rec = loadRecording();
+  const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as ChangeRow[]])) as Record<TableName, ChangeRow[]>;
+  for (const r of [...rec.snapshotSamples, ...rec.records]) {
+    const d = decodeRecord(r);
+    if (d.kind === 'row') out[d.table].push(d.row);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  venv = await ensureVenv(makeContext({ quiet: true }), 'fakesnow');
+}, 600_000);
+
+test("the adapter's DDL, ledger, failure record and transactions run in fakesnow", async () => {
+  const conn = await proxyConnection();
+  try {
+    const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
+    const session = await warehouse.open(); // the RAW DDL (sql/warehouse/snowflake.sql)
+    const key = 'accounts/date=2026-12-02/accounts+0+1-5.parquet';
+    expect(await session.loadedKeys([key])).toEqual(new Set());
+
+    // A ledger row (the adapter's own INSERT with binds), then a delivery of the same object:
+    // BEGIN, the lookup, ROLLBACK, nothing downloaded.
+    await conn.execute(ledgerInsert(target), [key, 'accounts', '"etag"', 5]);
+    expect(await session.loadedKeys([key, 'accounts/date=2026-12-02/other.parquet'])).toEqual(new Set([key]));
+    const object = {
+      key,
+      table: 'accounts' as const,
+      etag: null,
+      localFile: () => Promise.reject(new Error('must not be downloaded')),
+    };
+    expect(await session.load(object)).toEqual({ status: 'already-loaded' });
+
+    await session.recordFailure('accounts/date=2026-12-02/bad.parquet', null, 'not readable as Parquet');
+    const errors = await conn.execute(`SELECT object_key, reason FROM ${target.database}.${target.schema}._load_errors`);
+    expect(errors).toEqual([{ OBJECT_KEY: 'accounts/date=2026-12-02/bad.parquet', REASON: 'not readable as Parquet' }]);
+
+    // A new object: its COPY (FILES, INCLUDE_METADATA) is beyond fakesnow, so it fails, and the
+    // transaction leaves no ledger row behind: the failure is the warehouse's, thrown for a retry.
+    const fresh = { ...object, key: 'accounts/date=2026-12-02/accounts+0+6-9.parquet' };
+    await expect(session.load(fresh)).rejects.toThrow(ServiceError);
+    expect(await session.loadedKeys([fresh.key])).toEqual(new Set());
+    await session.close();
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+}, 120_000);
+
+test("dbt's snowflake target builds (models and tests) on RAW rows from the recorded pipeline", async () => {
+  const conn = await proxyConnection();
+  const dir = mkdtempSync(join(tmpdir(), 'fakesnow-parquet-'));
+  try {
+    const session = await snowflakeWarehouse({ target, connect: async () => conn, log: quiet }).open();
+    // What COPY would have loaded: each table's Parquet, as the writer encodes it, into RAW.
+    for (const [table, rows] of Object.entries(recordedRows()) as Array<[TableName, ChangeRow[]]>) {
+      const file = join(dir, `${table}.parquet`);
+      writeFileSync(file, encodeParquet(table, rows));
+      await conn.duckdb(
+        `INSERT INTO ${target.database}.${target.schema}.${table} SELECT *, '${table}/recorded.parquet', now() FROM read_parquet('${file}')`,
+      );
+    }
+    await session.close();
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+  const dbt = await run(
+    venvBin(venv, 'fakesnow'),
+    [
+      '-d',
+      dbPath,
+      '-m',
+      'dbt.cli.main',
+      'build',
+      '--target',
+      'snowflake',
+      '--project-dir',
+      'dbt',
+      '--profiles-dir',
+      'dbt',
+      '--threads',
+      '1',
+      // fakesnow sums NUMBER as DOUBLE, and customer_360 casts such a sum back to DECIMAL(18,2),
+      // which DuckDB then refuses ("Could not cast value 10000000000000000.000000"): not evidence
+      // about Snowflake, so left out here (and listed as untested against a real account).
+      '--exclude',
+      'customer_360',
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        SNOWFLAKE_ACCOUNT: 'fakesnow',
+        SNOWFLAKE_USER: 'fake',
+        SNOWFLAKE_PASSWORD: 'fake',
+        SNOWFLAKE_WAREHOUSE: 'FAKE_WH',
+        SNOWFLAKE_DB: target.database,
+        DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+        PYTHONWARNINGS: 'ignore',
+      },
+      timeout: 300_000,
+      maxBuffer: 32 * 1024 * 1024,
+    },
+  ).catch((err: { stdout?: string; stderr?: string }) => {
+    throw new Error(`dbt build on fakesnow failed:\n${(err.stdout ?? '').slice(-6000)}\n${(err.stderr ?? '').slice(-2000)}`);
+  });
+  expect(dbt.stdout).toMatch(/Completed successfully|PASS=\d+/);
+  expect(dbt.stdout).toMatch(/ERROR=0/);
+}, 400_000);
