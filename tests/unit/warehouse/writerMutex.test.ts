@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { acquireWriterMutex } from '../../../functions/warehouse/writerMutex';
+import { compiledMutex } from './compiledMutex';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const dir = () => mkdtempSync(join(tmpdir(), 'mutex-'));
@@ -74,14 +75,7 @@ test('worker threads of one process take turns', async () => {
       parentPort.postMessage('done');
     })();
   `;
-  // Compile the module for plain Node (workers do not get jest's transform).
-  const { transformFileSync } = require('@swc/core') as typeof import('@swc/core');
-  const out = transformFileSync(join(__dirname, '../../../functions/warehouse/writerMutex.ts'), {
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'commonjs' },
-  }).code;
-  const mod = join(dir(), 'writerMutex.js');
-  writeFileSync(mod, out);
+  const mod = compiledMutex();
   const runs = [1, 2, 3].map(
     () =>
       new Promise<void>((resolve, reject) => {

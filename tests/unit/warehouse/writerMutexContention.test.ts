@@ -8,21 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { acquireWriterMutex } from '../../../functions/warehouse/writerMutex';
+import { compiledMutex } from './compiledMutex';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const dir = () => mkdtempSync(join(tmpdir(), 'mutex-contention-'));
-
-/** The module compiled for plain Node (workers do not get jest's transform). */
-function compiledMutex(): string {
-  const { transformFileSync } = require('@swc/core') as typeof import('@swc/core');
-  const out = transformFileSync(join(__dirname, '../../../functions/warehouse/writerMutex.ts'), {
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'commonjs' },
-  }).code;
-  const mod = join(dir(), 'writerMutex.js');
-  writeFileSync(mod, out);
-  return mod;
-}
 
 // Each worker waits at the barrier, then acquires, holds ~20 ms while counting holders, releases.
 const workerCode = `
