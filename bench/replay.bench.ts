@@ -18,6 +18,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import type { LoopLogger } from '../functions/generator/loop';
 import { kafkaBrokers, loadConfig, type Config } from '../functions/shared/config';
+import { consumerGroupFor } from '../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../functions/shared/tables';
 import { freePort } from '../infra/cli/e2e-run';
 import { startOffline } from '../infra/cli/offline';
@@ -142,14 +143,6 @@ export async function measureCapture(
   return { changes: captured, seconds: Math.round(seconds * 100) / 100, recordsPerSec: Math.round(captured / seconds) };
 }
 
-/** Group ids and topics the local Kafka event source says it consumes (from its log). */
-function consumedGroups(logFile: string): Map<string, string> {
-  const groups = new Map<string, string>();
-  const re = /consuming (\S+) as group (\S+) /g;
-  for (const m of readFileSync(logFile, 'utf8').matchAll(re)) groups.set(m[1]!, m[2]!);
-  return groups;
-}
-
 /** (b) Writer-only replay of every record on the topics, from a fresh group at TRIM_HORIZON. */
 export async function measureReplay(
   cfg: Config,
@@ -165,6 +158,7 @@ export async function measureReplay(
   const params = {
     consumerGroupId: `bench-replay-${runId}`,
     generateSchedule: 'false',
+    sweepSchedule: 'false',
     startingPosition: 'TRIM_HORIZON',
     ...extraParams,
   };
@@ -180,7 +174,9 @@ export async function measureReplay(
   const offline = await startOffline({ root: REPO_ROOT, logFile, env, params });
   const first = Date.now();
   try {
-    const groups = consumedGroups(logFile);
+    const groups = new Map(
+      TABLE_NAMES.map((t) => [topicFor(t, cfg.KAFKA_TOPIC_PREFIX), consumerGroupFor(params.consumerGroupId, t)]),
+    );
     let done = 0;
     const deadline = Date.now() + 1_800_000;
     for (;;) {
