@@ -5,7 +5,7 @@
  */
 import { DecodeError } from '../shared/errors';
 import type { ChangeRow } from '../shared/rows';
-import { tableForTopic, topicFor, type TableName } from '../shared/tables';
+import { TABLE_NAMES, tableForTopic, topicFor, type TableName } from '../shared/tables';
 import { formatDecimal, type Physical } from './columnValues';
 import { layoutFromSchema } from './connectSchema';
 import { toEnvelope, type Envelope, type Image } from './envelope';
@@ -21,6 +21,8 @@ export interface KafkaRecordIn {
   key?: string | null;
   value?: string | null;
 }
+
+const KNOWN = new Set<string>(TABLE_NAMES);
 
 export type DecodedValues =
   { kind: 'row'; table: TableName; layout: Layout; env: Envelope; values: readonly Physical[] } | { kind: 'tombstone' };
@@ -39,21 +41,32 @@ function rowImage(env: Envelope): Image {
 export class RecordDecoder {
   private readonly reader = new ValueReader<Layout>((topic, text) => layoutFromSchema(tableForTopic(topic)!, text));
   private readonly scratch: Physical[] = [];
+  private readonly topics = new Map<string, TableName | string>();
 
   /** Without a prefix, any `<prefix>.public.<table>` topic is accepted (tests, tools). */
   constructor(private readonly topicPrefix?: string) {}
 
+  /** The topic's table; the reason it is refused is cached as well (a string that is not a table name). */
+  private tableOf(topic: string): TableName {
+    let t = this.topics.get(topic);
+    if (t === undefined) {
+      const table = tableForTopic(topic);
+      if (!table) t = `topic ${topic} carries no known table`;
+      else if (this.topicPrefix !== undefined && topic !== topicFor(table, this.topicPrefix)) {
+        t =
+          `topic ${topic} is not this writer's: it writes ${table} from ${topicFor(table, this.topicPrefix)} ` +
+          `(KAFKA_TOPIC_PREFIX=${this.topicPrefix}); subscribe one topic per table`;
+      } else t = table;
+      this.topics.set(topic, t);
+    }
+    if (!KNOWN.has(t)) throw new DecodeError(t);
+    return t as TableName;
+  }
+
   /** The values are valid until the next call (one scratch array, no allocation per record). */
   decode(record: KafkaRecordIn): DecodedValues {
     if (record.value === null || record.value === undefined || record.value === '') return { kind: 'tombstone' };
-    const table = tableForTopic(record.topic);
-    if (!table) throw new DecodeError(`topic ${record.topic} carries no known table`);
-    if (this.topicPrefix !== undefined && record.topic !== topicFor(table, this.topicPrefix)) {
-      throw new DecodeError(
-        `topic ${record.topic} is not this writer's: it writes ${table} from ${topicFor(table, this.topicPrefix)} ` +
-          `(KAFKA_TOPIC_PREFIX=${this.topicPrefix}); subscribe one topic per table`,
-      );
-    }
+    const table = this.tableOf(record.topic);
     const { schema, payload } = this.reader.read(record.topic, record.value);
     const env = toEnvelope(payload);
     const layout = schema ?? tablesLayout(table);

@@ -89,13 +89,21 @@ export async function storeBatch(records: readonly KafkaRecordIn[], opts: StoreB
   const seen = new Map<string, Set<number>>();
   const builders = new Map<string, ObjectBuilder>();
   let last: ObjectBuilder | undefined;
+  let offsets = new Set<number>();
+  let lastTopic: string | undefined;
+  let lastPartition = -1;
   let tombstones = 0;
   let duplicates = 0;
 
   for (const record of records) {
-    const tp = `${record.topic}\u0000${record.partition}`;
-    let offsets = seen.get(tp);
-    if (!offsets) seen.set(tp, (offsets = new Set()));
+    if (record.topic !== lastTopic || record.partition !== lastPartition) {
+      const tp = `${record.topic}\u0000${record.partition}`;
+      const found = seen.get(tp);
+      if (found) offsets = found;
+      else seen.set(tp, (offsets = new Set()));
+      lastTopic = record.topic;
+      lastPartition = record.partition;
+    }
     if (offsets.has(record.offset)) {
       duplicates++;
       continue;
