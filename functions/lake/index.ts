@@ -13,3 +13,14 @@ export {
   type StoreBatchResult,
   type StoredObject,
 } from './storeBatch';
+export {
+  listDeadLetters,
+  replayDeadLetters,
+  reasonGroup,
+  replayedPrefix,
+  type DeadLetterStore,
+  type DeadLetterFilter,
+  type ReasonGroup,
+  type ReplayReport,
+} from './deadLetterReplay';
+export { s3DeadLetterStore } from './s3DeadLetterStore';
