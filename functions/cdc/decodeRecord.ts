@@ -10,7 +10,8 @@ import { formatDecimal, type Physical } from './columnValues';
 import { layoutFromSchema } from './connectSchema';
 import { toEnvelope, type Envelope, type Image } from './envelope';
 import { decodeImage, tablesLayout, type Layout } from './layout';
-import { ValueReader } from './valueReader';
+import { fastEnvelope } from './fastEnvelope';
+import { parseJson, ValueReader } from './valueReader';
 
 /** The Kafka record fields the decoder needs; structurally the Lambda event record. */
 export interface KafkaRecordIn {
@@ -67,8 +68,8 @@ export class RecordDecoder {
   decode(record: KafkaRecordIn): DecodedValues {
     if (record.value === null || record.value === undefined || record.value === '') return { kind: 'tombstone' };
     const table = this.tableOf(record.topic);
-    const { schema, payload } = this.reader.read(record.topic, record.value);
-    const env = toEnvelope(payload);
+    const { schema, text, payload } = this.reader.read(record.topic, record.value);
+    const env = (text !== undefined && fastEnvelope(text)) || toEnvelope(text !== undefined ? parseJson(text) : payload);
     const layout = schema ?? tablesLayout(table);
     const values = decodeImage(layout, rowImage(env), this.scratch);
     return { kind: 'row', table, layout, env, values };

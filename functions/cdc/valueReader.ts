@@ -15,7 +15,10 @@ import { DecodeError } from '../shared/errors';
 export interface ReadValue<S> {
   /** What `build` made of the inline schema; null when the value has no inline schema. */
   schema: S | null;
-  payload: unknown;
+  /** The envelope's JSON text, when it is at hand (callers may parse only part of it)... */
+  text?: string;
+  /** ...or the envelope already parsed. */
+  payload?: unknown;
 }
 
 interface Prefix<S> {
@@ -36,7 +39,7 @@ function text(bytes: Buffer): string {
   return bytes.toString('utf8');
 }
 
-function parse(json: string): unknown {
+export function parseJson(json: string): unknown {
   try {
     return JSON.parse(json);
   } catch (err) {
@@ -78,13 +81,14 @@ export class ValueReader<S> {
         const tail = Buffer.from(base64.slice(p.b64.length), 'base64');
         if (tail.length <= p.rest.length || !tail.subarray(0, p.rest.length).equals(p.rest)) continue;
         if (tail[tail.length - 1] !== 125) throw new DecodeError('value with an inline schema does not end with }');
-        return { schema: p.schema, payload: parse(text(tail.subarray(p.rest.length, tail.length - 1))) };
+        return { schema: p.schema, text: text(tail.subarray(p.rest.length, tail.length - 1)) };
       }
     }
     const bytes = Buffer.from(base64, 'base64');
     const json = text(bytes);
     if (!json.startsWith(OPEN)) {
-      const parsed = parse(json);
+      if (json.startsWith('{"before":')) return { schema: null, text: json };
+      const parsed = parseJson(json);
       // {schema, payload} in another key order: correct, but not cacheable by prefix.
       if (parsed !== null && typeof parsed === 'object' && 'schema' in parsed && 'payload' in parsed) {
         const { schema, payload } = parsed as { schema: unknown; payload: unknown };
@@ -98,9 +102,8 @@ export class ValueReader<S> {
     }
     const schemaText = json.slice(OPEN.length, end);
     const schema = this.build(topic, schemaText);
-    const payload = parse(json.slice(end + PAYLOAD.length, -1));
     this.remember(topic, Buffer.byteLength(json.slice(0, end + PAYLOAD.length)), bytes, schema);
-    return { schema, payload };
+    return { schema, text: json.slice(end + PAYLOAD.length, -1) };
   }
 
   private remember(topic: string, prefixBytes: number, bytes: Buffer, schema: S): void {

@@ -5,8 +5,8 @@
  * Encodings: hyparquet-writer's default (a dictionary when it at least halves a column, else
  * PLAIN) suits repeated values; columns that are unique per row and mostly increasing (the key,
  * LSN, commit time, Kafka offset) get DELTA_BINARY_PACKED instead, which stores small deltas and
- * skips the dictionary attempt. `tunedEncodings: false` gives the writer's earlier output, byte
- * for byte.
+ * skips the dictionary attempt; instants are PLAIN, and text columns carry no min/max statistics.
+ * `tunedEncodings: false` gives the writer's earlier output, byte for byte.
  */
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { Physical } from '../cdc/columnValues';
@@ -37,7 +37,12 @@ export function encodeColumns(
   const tuned = opts.tunedEncodings ?? true;
   const columnData: ColumnSource[] = columns.map((col, i) => {
     const source: ColumnSource = { name: col.name, data: data[i]!, nullable: col.nullable };
-    if (tuned && deltaEncoded(table, col)) source.encoding = 'DELTA_BINARY_PACKED';
+    if (!tuned) return source;
+    if (deltaEncoded(table, col)) source.encoding = 'DELTA_BINARY_PACKED';
+    // Instants are nearly unique: a dictionary is tried on them for nothing.
+    else if (col.type === 'timestamptz') source.encoding = 'PLAIN';
+    // Min/max of text (truncated to 16 bytes) prune nothing the loader reads; numbers keep theirs.
+    if (col.type === 'text' || col.type === 'char') source.statistics = false;
     return source;
   });
   const buffer = parquetWriteBuffer({ columnData, schema: schemaOf(columns), createdBy: CREATED_BY });
