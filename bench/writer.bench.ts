@@ -3,7 +3,7 @@
  * for our hyparquet-writer path and, on the very same records in the same run, for parquetjs-lite
  * (which has no DECIMAL, so money goes in as DOUBLE there: the comparison flatters it).
  *
- * Records are shaped from the recorded fixtures (tests/fixtures/debezium/recording.json): each
+ * Records are shaped from recorded envelopes (bench/fixtures/debezium-envelopes.json): each
  * recorded envelope is cloned with new ids, amounts, timestamps and offsets, then serialised and
  * base64-encoded as Lambda delivers it, before timing starts.
  *
@@ -26,7 +26,7 @@ import {
 } from '../functions/lake';
 import { loadConfig } from '../functions/shared/config';
 import type { ChangeRow } from '../functions/shared/rows';
-import { changeColumns, tableForTopic, type ColumnDef, type TableName } from '../functions/shared/tables';
+import { changeColumns, type ColumnDef, type TableName } from '../functions/shared/tables';
 
 const parquetjs = require('parquetjs-lite') as {
   ParquetSchema: new (fields: Record<string, { type: string; optional?: boolean }>) => unknown;
@@ -38,9 +38,9 @@ const parquetjs = require('parquetjs-lite') as {
   };
 };
 
-interface RecordedFile {
-  records: (KafkaRecordIn & { value: string | null })[];
-  snapshotSamples: (KafkaRecordIn & { value: string | null })[];
+/** Real recorded envelopes per table (bench/fixtures/, copied from the recorded test fixtures). */
+interface BenchFixture {
+  envelopes: Record<TableName, Record<string, unknown>[]>;
 }
 
 export interface WriterBenchOptions {
@@ -80,16 +80,8 @@ function prng(seed: number): () => number {
 
 /** Recorded-shaped Lambda Kafka records: recorded envelopes cloned with fresh values. */
 export function recordedShapedRecords(count: number): KafkaRecordIn[] {
-  const file = JSON.parse(
-    readFileSync(join(__dirname, '..', 'tests', 'fixtures', 'debezium', 'recording.json'), 'utf8'),
-  ) as RecordedFile;
-  const templates: Record<TableName, Record<string, unknown>[]> = { customers: [], accounts: [], transactions: [] };
-  for (const r of [...file.records, ...file.snapshotSamples]) {
-    if (r.value === null) continue;
-    templates[tableForTopic(r.topic)!].push(
-      JSON.parse(Buffer.from(r.value, 'base64').toString('utf8')) as Record<string, unknown>,
-    );
-  }
+  const file = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'debezium-envelopes.json'), 'utf8')) as BenchFixture;
+  const templates = file.envelopes;
   const rand = prng(42);
   const offsets: Record<TableName, number> = { customers: 0, accounts: 0, transactions: 0 };
   const baseMs = Date.UTC(2026, 10, 24, 9, 0, 0);

@@ -4,6 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { getLogger } from '../functions/shared/logger';
+import type { Validation } from './kafkaEvent';
 
 export const logger = getLogger('banking-cdc');
 
@@ -11,13 +12,23 @@ export class InvalidEventError extends Error {
   override readonly name = 'InvalidEventError';
 }
 
-export function lambda<S extends z.ZodTypeAny, R>(schema: S, fn: (event: z.infer<S>, context: Context) => Promise<R>) {
+/** A zod schema, or a function that validates in place (no copy) for large events. */
+type Check<T> = z.ZodType<T> | ((raw: unknown) => Validation<T>);
+
+function validate<T>(check: Check<T>, raw: unknown): Validation<T> {
+  if (typeof check === 'function') return check(raw);
+  const parsed = check.safeParse(raw);
+  return parsed.success
+    ? { success: true, data: parsed.data }
+    : { success: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`) };
+}
+
+export function lambda<T, R>(check: Check<T>, fn: (event: T, context: Context) => Promise<R>) {
   return middy(async (raw: unknown, context: Context) => {
-    const parsed = schema.safeParse(raw);
+    const parsed = validate(check, raw);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
-      logger.error('event rejected', { problems });
-      throw new InvalidEventError(`Invalid event: ${problems.join('; ')}`);
+      logger.error('event rejected', { problems: parsed.problems });
+      throw new InvalidEventError(`Invalid event: ${parsed.problems.join('; ')}`);
     }
     return fn(parsed.data, context);
   }).use(injectLambdaContext(logger, { resetKeys: true }));

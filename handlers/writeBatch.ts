@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../functions/shared/config';
 import { createS3Client, putObject, storeBatch } from '../functions/lake';
-import { kafkaEventSchema } from './events';
+import { validateKafkaEvent } from './kafkaEvent';
 import { lambda, logger } from './middleware';
 
 // One client per container: reused connections across invocations.
@@ -12,15 +12,17 @@ const cfg = loadConfig();
 const s3 = createS3Client(cfg);
 const sink = { put: (req: Parameters<typeof putObject>[2]) => putObject(s3, cfg.MINIO_BUCKET, req) };
 
-export const handler = lambda(kafkaEventSchema, async (event) => {
+export const handler = lambda(validateKafkaEvent, async (event) => {
   const records = Object.values(event.records).flat();
-  const result = await storeBatch(records, { sink, dlqPrefix: cfg.DLQ_PREFIX });
+  const result = await storeBatch(records, { sink, dlqPrefix: cfg.DLQ_PREFIX, topicPrefix: cfg.KAFKA_TOPIC_PREFIX });
   logger.info('batch stored', {
     eventSource: event.eventSource,
     records: records.length,
     rowsByTable: result.rowsByTable,
     tombstones: result.tombstones,
+    duplicates: result.duplicates,
     keys: result.objects.map((o) => o.key),
+    extraColumns: [...new Set(result.objects.flatMap((o) => o.extraColumns))],
     deadLetters: result.deadLetters.length,
   });
   for (const dl of result.deadLetters) logger.warn('record dead-lettered', { key: dl.key, error: dl.error });

@@ -59,11 +59,16 @@ export function connectorConfig(cfg: Config, dbHost = '127.0.0.1'): Record<strin
     'heartbeat.interval.ms': '10000',
     'heartbeat.action.query':
       'INSERT INTO public.debezium_heartbeat (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts',
-    // The envelope alone (no inline schema): the decoder is driven by functions/shared/tables.ts.
+    // Values carry their schema inline, so a column added in Postgres reaches the lake with its exact
+    // type, with no redeploy (functions/cdc/connectSchema.ts); the writer caches each topic's schema
+    // by its text, so only the payload is parsed. Postgres's own column type, length and scale are
+    // added to every field: NUMERIC(18,2) in string decimal mode is otherwise a plain string.
+    // DEBEZIUM_INLINE_SCHEMAS=false trades that for ~8x smaller values (README, Schema evolution).
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': 'false',
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'value.converter.schemas.enable': 'false',
+    'value.converter.schemas.enable': cfg.DEBEZIUM_INLINE_SCHEMAS,
+    ...(cfg.DEBEZIUM_INLINE_SCHEMAS === 'true' ? { 'column.propagate.source.type': '.*' } : {}),
     // No __debezium.context.* headers: nothing reads them, and Lambda delivers each header as an
     // array of byte numbers, which made up a third of every event (measured: ~420 of 1,300 bytes).
     'extended.headers.enabled': 'false',

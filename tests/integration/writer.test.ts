@@ -16,12 +16,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { createS3Client, parseObjectKey } from '../../functions/lake';
-import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
-import { TABLES, TABLE_NAMES, tableForTopic, topicFor, type TableName } from '../../functions/shared/tables';
-import { keyId, lambdaRecord, sourceToRow, withEnvelope, envelopeOf, type LambdaKafkaRecord } from '../fixtures/debezium';
+import { loadConfig } from '../../functions/shared/config';
+import { TABLES, TABLE_NAMES, tableForTopic } from '../../functions/shared/tables';
+import { sourceToRow, withEnvelope, envelopeOf, type LambdaKafkaRecord } from '../fixtures/debezium';
+import { captureRecords, endOffsets } from '../fixtures/kafkaCapture';
+import { ADDED, evolveAndChange } from '../fixtures/schemaEvolution';
 import { makeChanges, type SourceChange } from '../fixtures/sourceChanges';
 import { readParquetRows } from '../unit/lake/readParquetWithDuckdb';
 
@@ -30,7 +31,6 @@ jest.setTimeout(180_000);
 const BUCKET = process.env.WRITER_TEST_BUCKET ?? 'banking-data-writer-test';
 process.env.MINIO_BUCKET = BUCKET;
 const cfg = loadConfig();
-const topics = TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX));
 
 const context = {
   functionName: 'writeBatch',
@@ -59,40 +59,6 @@ async function listKeys(s3: S3Client, prefix: string): Promise<string[]> {
   return keys;
 }
 
-/** Consumes from `start` offsets until every expected event of our rows has arrived. */
-async function consumeBatch(
-  start: Map<string, number>,
-  ours: Record<TableName, Set<string>>,
-  expected: number,
-): Promise<LambdaKafkaRecord[]> {
-  const kafka = new Kafka({ clientId: 'writer-integration', brokers: kafkaBrokers(cfg), logLevel: logLevel.WARN });
-  const consumer = kafka.consumer({ groupId: `writer-integration-${randomBytes(4).toString('hex')}` });
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: false });
-  const records: LambdaKafkaRecord[] = [];
-  let seen = 0;
-  let finish!: () => void;
-  const done = new Promise<void>((r) => (finish = r));
-  await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      if (Number(message.offset) < (start.get(`${topic}-${partition}`) ?? 0)) return;
-      records.push(lambdaRecord(topic, partition, message));
-      const id = keyId(message);
-      if (id !== undefined && ours[tableForTopic(topic)!].has(id) && ++seen >= expected) finish();
-    },
-  });
-  for (const [tp, offset] of start) {
-    const cut = tp.lastIndexOf('-');
-    consumer.seek({ topic: tp.slice(0, cut), partition: Number(tp.slice(cut + 1)), offset: String(offset) });
-  }
-  const timer = setTimeout(finish, 120_000);
-  await done;
-  clearTimeout(timer);
-  await consumer.disconnect();
-  if (seen < expected) throw new Error(`only ${seen} of ${expected} change events of this test arrived from Kafka`);
-  return records;
-}
-
 describe('writeBatch on the real stack', () => {
   let s3: S3Client;
   let handler: Handler;
@@ -109,17 +75,7 @@ describe('writeBatch on the real stack', () => {
     // Imported after MINIO_BUCKET is set: the handler reads config once per container.
     handler = (require('../../handlers/writeBatch') as typeof import('../../handlers/writeBatch')).handler as unknown as Handler;
 
-    const admin = new Kafka({
-      clientId: 'writer-integration-admin',
-      brokers: kafkaBrokers(cfg),
-      logLevel: logLevel.WARN,
-    }).admin();
-    await admin.connect();
-    const start = new Map<string, number>();
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) start.set(`${topic}-${p.partition}`, Number(p.high));
-    }
-    await admin.disconnect();
+    const start = await endOffsets(cfg);
 
     const pg = new Client({
       host: cfg.POSTGRES_HOST,
@@ -136,7 +92,7 @@ describe('writeBatch on the real stack', () => {
     }
     const ours = { customers: new Set<string>(), accounts: new Set<string>(), transactions: new Set<string>() };
     for (const c of changes) ours[c.table].add(c.id);
-    batch = await consumeBatch(start, ours, changes.length + changes.filter((c) => c.op === 'd').length);
+    batch = await captureRecords(cfg, start, ours, changes.length + changes.filter((c) => c.op === 'd').length);
   });
 
   function event(records: LambdaKafkaRecord[]) {
@@ -210,5 +166,59 @@ describe('writeBatch on the real stack', () => {
     });
     expect(letter.error).toMatch(/amount.*more than 2 fraction digits/);
     expect(result.objects.some((k) => k.startsWith('customers/'))).toBe(true);
+  });
+  it('writes columns added in Postgres while it runs (ALTER TABLE ADD COLUMN) with their exact types, no dead letter', async () => {
+    const pg = new Client({
+      host: cfg.POSTGRES_HOST,
+      port: cfg.POSTGRES_PORT,
+      database: cfg.POSTGRES_DB,
+      user: cfg.POSTGRES_USER,
+      password: cfg.POSTGRES_PASSWORD,
+    });
+    await pg.connect();
+    const start = await endOffsets(cfg);
+    const { changes: evolved, undo } = await evolveAndChange(pg, `it-${randomBytes(4).toString('hex')}`);
+    try {
+      const ours = { customers: new Set<string>(), accounts: new Set<string>(), transactions: new Set<string>() };
+      for (const c of evolved) ours[c.table].add(c.id);
+      const records = await captureRecords(cfg, start, ours, evolved.length);
+      const result = await handler(event(records), context);
+      expect(result.deadLetters).toEqual([]);
+      for (const table of TABLE_NAMES) {
+        const source = evolved.filter((c) => c.table === table);
+        const rows: Record<string, unknown>[] = [];
+        for (const key of result.objects.filter((k) => parseObjectKey(k)!.table === table)) {
+          const read = await readParquetRows(table, await getBytes(s3, key), ADDED[table]);
+          expect(read.schema.slice(-ADDED[table].length).map((c) => c.name)).toEqual(ADDED[table].map((c) => c.name));
+          if (table === 'accounts') expect(read.duckTypes.credit_limit).toBe('DECIMAL(18,2)');
+          rows.push(...read.rows.filter((r) => ours[table].has(String(r.id))));
+        }
+        expect(rows).toHaveLength(source.length);
+        // Partitioned by key: each row's changes are in order, rows of different keys need not be.
+        for (const id of new Set(source.map((c) => c.id))) {
+          const want = source.filter((c) => c.id === id);
+          const got = rows
+            .filter((r) => String(r.id) === id)
+            .sort((a, b) => Number((a._kafka_offset as bigint) - (b._kafka_offset as bigint)));
+          got.forEach((row, i) => {
+            for (const c of ADDED[table]) {
+              const v = want[i]!.row[c.name] ?? null;
+              const exact =
+                v === null
+                  ? null
+                  : c.type === 'int32'
+                    ? Number(v)
+                    : c.type === 'int64' || c.type === 'timestamptz'
+                      ? BigInt(v)
+                      : v;
+              expect([c.name, row[c.name]]).toEqual([c.name, exact]);
+            }
+          });
+        }
+      }
+    } finally {
+      await undo();
+      await pg.end();
+    }
   });
 });

@@ -54,9 +54,9 @@ describe('decodeTimestamptz (UTC microseconds)', () => {
 });
 
 describe('decodeColumn', () => {
-  it('maps absent and null to null for nullable columns only', () => {
+  it('maps null to null for nullable columns only, and refuses an absent column (renamed or dropped upstream)', () => {
     expect(decodeColumn(related, null)).toBeNull();
-    expect(decodeColumn(related, undefined)).toBeNull();
+    expect(() => decodeColumn(related, undefined)).toThrow(/related_account_id.*renamed or dropped/);
     expect(decodeColumn(related, 42)).toBe(42);
     expect(() => decodeColumn(amount, null)).toThrow(/amount.*required/);
   });

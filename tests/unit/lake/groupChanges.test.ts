@@ -1,4 +1,5 @@
 import { groupChanges, type TableRow } from '../../../functions/lake';
+import type { ChangeRow } from '../../../functions/shared/rows';
 import { decodedFixtureRows } from './decodedFixtureRows';
 
 const fixtures = decodedFixtureRows();
@@ -32,7 +33,8 @@ describe('groupChanges', () => {
   });
 
   it("splits a partition at the UTC date of each change's source commit, not the row's created_at", () => {
-    const rows = fixtures.transactions.map((r) => ({ ...r }));
+    // One partition (the recording spans several): offsets in record order.
+    const rows: ChangeRow[] = fixtures.transactions.map((r, i) => ({ ...r, _kafka_partition: 0, _kafka_offset: BigInt(i) }));
     const half = Math.floor(rows.length / 2);
     // Commit times just before and at UTC midnight fall on two dates.
     const midnight = ((rows[0]!._source_ts_ms as bigint) / DAY_MS) * DAY_MS + DAY_MS;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ChangeRow } from '../../../functions/shared/rows';
-import { changeColumns, type TableName } from '../../../functions/shared/tables';
+import { changeColumns, type ColumnDef, type TableName } from '../../../functions/shared/tables';
 
 export interface ParquetColumnInfo {
   name: string;
@@ -21,6 +21,7 @@ export interface ParquetColumnInfo {
 export async function readParquetRows(
   table: TableName,
   bytes: Uint8Array,
+  extra: readonly ColumnDef[] = [],
 ): Promise<{ rows: ChangeRow[]; schema: ParquetColumnInfo[]; duckTypes: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'lake-'));
   const file = join(dir, 'object.parquet');
@@ -28,7 +29,7 @@ export async function readParquetRows(
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {
-    const select = changeColumns(table)
+    const select = [...changeColumns(table), ...extra]
       .map((c) => {
         if (c.type === 'decimal') return `${c.name}::VARCHAR AS ${c.name}`;
         if (c.type === 'timestamptz') return `epoch_us(${c.name}) AS ${c.name}`;

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { encodeParquet, groupChanges, storeBatch, type ObjectSink, type PutRequest } from '../../../functions/lake';
 import { decodeRecord } from '../../../functions/cdc';
 import { ServiceError } from '../../../functions/shared/errors';
 import { envelopeOf, loadRecording, withEnvelope } from '../../fixtures/debezium';
+import { readParquetRows } from './readParquetWithDuckdb';
 
 const rec = loadRecording();
 
@@ -43,6 +45,44 @@ describe('storeBatch', () => {
     expect(Object.values(result.rowsByTable).reduce((a, b) => a + b, 0)).toBe(rows.length);
   });
 
+  it('writes, with the earlier encodings, the very bytes of the writer before the one-pass rewrite', async () => {
+    // SHA-256 of what the row-at-a-time writer (main at 99f46d9) stored for the recorded batches.
+    const before: Record<string, string> = {
+      'accounts/date=2026-11-24/accounts+0+28-34.parquet': '627e3fd9016969884bc42fbbd447d62ed6dffa85923dbeeda462a2ad82cbf0b9',
+      'customers/date=2026-11-24/customers+0+20-22.parquet': 'ada72e96c699d64edac8c7c7cadad4fc7c4c6f68c52212717631b5104ecc6bc0',
+      'transactions/date=2026-11-24/transactions+0+32-40.parquet':
+        '7b66325bc6c0f937f19f82a8755ad279716f605cc51a3873c4f09f8b67575745',
+      'accounts/date=2026-11-24/accounts+0+0-0.parquet': '6c848303efaec273da2881f4305d2b90eea9ec874bc01990bba9f196b32fb190',
+      'customers/date=2026-11-24/customers+0+0-0.parquet': 'a14aee2bc0d5bd6b4fa71d34d272e19ff9d52c0e70c03dcff8b7b465f88893af',
+      'transactions/date=2026-11-24/transactions+0+0-0.parquet':
+        'e0bd6a559dcd368ddc8ce84a8d44bc34d67826214d2d31c07e6b20e82181e2c0',
+    };
+    // Recorded with schemas disabled, as the connector was then; the inline-schema recording holds other rows.
+    const old = loadRecording('recording-schemaless.json');
+    const sink = new MemorySink();
+    await storeBatch(old.records, { sink, dlqPrefix: '_dlq', tunedEncodings: false });
+    const topicPrefix = old.snapshotSamples[0]!.topic.split('.')[0];
+    await storeBatch(old.snapshotSamples, { sink, dlqPrefix: '_dlq', tunedEncodings: false, topicPrefix });
+    const now = Object.fromEntries([...sink.objects].map(([k, r]) => [k, createHash('sha256').update(r.body).digest('hex')]));
+    expect(now).toEqual(before);
+  });
+
+  it('with the tuned encodings, stores the same values as before', async () => {
+    const tuned = new MemorySink();
+    const plain = new MemorySink();
+    await storeBatch(batch, { sink: tuned, dlqPrefix: '_dlq' });
+    await storeBatch(batch, { sink: plain, dlqPrefix: '_dlq', tunedEncodings: false });
+    expect([...tuned.objects.keys()]).toEqual([...plain.objects.keys()]);
+    for (const [key, req] of tuned.objects) {
+      const table = key.split('/')[0] as 'accounts';
+      expect(bytes(req).equals(bytes(plain.objects.get(key)!))).toBe(false);
+      const a = await readParquetRows(table, req.body as Uint8Array);
+      const b = await readParquetRows(table, plain.objects.get(key)!.body as Uint8Array);
+      expect(a.rows).toEqual(b.rows);
+      expect(a.duckTypes).toEqual(b.duckTypes);
+    }
+  });
+
   it('dead-letters an undecodable record with its raw value and still writes the rest', async () => {
     const sink = new MemorySink();
     const mixed = batch.map((r) => (r.topic === bad.topic && r.offset === bad.offset ? bad : r));
@@ -76,13 +116,14 @@ describe('storeBatch', () => {
 
   it('stores a batch of snapshot reads like any other', async () => {
     const sink = new MemorySink();
-    const result = await storeBatch(rec.snapshotSamples, { sink, dlqPrefix: '_dlq' });
+    const topicPrefix = rec.snapshotSamples[0]!.topic.split('.')[0];
+    const result = await storeBatch(rec.snapshotSamples, { sink, dlqPrefix: '_dlq', topicPrefix });
     expect(result.objects.map((o) => o.rows)).toEqual([1, 1, 1]);
     expect(result.objects.map((o) => o.key)).toEqual(
       rec.snapshotSamples
         .map((r) => {
           const table = r.topic.split('.').pop()!;
-          const date = new Date(JSON.parse(Buffer.from(r.value!, 'base64').toString()).source.ts_ms).toISOString().slice(0, 10);
+          const date = new Date((envelopeOf(r).source as { ts_ms: number }).ts_ms).toISOString().slice(0, 10);
           return `${table}/date=${date}/${table}+${r.partition}+${r.offset}-${r.offset}.parquet`;
         })
         .sort(),
