@@ -1,13 +1,14 @@
 /**
- * Catch-up bench, the two figures of a backlog:
+ * Catch-up bench, the two figures of a backlog, for each value format the connector can write
+ * (inline schemas, the default, which carry schema changes through; schema-less, ~7x smaller):
  *   (a) Debezium's capture rate on this machine, the pipeline's ceiling: the connector is paused,
  *       the generator commits a burst, the connector is resumed, and the topics' end offsets are
  *       timed from the first new record to the last;
- *   (b) catch-up replay through `sls offline`: the writer alone (OFFLINE_S3=off, no loader),
- *       a fresh consumer group from TRIM_HORIZON over every record the topics hold, timed from
- *       the moment sls offline is ready and its Kafka source consuming (so the functions' cold
- *       start counts) until the group's committed offsets reach the end. Records/s, and its
- *       ratio to (a).
+ *   (b) catch-up replay of that burst through `sls offline`: the writer alone (OFFLINE_S3=off, no
+ *       loader), fresh consumer groups set to the offsets before the burst, timed from the moment
+ *       sls offline is ready and its Kafka source consuming (so the functions' cold start counts)
+ *       until the groups' committed offsets reach the end. Records/s, and its ratio to (a).
+ * The connector is left as configured (DEBEZIUM_INLINE_SCHEMAS) at the end.
  *
  *   npx tsx bench/replay.bench.ts [--burst 150000] [--min-backlog 150000] -> bench/results/replay.json
  */
@@ -21,6 +22,7 @@ import { kafkaBrokers, loadConfig, type Config } from '../functions/shared/confi
 import { consumerGroupFor } from '../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../functions/shared/tables';
 import { freePort } from '../infra/cli/e2e-run';
+import { registerConnector } from '../infra/debezium/register';
 import { startOffline } from '../infra/cli/offline';
 import { makeContext, REPO_ROOT } from '../infra/stack/context';
 import { sleep } from '../infra/stack/proc';
@@ -42,17 +44,26 @@ export interface ReplayResult {
   params: Record<string, string>;
 }
 
+/** One value format's capture and replay, measured on a burst of its own. */
+export interface FormatResult {
+  inlineSchemas: boolean;
+  /** Mean size of a record's value on the topics (bytes). */
+  valueBytes: number;
+  capture: CaptureResult;
+  replay: ReplayResult;
+  /** replay / capture, measured in this run. */
+  ratioToCapture: number;
+  /** The Python original's consumer on the same machine (issue 10): 1,629 records/s. */
+  ratioToOriginal: number;
+}
+
 export interface ReplayBenchResult {
   kind: 'replay';
   measuredAt: string;
   machine: ReturnType<typeof machineInfo>;
   loadavg: { start: number[]; end: number[] };
-  capture: CaptureResult;
-  replay: ReplayResult;
-  /** replay / capture, measured in this run. */
-  ratioToCapture: number;
-  /** The Python original's consumer on the same machine and backlog (issue 10): 1,629 records/s. */
-  ratioToOriginal: number;
+  /** The configured format (DEBEZIUM_INLINE_SCHEMAS) first. */
+  formats: FormatResult[];
 }
 
 const ORIGINAL_RECORDS_PER_SEC = 1629;
@@ -111,12 +122,13 @@ export async function measureCapture(
   admin: Admin,
   changes: number,
   log: (m: string) => void,
-): Promise<CaptureResult> {
+): Promise<CaptureResult & { from: Map<string, number>; to: Map<string, number> }> {
   await connector(cfg, 'pause');
   for (let i = 0; i < 100 && (await connectorState(cfg)) !== 'PAUSED'; i++) await sleep(200);
   // Let what was in flight land before the baseline.
   await sleep(3000);
-  const before = total(await endOffsets(admin, cfg));
+  const from = await endOffsets(admin, cfg);
+  const before = total(from);
   log(`connector paused; committing a burst of >= ${changes} changes...`);
   const committed = await burst(cfg, changes, 4242);
   log(`${committed} changes committed; resuming the connector`);
@@ -140,43 +152,49 @@ export async function measureCapture(
   }
   const captured = lastTotal - before;
   const seconds = Math.max(0.001, (last - first) / 1000);
-  return { changes: captured, seconds: Math.round(seconds * 100) / 100, recordsPerSec: Math.round(captured / seconds) };
+  const to = await endOffsets(admin, cfg);
+  return { changes: captured, seconds: Math.round(seconds * 100) / 100, recordsPerSec: Math.round(captured / seconds), from, to };
 }
 
-/** (b) Writer-only replay of every record on the topics, from a fresh group at TRIM_HORIZON. */
+/** (b) Writer-only replay of the records between `from` and `to`, by fresh groups set to `from`. */
 export async function measureReplay(
   cfg: Config,
   admin: Admin,
   dir: string,
   log: (m: string) => void,
+  range: { from: Map<string, number>; to: Map<string, number> },
   extraParams: Record<string, string> = {},
-  extraEnv: Record<string, string> = {},
 ): Promise<ReplayResult> {
   const runId = Date.now().toString(36);
-  const target = await endOffsets(admin, cfg);
-  const records = total(target);
+  const { from, to } = range;
+  const records = total(to) - total(from);
   const params = {
     consumerGroupId: `bench-replay-${runId}`,
     generateSchedule: 'false',
     sweepSchedule: 'false',
-    startingPosition: 'TRIM_HORIZON',
     ...extraParams,
   };
+  const groups = new Map(
+    TABLE_NAMES.map((t) => [topicFor(t, cfg.KAFKA_TOPIC_PREFIX), consumerGroupFor(params.consumerGroupId, t)]),
+  );
+  // The groups start where the burst starts: only it is replayed, whatever history the topics hold.
+  for (const [topic, groupId] of groups) {
+    const partitions = [...from.entries()]
+      .filter(([k]) => k.slice(0, k.lastIndexOf('-')) === topic)
+      .map(([k, offset]) => ({ partition: Number(k.slice(k.lastIndexOf('-') + 1)), offset: String(offset) }));
+    await admin.setOffsets({ groupId, topic, partitions });
+  }
   const env = {
     OFFLINE_S3: 'off',
     NODE_NO_WARNINGS: '1',
     OFFLINE_HTTP_PORT: String(await freePort()),
     OFFLINE_LAMBDA_PORT: String(await freePort()),
-    ...extraEnv,
   };
   const logFile = join(dir, `replay-${runId}.log`);
   log(`replaying ${records} records through sls offline (writer only; log ${logFile})...`);
   const offline = await startOffline({ root: REPO_ROOT, logFile, env, params });
   const first = Date.now();
   try {
-    const groups = new Map(
-      TABLE_NAMES.map((t) => [topicFor(t, cfg.KAFKA_TOPIC_PREFIX), consumerGroupFor(params.consumerGroupId, t)]),
-    );
     let done = 0;
     const deadline = Date.now() + 1_800_000;
     for (;;) {
@@ -184,21 +202,21 @@ export async function measureReplay(
       for (const [topic, groupId] of groups) {
         for (const { partitions } of await admin.fetchOffsets({ groupId, topics: [topic] })) {
           for (const p of partitions) {
-            const low = Number(p.offset);
-            if (low > 0) committed += Math.min(low, target.get(`${topic}-${p.partition}`) ?? low);
+            const key = `${topic}-${p.partition}`;
+            const at = Math.min(Number(p.offset), to.get(key) ?? 0);
+            committed += Math.max(0, at - (from.get(key) ?? 0));
           }
         }
       }
-      const t = Date.now();
       done = committed;
       if (committed >= records) break;
-      if (t > deadline) throw new Error(`replay did not finish in 30 min (${committed}/${records}); see ${logFile}`);
+      if (Date.now() > deadline) throw new Error(`replay did not finish in 30 min (${committed}/${records}); see ${logFile}`);
       await sleep(100);
     }
     const seconds = (Date.now() - first) / 1000;
     const invocations = (readFileSync(logFile, 'utf8').match(/invoked in \d+ ms/g) ?? []).length;
     const partitions: Record<string, number> = {};
-    for (const k of target.keys()) {
+    for (const k of to.keys()) {
       const topic = k.slice(0, k.lastIndexOf('-'));
       partitions[topic] = (partitions[topic] ?? 0) + 1;
     }
@@ -215,59 +233,106 @@ export async function measureReplay(
   }
 }
 
+/** Mean value size of the last records of each partition (what one format costs on the wire). */
+async function meanValueBytes(cfg: Config, kafka: Kafka, to: Map<string, number>): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-size-${Date.now().toString(36)}` });
+  await consumer.connect();
+  let n = 0;
+  let bytes = 0;
+  try {
+    const topic = topicFor('transactions', cfg.KAFKA_TOPIC_PREFIX);
+    await consumer.subscribe({ topic });
+    const done = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) {
+            if (m.value) {
+              n++;
+              bytes += m.value.length;
+            }
+          }
+          if (n >= 200) resolve();
+        },
+      });
+    });
+    for (const [k, end] of to) {
+      if (!k.startsWith(`${topic}-`)) continue;
+      consumer.seek({ topic, partition: Number(k.slice(k.lastIndexOf('-') + 1)), offset: String(Math.max(0, end - 100)) });
+    }
+    await Promise.race([done, sleep(30_000)]);
+  } finally {
+    await consumer.disconnect();
+  }
+  return n ? Math.round(bytes / n) : 0;
+}
+
 export async function runReplayBench(
-  o: { burst?: number; minBacklog?: number; log?: (m: string) => void; out?: string } = {},
+  o: { burst?: number; formats?: boolean[]; log?: (m: string) => void; out?: string } = {},
 ): Promise<ReplayBenchResult> {
   const log = o.log ?? ((m: string) => console.log(`[bench:replay] ${m}`));
   const start = loadavg();
   const ctx = makeContext({ quiet: true });
   await stackUp({ ctx: { ...ctx, log: (m) => log(`stack: ${m}`) } });
   const cfg = loadConfig();
+  const configured = cfg.DEBEZIUM_INLINE_SCHEMAS === 'true';
   const kafka = new Kafka({ brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING, clientId: 'bench-replay' });
   const admin = kafka.admin();
   await admin.connect();
+  const dir = join(ctx.stackDir, 'bench');
+  mkdirSync(dir, { recursive: true });
+  const formats: FormatResult[] = [];
   try {
-    const capture = await measureCapture(cfg, admin, o.burst ?? 150_000, log);
-    log(`capture: ${capture.changes} records in ${capture.seconds}s = ${capture.recordsPerSec}/s`);
-    const backlog = total(await endOffsets(admin, cfg));
-    const minBacklog = o.minBacklog ?? 150_000;
-    if (backlog < minBacklog) throw new Error(`backlog ${backlog} < ${minBacklog}: run a bigger --burst`);
-    const dir = join(ctx.stackDir, 'bench');
-    mkdirSync(dir, { recursive: true });
-    const replay = await measureReplay(cfg, admin, dir, log);
-    log(
-      `replay: ${replay.records} records in ${replay.seconds}s = ${replay.recordsPerSec}/s (${replay.invocations} invocations)`,
-    );
-    const result: ReplayBenchResult = {
-      kind: 'replay',
-      measuredAt: new Date().toISOString(),
-      machine: machineInfo(),
-      loadavg: { start, end: loadavg() },
-      capture,
-      replay,
-      ratioToCapture: Math.round((replay.recordsPerSec / capture.recordsPerSec) * 100) / 100,
-      ratioToOriginal: Math.round((replay.recordsPerSec / ORIGINAL_RECORDS_PER_SEC) * 100) / 100,
-    };
-    const out = o.out ?? join(__dirname, 'results', 'replay.json');
-    mkdirSync(join(out, '..'), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-    return result;
+    for (const inline of o.formats ?? [configured, !configured]) {
+      const fcfg: Config = { ...cfg, DEBEZIUM_INLINE_SCHEMAS: inline ? 'true' : 'false' };
+      log(`values ${inline ? 'with inline schemas' : 'schema-less'}: registering the connector that way...`);
+      await registerConnector(fcfg, () => undefined);
+      const burstRange = await measureCapture(fcfg, admin, o.burst ?? 150_000, log);
+      const { from, to, ...capture } = burstRange;
+      log(`capture: ${capture.changes} records in ${capture.seconds}s = ${capture.recordsPerSec}/s`);
+      const replay = await measureReplay(fcfg, admin, dir, log, { from, to });
+      log(
+        `replay: ${replay.records} records in ${replay.seconds}s = ${replay.recordsPerSec}/s (${replay.invocations} invocations)`,
+      );
+      formats.push({
+        inlineSchemas: inline,
+        valueBytes: await meanValueBytes(fcfg, kafka, to),
+        capture,
+        replay,
+        ratioToCapture: Math.round((replay.recordsPerSec / capture.recordsPerSec) * 100) / 100,
+        ratioToOriginal: Math.round((replay.recordsPerSec / ORIGINAL_RECORDS_PER_SEC) * 100) / 100,
+      });
+    }
   } finally {
+    // Back to the configured format, whatever happened.
+    await registerConnector(cfg, () => undefined).catch((err: Error) => log(`could not restore the connector: ${err.message}`));
     await admin.disconnect();
   }
+  const result: ReplayBenchResult = {
+    kind: 'replay',
+    measuredAt: new Date().toISOString(),
+    machine: machineInfo(),
+    loadavg: { start, end: loadavg() },
+    formats,
+  };
+  const out = o.out ?? join(__dirname, 'results', 'replay.json');
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
 }
 
 if (require.main === module) {
   const { values } = parseArgs({
     options: {
       burst: { type: 'string', default: '150000' },
-      'min-backlog': { type: 'string', default: '150000' },
-      'replay-only': { type: 'boolean', default: false },
+      // inline | schemaless | both (default: both, the configured one first)
+      formats: { type: 'string', default: 'both' },
       out: { type: 'string' },
     },
   });
-  runReplayBench({ burst: Number(values.burst), minBacklog: Number(values['min-backlog']), out: values.out }).then(
-    (r) => console.log(JSON.stringify({ capture: r.capture, replay: r.replay, ratioToCapture: r.ratioToCapture }, null, 2)),
+  const configured = loadConfig().DEBEZIUM_INLINE_SCHEMAS === 'true';
+  const formats = values.formats === 'inline' ? [true] : values.formats === 'schemaless' ? [false] : [configured, !configured];
+  runReplayBench({ burst: Number(values.burst), formats, out: values.out }).then(
+    (r) => console.log(JSON.stringify(r.formats, null, 2)),
     (err: unknown) => {
       console.error(err);
       process.exit(1);
