@@ -1,0 +1,50 @@
+/**
+ * One source read on its own cadence. The pause after a read grows with what the read cost
+ * (costFactor x its duration), so a source that gets expensive (a big bucket, a busy warehouse)
+ * is read less often instead of taking a larger share of the machine from the pipeline.
+ */
+import type { SourceState } from './types';
+
+export interface Periodic {
+  state: SourceState;
+  /** Resolves when the loop has stopped. */
+  done: Promise<void>;
+}
+
+export interface PeriodicOptions {
+  name: string;
+  /** Shortest pause between two reads. */
+  everyMs: number;
+  /** The pause is at least this many times the last read's duration. */
+  costFactor?: number;
+  stopped: () => boolean;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export function periodic(o: PeriodicOptions, read: () => Promise<void>): Periodic {
+  const state: SourceState = { name: o.name, everyMs: o.everyMs };
+  const done = (async () => {
+    while (!o.stopped()) {
+      const t0 = Date.now();
+      try {
+        await read();
+        state.asOf = Date.now();
+        delete state.error;
+      } catch (err) {
+        state.error = err instanceof Error ? err.message : String(err);
+      }
+      state.tookMs = Date.now() - t0;
+      state.everyMs = Math.max(o.everyMs, Math.round((o.costFactor ?? 10) * state.tookMs));
+      await o.sleep(state.everyMs);
+    }
+  })();
+  return { state, done };
+}
+
+/** A sleep that returns early once stopped() turns true (checked every 200 ms). */
+export function stoppableSleep(stopped: () => boolean): (ms: number) => Promise<void> {
+  return async (ms) => {
+    const until = Date.now() + ms;
+    while (!stopped() && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(200, until - Date.now())));
+  };
+}
