@@ -79,8 +79,8 @@ export class Collector {
     const stopped = () => this.stopping;
     const sleep = stoppableSleep(stopped);
     const every = this.o.everyMs ?? 2000;
-    const loop = (name: string, everyMs: number, read: () => Promise<void>, costFactor?: number) =>
-      this.loops.push(periodic({ name, everyMs, costFactor, stopped, sleep }, read));
+    const loop = (name: string, everyMs: number, read: () => Promise<void>, costFactor?: number, retryMs?: number) =>
+      this.loops.push(periodic({ name, everyMs, costFactor, retryMs, stopped, sleep }, read));
     const f = this.figures;
     const lake = new LakeReader(
       s3ClientFromConfig(this.o.cfg),
@@ -103,7 +103,7 @@ export class Collector {
     loop('kafka', every, async () => void (f.kafka = await readKafka(this.admin, f.groups)));
     loop('lake', every, async () => void (f.lake = await lake.read()));
     loop('warehouse', every, () => this.readWarehouseNow());
-    loop('reconcile', 30_000, () => this.reconcileNow(), 20);
+    loop('reconcile', 30_000, () => this.reconcileNow(), 20, 5000);
     loop('services', 10_000, async () => void (f.services = await readHealth(this.o.ctx, this.lambdaPort())));
     loop('airflow', 10_000, async () => {
       f.dbtRun = (await lastDbtRun(this.o.cfg).catch(() => undefined)) ?? 'Airflow not answering';

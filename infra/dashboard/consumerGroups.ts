@@ -20,7 +20,9 @@ export interface GroupTopics {
 }
 
 export function fallbackGroups(cfg: Pick<Config, 'KAFKA_GROUP' | 'KAFKA_TOPIC_PREFIX'>, params: Record<string, string> = {}) {
-  return [{ groupId: params.consumerGroupId ?? cfg.KAFKA_GROUP, topics: TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX)) }];
+  return [
+    { groupId: params.consumerGroupId ?? cfg.KAFKA_GROUP, topics: TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX)) },
+  ];
 }
 
 /** A resolved config (`sls print --format json`) seen through the interface the plugins read. */
@@ -48,7 +50,11 @@ export function groupsFromService(service: ServiceLike, env: NodeJS.ProcessEnv =
 
 const run = promisify(execFile);
 
-export async function resolveGroups(root: string, params: Record<string, string>, env: NodeJS.ProcessEnv): Promise<GroupTopics[]> {
+export async function resolveGroups(
+  root: string,
+  params: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+): Promise<GroupTopics[]> {
   const args = ['print', '--format', 'json', ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
   const { stdout } = await run(join(root, 'node_modules', '.bin', 'sls'), args, {
     cwd: root,

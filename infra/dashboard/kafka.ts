@@ -16,7 +16,10 @@ export interface KafkaFigures {
 }
 
 export async function readKafka(admin: Admin, groups: readonly GroupTopics[]): Promise<KafkaFigures> {
-  const topics = [...new Set(groups.flatMap((g) => g.topics))];
+  // Only topics that exist: Debezium creates them with its first change, and kafkajs retries a
+  // missing topic for seconds.
+  const existing = new Set(await admin.listTopics());
+  const topics = [...new Set(groups.flatMap((g) => g.topics))].filter((t) => existing.has(t));
   const ends = new Map<string, number>();
   let captured = 0;
   await Promise.all(
@@ -30,13 +33,22 @@ export async function readKafka(admin: Admin, groups: readonly GroupTopics[]): P
   const partitions: PartitionLag[] = [];
   let written = 0;
   for (const g of groups) {
-    for (const t of await admin.fetchOffsets({ groupId: g.groupId, topics: g.topics })) {
+    const mine = g.topics.filter((t) => existing.has(t));
+    if (!mine.length) continue;
+    for (const t of await admin.fetchOffsets({ groupId: g.groupId, topics: mine })) {
       for (const p of t.partitions) {
         const end = ends.get(`${t.topic}:${p.partition}`) ?? 0;
         // -1: the group has committed nothing on this partition yet.
         const committed = Number(p.offset) >= 0 ? Number(p.offset) : null;
         if (committed !== null) written += committed;
-        partitions.push({ groupId: g.groupId, topic: t.topic, partition: p.partition, end, committed, lag: end - (committed ?? 0) });
+        partitions.push({
+          groupId: g.groupId,
+          topic: t.topic,
+          partition: p.partition,
+          end,
+          committed,
+          lag: end - (committed ?? 0),
+        });
       }
     }
   }

@@ -15,8 +15,12 @@ export interface PeriodicOptions {
   name: string;
   /** Shortest pause between two reads. */
   everyMs: number;
-  /** The pause is at least this many times the last read's duration. */
+  /** The pause is at least this many times the last read's duration... */
   costFactor?: number;
+  /** Shortest pause after a failed read (default everyMs): a source that found the file busy may try again soon. */
+  retryMs?: number;
+  /** ...but no longer than this (a read that timed out once must not silence a source for minutes). */
+  maxEveryMs?: number;
   stopped: () => boolean;
   sleep: (ms: number) => Promise<void>;
 }
@@ -34,7 +38,11 @@ export function periodic(o: PeriodicOptions, read: () => Promise<void>): Periodi
         state.error = err instanceof Error ? err.message : String(err);
       }
       state.tookMs = Date.now() - t0;
-      state.everyMs = Math.max(o.everyMs, Math.round((o.costFactor ?? 10) * state.tookMs));
+      const least = state.error ? (o.retryMs ?? o.everyMs) : o.everyMs;
+      state.everyMs = Math.min(
+        Math.max(least, o.maxEveryMs ?? 30_000),
+        Math.max(least, Math.round((o.costFactor ?? 10) * state.tookMs)),
+      );
       await o.sleep(state.everyMs);
     }
   })();

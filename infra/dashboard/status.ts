@@ -50,8 +50,18 @@ export function buildStatus(i: BuildInput): Status {
         'row changes committed in Postgres',
         f.sourceRows !== undefined ? `${fmt(f.sourceRows)} rows in the source now` : undefined,
       ),
-      captured: stage('captured', f.kafka?.captured ?? null, 'change records in Kafka (Debezium)', `${partitions.length} partitions`),
-      written: stage('written', f.kafka?.written ?? null, 'records the writer committed (offsets)', f.groups.map((g) => g.groupId).join(', ')),
+      captured: stage(
+        'captured',
+        f.kafka?.captured ?? null,
+        'change records in Kafka (Debezium)',
+        `${partitions.length} partitions`,
+      ),
+      written: stage(
+        'written',
+        f.kafka?.written ?? null,
+        'records the writer committed (offsets)',
+        f.groups.map((g) => g.groupId).join(', '),
+      ),
       lake: stage(
         'lake',
         f.lake ? lakeRows : null,
@@ -87,7 +97,9 @@ export function buildStatus(i: BuildInput): Status {
     services: f.services,
     links: links(i.cfg),
     history: i.withHistory ? i.history.columns(RATES, LEVELS) : { t: [], series: {} },
-    sources: i.sources.map((s) => (s.name === 'warehouse' && f.warehouseHeldMs !== undefined ? { ...s, heldMs: f.warehouseHeldMs } : s)),
+    sources: i.sources.map((s) =>
+      s.name === 'warehouse' && f.warehouseHeldMs !== undefined ? { ...s, heldMs: f.warehouseHeldMs } : s,
+    ),
     warehousePath: i.warehousePath,
   };
 }

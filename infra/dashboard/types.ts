@@ -73,7 +73,14 @@ export interface Status {
   sourceRows: number | null;
   stages: Record<'generated' | 'captured' | 'written' | 'lake' | 'loaded' | 'modelled', Stage>;
   lag: { total: number | null; partitions: PartitionLag[]; groups: string[] };
-  lake: { objects: number; bytes: number; rows: number; waiting: number; oldestWaitingMs: number | null; waitingSample: string[] };
+  lake: {
+    objects: number;
+    bytes: number;
+    rows: number;
+    waiting: number;
+    oldestWaitingMs: number | null;
+    waitingSample: string[];
+  };
   latency: { buckets: LatencyBucket[]; p50: number | null; p99: number | null };
   deadLetters: { count: number; recent: Reason[] };
   loadErrors: { count: number; recent: Reason[] };

@@ -78,7 +78,9 @@ export async function readWarehouse(db: DuckDBConnection, sinceMs: number, windo
   if (!has('raw', '_loads')) {
     return { rawRows, loads: 0, loadErrors: 0, newLoads: [], erroredKeys: [], recentErrors: [], latency: [], models: {} };
   }
-  const [loads, loadErrors] = (await rows(db, `SELECT (SELECT count(*) FROM raw._loads), (SELECT count(*) FROM raw._load_errors)`))[0]!;
+  const [loads, loadErrors] = (
+    await rows(db, `SELECT (SELECT count(*) FROM raw._loads), (SELECT count(*) FROM raw._load_errors)`)
+  )[0]!;
   const newLoads = (
     await rows(
       db,

@@ -132,12 +132,16 @@ function renderReconciliation(s) {
     ? `<p id="reconciliation-verdict" class="${cls[r.verdict]}">${label[r.verdict]} <span class="muted">(${ago(r.at, s.now)}, ${r.tookMs} ms)</span></p>` +
       `<table><tr><th>table</th><th class="num">source</th><th class="num">warehouse</th></tr>` +
       Object.keys(r.source.rows)
-        .map((t) => `<tr><td>${t}</td><td class="num">${n(r.source.rows[t])}</td><td class="num">${n(r.warehouse.rows[t])}</td></tr>`)
+        .map(
+          (t) =>
+            `<tr><td>${t}</td><td class="num">${n(r.source.rows[t])}</td><td class="num">${n(r.warehouse.rows[t])}</td></tr>`,
+        )
         .join('') +
       `<tr><td>balances</td><td class="num">${esc(r.source.balanceSum)}</td><td class="num">${esc(r.warehouse.balanceSum)}</td></tr></table>`
     : '<p class="muted">first reconciliation pending (runs every 30 s when the warehouse is free)</p>';
   const e = s.reconciliation.lastE2e;
-  if (e) html += `<p>last <code>npm run e2e</code>: <span class="${e.match ? 'ok' : 'bad'}">${e.match ? 'exact match' : 'FAILED'}</span> ${ago(e.at, s.now)}; ${esc(e.summary)}</p>`;
+  if (e)
+    html += `<p>last <code>npm run e2e</code>: <span class="${e.match ? 'ok' : 'bad'}">${e.match ? 'exact match' : 'FAILED'}</span> ${ago(e.at, s.now)}; ${esc(e.summary)}</p>`;
   $('reconciliation').innerHTML = html;
 }
 
