@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { kafkaBrokers, type Config } from '../../functions/shared/config';
 import { s3ClientFromConfig } from '../../functions/shared/s3';
 import type { Totals } from '../../functions/reconcile';
@@ -66,6 +67,7 @@ export class Collector {
   private stopping = false;
   private loops: Periodic[] = [];
   private readonly admin: Admin;
+  private readonly s3: S3Client;
   private pg?: Client;
   private loadedSince = 0;
 
@@ -73,6 +75,7 @@ export class Collector {
     this.figures = { groups: fallbackGroups(o.cfg, o.params), groupsResolved: false, loaded: new Map(), services: [] };
     const kafka = new Kafka({ clientId: 'dashboard', brokers: kafkaBrokers(o.cfg), logLevel: logLevel.NOTHING });
     this.admin = kafka.admin();
+    this.s3 = s3ClientFromConfig(o.cfg);
   }
 
   start(): void {
@@ -82,12 +85,7 @@ export class Collector {
     const loop = (name: string, everyMs: number, read: () => Promise<void>, costFactor?: number, retryMs?: number) =>
       this.loops.push(periodic({ name, everyMs, costFactor, retryMs, stopped, sleep }, read));
     const f = this.figures;
-    const lake = new LakeReader(
-      s3ClientFromConfig(this.o.cfg),
-      createS3Lister(s3ClientFromConfig(this.o.cfg), 10_000),
-      this.o.cfg.MINIO_BUCKET,
-      this.o.cfg.DLQ_PREFIX,
-    );
+    const lake = new LakeReader(this.s3, createS3Lister(this.s3, 10_000), this.o.cfg.MINIO_BUCKET, this.o.cfg.DLQ_PREFIX);
     const env = { ...process.env, ...this.o.env };
     resolveGroups(this.o.ctx.root, this.o.params ?? {}, env).then(
       (g) => {
@@ -115,6 +113,7 @@ export class Collector {
     this.stopping = true;
     await Promise.all(this.loops.map((l) => l.done));
     await Promise.allSettled([this.admin.disconnect(), this.pg?.end()]);
+    this.s3.destroy(); // its keep-alive sockets would hold the process open
   }
 
   status(withHistory = true): Status {
