@@ -82,7 +82,7 @@ export class Collector {
     const stopped = () => this.stopping;
     const sleep = stoppableSleep(stopped);
     const every = this.o.everyMs ?? 2000;
-    const loop = (name: string, everyMs: number, read: () => Promise<void>, costFactor?: number, retryMs?: number) =>
+    const loop = (name: string, everyMs: number, read: () => Promise<number | void>, costFactor?: number, retryMs?: number) =>
       this.loops.push(periodic({ name, everyMs, costFactor, retryMs, stopped, sleep }, read));
     const f = this.figures;
     const lake = new LakeReader(this.s3, createS3Lister(this.s3, 10_000), this.o.cfg.MINIO_BUCKET, this.o.cfg.DLQ_PREFIX);
@@ -100,8 +100,9 @@ export class Collector {
     loop('postgres rows', 10_000, async () => void (f.sourceRows = await this.countSourceRows()), 20);
     loop('kafka', every, async () => void (f.kafka = await readKafka(this.admin, f.groups)));
     loop('lake', every, async () => void (f.lake = await lake.read()));
-    loop('warehouse', every, () => this.readWarehouseNow());
-    loop('reconcile', 30_000, () => this.reconcileNow(), 20, 5000);
+    // Spaced by how long the file was held: at most ~4% of the loaders' time goes to the page.
+    loop('warehouse', every, () => this.readWarehouseNow(), 25);
+    loop('reconcile', 30_000, () => this.reconcileNow(), 50, 5000);
     loop('services', 10_000, async () => void (f.services = await readHealth(this.o.ctx, this.lambdaPort())));
     loop('airflow', 10_000, async () => {
       f.dbtRun = (await lastDbtRun(this.o.cfg).catch(() => undefined)) ?? 'Airflow not answering';
@@ -166,14 +167,14 @@ export class Collector {
     return Number(r.rows[0]!.n);
   }
 
-  private async readWarehouseNow(): Promise<void> {
+  private async readWarehouseNow(): Promise<number> {
     const f = this.figures;
     const { value, heldMs } = await whenFree(this.o.warehousePath, (db) => readWarehouse(db, this.loadedSince));
     // A smaller ledger than we know of: the warehouse was recreated; start the set again.
     if (value.loads < f.loaded.size) {
       f.loaded.clear();
       this.loadedSince = 0;
-      return;
+      return heldMs;
     }
     for (const l of value.newLoads) {
       f.loaded.set(l.key, l.rows);
@@ -182,9 +183,10 @@ export class Collector {
     }
     f.warehouse = value;
     f.warehouseHeldMs = heldMs;
+    return heldMs;
   }
 
-  private async reconcileNow(): Promise<void> {
+  private async reconcileNow(): Promise<number> {
     const started = Date.now();
     // A connection of its own: its snapshot transaction must not wrap the other loops' queries.
     const pg = await this.connect();
@@ -196,7 +198,8 @@ export class Collector {
     }
     const s = this.status(false);
     const inFlight = (s.lag.total ?? 1) > 0 || s.lake.waiting > 0 || s.sources.some((x) => x.name === 'warehouse' && x.error);
-    const { value } = await whenFree(this.o.warehousePath, (db) => reconcileTotals(source, db, inFlight, started));
+    const { value, heldMs } = await whenFree(this.o.warehousePath, (db) => reconcileTotals(source, db, inFlight, started));
     this.figures.reconciliation = value;
+    return heldMs;
   }
 }

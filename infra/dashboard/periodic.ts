@@ -25,23 +25,26 @@ export interface PeriodicOptions {
   sleep: (ms: number) => Promise<void>;
 }
 
-export function periodic(o: PeriodicOptions, read: () => Promise<void>): Periodic {
+/** read may return what it cost others, in ms (e.g. how long it held a shared file), to space reads by that instead of its duration. */
+export function periodic(o: PeriodicOptions, read: () => Promise<number | void>): Periodic {
   const state: SourceState = { name: o.name, everyMs: o.everyMs };
   const done = (async () => {
     while (!o.stopped()) {
       const t0 = Date.now();
+      let cost: number | void = undefined;
       try {
-        await read();
+        cost = await read();
         state.asOf = Date.now();
         delete state.error;
       } catch (err) {
         state.error = err instanceof Error ? err.message : String(err);
       }
       state.tookMs = Date.now() - t0;
+      const spent = typeof cost === 'number' ? cost : state.tookMs;
       const least = state.error ? (o.retryMs ?? o.everyMs) : o.everyMs;
       state.everyMs = Math.min(
         Math.max(least, o.maxEveryMs ?? 30_000),
-        Math.max(least, Math.round((o.costFactor ?? 10) * state.tookMs)),
+        Math.max(least, Math.round((o.costFactor ?? 10) * spent)),
       );
       await o.sleep(state.everyMs);
     }

@@ -1,9 +1,10 @@
 /**
  * Reads the DuckDB warehouse only when it is free, and never makes a writer wait on us for long.
  * DuckDB lets one process write a file, and a reader's shared lock keeps writers out, so:
- *   - first the loaders' own writer mutex (functions/warehouse/writerMutex.ts), tried once: when a
- *     loader holds it we skip this read (the page shows how old the figures are), and while we hold
- *     it a loader waits on the mutex, which it polls every few ms, rather than on DuckDB's lock;
+ *   - first the loaders' own writer mutex (functions/warehouse/writerMutex.ts): we take a turn
+ *     between two loads, trying every 10 ms for a few seconds (a loader busy all along: this read is
+ *     skipped and the page shows how old the figures are); while we hold it, a loader waits on the
+ *     mutex, not on DuckDB's lock, and the collector spaces reads by how long we held it;
  *   - then a READ_ONLY open with one thread, tried once (dbt, a Python process, takes no mutex);
  *   - a handful of aggregate queries (counts, the last minutes' latency, new ledger rows), then close.
  * How long the file was held is measured and shown, and the collector spaces reads by it.
@@ -19,14 +20,13 @@ export class WarehouseBusy extends Error {}
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Run fn on a read-only connection if the file is free right now; WarehouseBusy otherwise. */
-export async function whenFree<T>(path: string, fn: (db: DuckDBConnection) => Promise<T>): Promise<{ value: T; heldMs: number }> {
+export async function whenFree<T>(
+  path: string,
+  fn: (db: DuckDBConnection) => Promise<T>,
+  waitMs = 3000,
+): Promise<{ value: T; heldMs: number }> {
   if (!existsSync(path)) throw new WarehouseBusy('warehouse not created yet (nothing loaded)');
-  let release: () => void;
-  try {
-    release = await acquireWriterMutex(`${path}.writer-lock`, quiet, { timeoutMs: 0 });
-  } catch {
-    throw new WarehouseBusy('a loader is writing');
-  }
+  const release = await takeTurn(`${path}.writer-lock`, waitMs);
   const t0 = Date.now();
   try {
     let instance: DuckDBInstance;
@@ -45,6 +45,22 @@ export async function whenFree<T>(path: string, fn: (db: DuckDBConnection) => Pr
     }
   } finally {
     release();
+  }
+}
+
+/**
+ * The writer mutex, taken between two loads. Loaders back off up to 500 ms between their own tries,
+ * so polling every 10 ms takes the gap after a load; one read then delays the next load by its hold.
+ */
+async function takeTurn(file: string, waitMs: number): Promise<() => void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await acquireWriterMutex(file, quiet, { timeoutMs: 0 });
+    } catch {
+      if (Date.now() >= deadline) throw new WarehouseBusy(`loaders kept the file busy for ${waitMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 }
 
