@@ -3,9 +3,10 @@
  * playwright-core) opens it while the generator and the functions run (a bounded e2e run under
  * sls offline on ports of its own), and the numbers and the charts must move; a poison record must
  * show up as a dead letter with its reason; the warehouse must still reconcile exactly afterwards
- * (the page's reads did not break the pipeline). A screenshot is saved to .stack/artifacts/dashboard.png.
+ * (the page's reads did not break the pipeline). The screenshot and /api/status are saved to
+ * .stack/artifacts/dashboard.png and dashboard-status.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -130,6 +131,7 @@ test('the page shows the running pipeline and its numbers and charts move', asyn
         await until('a reconciliation', view, (v) => v.verdict !== '', 90_000);
         await page.screenshot({ path: screenshot, fullPage: true });
         api = (await (await fetch(`${dashboard.url}/api/status`)).json()) as Status;
+        writeFileSync(join(artifacts, 'dashboard-status.json'), JSON.stringify(api, null, 2));
       },
     });
 
