@@ -38,6 +38,9 @@ export function periodic(o: PeriodicOptions, read: () => Promise<number | void>)
         delete state.error;
       } catch (err) {
         state.error = err instanceof Error ? err.message : String(err);
+        // An error may say what it cost (a busy file: nothing but our own wait).
+        const c = (err as { cost?: unknown }).cost;
+        if (typeof c === 'number') cost = c;
       }
       state.tookMs = Date.now() - t0;
       const spent = typeof cost === 'number' ? cost : state.tookMs;

@@ -15,7 +15,10 @@ import { acquireWriterMutex } from '../../functions/warehouse/writerMutex';
 import { TABLE_NAMES } from '../../functions/shared/tables';
 import type { LatencyBucket, Reason } from './types';
 
-export class WarehouseBusy extends Error {}
+/** Not read this time; it cost the loaders nothing, so the next try need not wait longer. */
+export class WarehouseBusy extends Error {
+  readonly cost = 0;
+}
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -2,7 +2,7 @@ import { loadConfig } from '../../../functions/shared/config';
 import type { Figures } from '../../../infra/dashboard/collector';
 import { History } from '../../../infra/dashboard/history';
 import { progressLine } from '../../../infra/dashboard/progress';
-import { buildStatus, sampleOf } from '../../../infra/dashboard/status';
+import { buildStatus, recordsCovered, sampleOf } from '../../../infra/dashboard/status';
 
 const key = (table: string, p: number, a: number, b: number) => `${table}/date=2026-12-02/${table}+${p}+${a}-${b}.parquet`;
 
@@ -57,14 +57,14 @@ const build = (f: Figures, history = new History()) =>
     lastE2e: undefined,
   });
 
-test('objects waiting = in the lake, neither in the ledger nor failed; lake rows use the ledger where it knows them', () => {
+test('objects waiting = in the lake, neither in the ledger nor failed; lake records = offsets covered', () => {
   const s = build(figures());
   expect(s.lake.objects).toBe(3);
   expect(s.lake.waiting).toBe(1);
   expect(s.lake.waitingSample).toEqual([key('accounts', 0, 100, 149)]);
   expect(s.lake.oldestWaitingMs).toBeGreaterThanOrEqual(4000);
-  expect(s.lake.rows).toBe(98 + 50 + 10);
-  expect(s.stages.lake.count).toBe(158);
+  expect(s.lake.rows).toBe(100 + 50 + 10);
+  expect(s.stages.lake.count).toBe(160);
 });
 
 test('stage counts, lag, latency and the problems come through as read', () => {
@@ -102,4 +102,9 @@ test('the terminal line keeps its figures', () => {
   expect(line).toMatch(/source rows 320 \| captured 300 \| written 250 \| loaded 98 \| kafka lag 50 \| waiting 1/);
   expect(line).toContain('fact_transactions 7, banking_dbt success');
   expect(line).toContain('p50 1.8s, p99 5.9s');
+});
+
+test('overlapping objects (a retry batched differently) count their records once', () => {
+  const objs = [key('accounts', 0, 0, 99), key('accounts', 0, 50, 149), key('accounts', 0, 200, 209), key('accounts', 1, 0, 9)];
+  expect(recordsCovered(objs.map((k) => ({ key: k })))).toBe(150 + 10 + 10);
 });
