@@ -3,12 +3,13 @@
  * (infra/offline-kafka/config.ts readConsumerSpecs over the resolved serverless config), so the
  * lag shown follows serverless.yml, one group per topic or one for all. The config is resolved
  * once by `sls print` with the params sls offline was started with (a few seconds, in the
- * background); until then, and if that fails, KAFKA_GROUP (or the consumerGroupId param) on
- * every topic stands in.
+ * background); until then, and if that fails, the groups serverless.yml names today stand in:
+ * `<KAFKA_GROUP or the consumerGroupId param>-<table>` (functions/shared/consumerGroups.ts).
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { consumerGroupFor } from '../../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import type { Config } from '../../functions/shared/config';
 import { readConsumerSpecs } from '../offline-kafka/config';
@@ -19,10 +20,12 @@ export interface GroupTopics {
   topics: string[];
 }
 
-export function fallbackGroups(cfg: Pick<Config, 'KAFKA_GROUP' | 'KAFKA_TOPIC_PREFIX'>, params: Record<string, string> = {}) {
-  return [
-    { groupId: params.consumerGroupId ?? cfg.KAFKA_GROUP, topics: TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX)) },
-  ];
+export function fallbackGroups(
+  cfg: Pick<Config, 'KAFKA_GROUP' | 'KAFKA_TOPIC_PREFIX'>,
+  params: Record<string, string> = {},
+): GroupTopics[] {
+  const prefix = params.consumerGroupId ?? cfg.KAFKA_GROUP;
+  return TABLE_NAMES.map((t) => ({ groupId: consumerGroupFor(prefix, t), topics: [topicFor(t, cfg.KAFKA_TOPIC_PREFIX)] }));
 }
 
 /** A resolved config (`sls print --format json`) seen through the interface the plugins read. */

@@ -26,8 +26,20 @@ test('one group per topic in serverless.yml gives one group per topic here', () 
   expect(groups.find((g) => g.groupId === 'writer-accounts')?.topics).toEqual(['banking_server.public.accounts']);
 });
 
-test('until the config is resolved: KAFKA_GROUP, or the consumerGroupId param, on every topic', () => {
+test('until the config is resolved: <KAFKA_GROUP or the consumerGroupId param>-<table>, one per topic', () => {
   const cfg = loadConfig({});
-  expect(fallbackGroups(cfg)).toEqual([{ groupId: 'banking_consumer_group', topics }]);
-  expect(fallbackGroups(cfg, { consumerGroupId: 'e2e-x' })[0]!.groupId).toBe('e2e-x');
+  expect(fallbackGroups(cfg)).toEqual(
+    ['customers', 'accounts', 'transactions'].map((t) => ({
+      groupId: `banking_consumer_group-${t}`,
+      topics: [`banking_server.public.${t}`],
+    })),
+  );
+  expect(fallbackGroups(cfg, { consumerGroupId: 'e2e-x' })[0]!.groupId).toBe('e2e-x-customers');
+});
+
+test('the recorded config names the same groups as the fallback', () => {
+  const resolved = groupsFromService(serviceFromPrinted(printed), {});
+  expect(resolved.sort((a, b) => a.groupId.localeCompare(b.groupId))).toEqual(
+    fallbackGroups(loadConfig({})).sort((a, b) => a.groupId.localeCompare(b.groupId)),
+  );
 });
