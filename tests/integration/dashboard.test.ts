@@ -127,8 +127,8 @@ test('the page shows the running pipeline and its numbers and charts move', asyn
             v.latencyPoints >= 3 &&
             /not JSON/.test(v.dlq),
         );
-        // For the screenshot: the live reconciliation has run once (it is not part of the assertions).
-        await until('a reconciliation', view, (v) => v.verdict !== '', 90_000);
+        // For the screenshot only (not asserted): a reconciliation has run and the charts have a minute of history.
+        await until('a reconciliation and a minute of charts', view, (v) => v.verdict !== '' && v.ratesPoints >= 30, 120_000);
         await page.screenshot({ path: screenshot, fullPage: true });
         api = (await (await fetch(`${dashboard.url}/api/status`)).json()) as Status;
         writeFileSync(join(artifacts, 'dashboard-status.json'), JSON.stringify(api, null, 2));
