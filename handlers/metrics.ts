@@ -6,7 +6,6 @@
  * POWERTOOLS_METRICS_DISABLED says otherwise: there the page shows them and the lines would be noise.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { StoreBatchResult } from '../functions/lake';
 
 if (process.env.POWERTOOLS_METRICS_DISABLED === undefined && (process.env.IS_OFFLINE || process.env.IS_LOCAL)) {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -16,7 +15,11 @@ export const METRICS_NAMESPACE = 'BankingCdc';
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'banking-cdc' });
 
 /** writeBatch: records in, rows and objects out, dead letters, and how old the oldest record was when stored. */
-export function recordBatch(records: readonly { timestamp?: number }[], result: StoreBatchResult, now = Date.now()): void {
+export function recordBatch(
+  records: readonly { timestamp?: number }[],
+  result: { objects: readonly { rows: number }[]; deadLetters: readonly unknown[] },
+  now = Date.now(),
+): void {
   metrics.addMetric('Records', MetricUnit.Count, records.length);
   metrics.addMetric(
     'Rows',

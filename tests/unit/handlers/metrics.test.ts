@@ -63,7 +63,7 @@ test("the CloudWatch dashboard (serverless.yml's resources) charts exactly the m
       if (namespace === METRICS_NAMESPACE && m[0] !== '...') charted.add(m[1] as string);
     }
   }
-  recordBatch([{ timestamp: 1 }], { objects: [], deadLetters: [], tombstones: 0, rowsByTable: {} }, 2);
+  recordBatch([{ timestamp: 1 }], { objects: [], deadLetters: [] }, 2);
   recordLoad({ loaded: 0, rows: 0, alreadyLoaded: 0, failed: [] });
   const names = published.flatMap((e) => e._aws.CloudWatchMetrics[0]!.Metrics.map((m) => m.Name));
   expect([...charted].sort()).toEqual([...new Set(names)].sort());
