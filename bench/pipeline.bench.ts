@@ -12,7 +12,7 @@
  *   - an overload: 60 s at twice the highest sustained rate, then the time until everything
  *     committed in it is in RAW (the pipeline must drain, not stall).
  *
- *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,6000,8000] [--overload-seconds 60]
+ *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,6000,8000] [--overload-seconds 60] [--with-dashboard]
  *                                                              -> bench/results/pipeline.json
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,7 @@ import { startOffline, type OfflineProcess } from '../infra/cli/offline';
 import { makeContext, REPO_ROOT } from '../infra/stack/context';
 import { sleep } from '../infra/stack/proc';
 import { stackUp } from '../infra/stack/stack';
+import { startDashboard } from '../infra/dashboard';
 import { loadavg, machineInfo } from './machine';
 import { changesOf, marker, silent, waitDrained, windowLatency, type Rig } from './pipeline/measure';
 import { step, type StepResult } from './pipeline/step';
@@ -40,6 +41,8 @@ export interface PipelineBenchOptions {
   params?: Record<string, string>;
   out?: string;
   log?: (m: string) => void;
+  /** Run the pipeline page's collector beside the pipeline (to see that it does not slow it). */
+  withDashboard?: boolean;
 }
 
 export interface OverloadResult {
@@ -142,6 +145,10 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const logFile = join(dir, 'offline.log');
   log(`starting sls offline (log ${logFile})...`);
   const offline: OfflineProcess = await startOffline({ root: REPO_ROOT, logFile, env, params });
+  const dashboard = opts.withDashboard
+    ? await startDashboard({ cfg, ctx: makeContext({ cfg, quiet: true }), port: 0, warehousePath, params })
+    : undefined;
+  if (dashboard) log(`pipeline page collecting at ${dashboard.url}`);
   const steps: StepResult[] = [];
   let perCustomer = 0;
   let over: OverloadResult | undefined;
@@ -185,6 +192,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     error = (err as Error).message;
     log(`FAILED: ${error}`);
   } finally {
+    await dashboard?.stop();
     await offline.stop();
     rmSync(warehousePath, { force: true });
     rmSync(`${warehousePath}.wal`, { force: true });
@@ -203,7 +211,12 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       'lag grew = last-third p50 minus first-third p50 beyond max(2 s, half the first-third p50); sustained = complete, ' +
       'drained within 30 s after the step, no lag growth, generator within 90% of target. Overload: 60 s at twice the ' +
       'highest sustained rate, drain = overload end until its last commit is in RAW.',
-    params: { ...params, stepSeconds: String(stepSeconds), intervalMs: String(intervalMs) },
+    params: {
+      ...params,
+      stepSeconds: String(stepSeconds),
+      intervalMs: String(intervalMs),
+      ...(opts.withDashboard ? { withDashboard: 'true' } : {}),
+    },
     calibration: { changesPerIterationPerCustomer: Math.round(perCustomer * 100) / 100 },
     steps,
     overload: over,
@@ -230,6 +243,7 @@ if (require.main === module) {
       // serverless params, e.g. batchSize=500,maximumBatchingWindow=1
       params: { type: 'string', default: '' },
       out: { type: 'string' },
+      'with-dashboard': { type: 'boolean', default: false },
     },
   });
   runPipelineBench({
@@ -243,6 +257,7 @@ if (require.main === module) {
         .map((kv) => kv.split('=') as [string, string]),
     ),
     out: values.out,
+    withDashboard: values['with-dashboard'],
   }).then(
     (r) => console.log(JSON.stringify({ headline: r.headline, overload: r.overload, error: r.error }, null, 2)),
     (err: unknown) => {

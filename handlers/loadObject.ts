@@ -12,6 +12,7 @@ import { sweep } from '../functions/warehouse/sweep';
 import { objectStoreFromConfig, warehouseFromConfig } from '../functions/warehouse/fromConfig';
 import { loadObjectEventSchema } from './events';
 import { lambda, logger } from './middleware';
+import { recordLoad } from './metrics';
 
 const cfg = loadConfig();
 const warehouse = warehouseFromConfig(cfg, logger);
@@ -30,6 +31,7 @@ export const handler = lambda(loadObjectEventSchema, async (event) => {
 
 function outcome(report: LoadReport) {
   const failed = report.outcomes.flatMap((o) => (o.status === 'failed' ? [{ key: o.key, reason: o.reason }] : []));
+  recordLoad({ ...report, failed });
   logger.info('loadObject done', {
     loaded: report.loaded,
     rows: report.rows,

@@ -6,6 +6,7 @@ import { loadConfig } from '../functions/shared/config';
 import { createS3Client, putObject, storeBatch } from '../functions/lake';
 import { validateKafkaEvent } from './kafkaEvent';
 import { lambda, logger } from './middleware';
+import { recordBatch } from './metrics';
 
 // One client per container: reused connections across invocations.
 const cfg = loadConfig();
@@ -15,6 +16,7 @@ const sink = { put: (req: Parameters<typeof putObject>[2]) => putObject(s3, cfg.
 export const handler = lambda(validateKafkaEvent, async (event) => {
   const records = Object.values(event.records).flat();
   const result = await storeBatch(records, { sink, dlqPrefix: cfg.DLQ_PREFIX, topicPrefix: cfg.KAFKA_TOPIC_PREFIX });
+  recordBatch(records, result);
   logger.info('batch stored', {
     eventSource: event.eventSource,
     records: records.length,

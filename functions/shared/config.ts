@@ -93,6 +93,9 @@ const schema = z.object({
   OFFLINE_HTTP_PORT: port.default(3000),
   OFFLINE_LAMBDA_PORT: port.default(3002),
 
+  // The live pipeline page `npm start` serves (infra/dashboard).
+  DASHBOARD_PORT: port.default(8090),
+
   // Local stack.
   STACK_DIR: nonEmpty.default('.stack'),
   STACK_CACHE_DIR: z.string().default(''),

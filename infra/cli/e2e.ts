@@ -6,6 +6,8 @@
  * A bounded run of the whole pipeline; prints the reconciliation as JSON and exits 0 only on an
  * exact match between Postgres and the warehouse (and the dbt models).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runE2e, pruneRuns, PERSISTENT_RUN } from './e2e-run';
 import { makeContext } from '../stack/context';
@@ -32,6 +34,8 @@ async function main(): Promise<number> {
     ...(values.fresh ? {} : { runId: PERSISTENT_RUN }),
   });
   console.log(JSON.stringify(report, null, 2));
+  // The pipeline page shows the last one (infra/dashboard/reconcile.ts).
+  writeFileSync(join(makeContext({ quiet: true }).stackDir, 'e2e', 'last-report.json'), JSON.stringify(report, null, 2));
   return report.match ? 0 : 1;
 }
 
