@@ -1,5 +1,5 @@
 import { backoffDelay } from '../../../infra/offline-common/retry';
-import { decideBatch } from '../../../infra/offline-kafka/partition';
+import { decideBatch } from '../../../infra/offline-kafka/batching';
 
 describe('batching rules', () => {
   it('delivers a full batch as soon as batchSize records are buffered, whatever the window', () => {

@@ -1,0 +1,96 @@
+/**
+ * Debezium's capture rate, the pipeline's ceiling: pause the connector, commit a burst, resume,
+ * and time the topics' end offsets from the first new record to the last.
+ */
+import type { Admin } from 'kafkajs';
+import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
+import type { Config } from '../../functions/shared/config';
+import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
+import { sleep } from '../../infra/stack/proc';
+import { changesOf, silent } from '../pipeline/measure';
+
+export interface CaptureResult {
+  changes: number;
+  seconds: number;
+  recordsPerSec: number;
+}
+
+const topics = (cfg: Config) => TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX));
+
+/** Sum of end offsets over every partition of the CDC topics. */
+export async function endOffsets(admin: Admin, cfg: Config): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const t of topics(cfg)) {
+    for (const p of await admin.fetchTopicOffsets(t)) out.set(`${t}-${p.partition}`, Number(p.high));
+  }
+  return out;
+}
+export const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+async function connector(cfg: Config, action: 'pause' | 'resume'): Promise<void> {
+  const res = await fetch(`${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/${action}`, { method: 'PUT' });
+  if (!res.ok) throw new Error(`connector ${action}: HTTP ${res.status} ${await res.text()}`);
+}
+
+async function connectorState(cfg: Config): Promise<string> {
+  const res = await fetch(`${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/status`);
+  const body = (await res.json()) as { connector: { state: string }; tasks: { state: string }[] };
+  return [body.connector.state, ...body.tasks.map((t) => t.state)].every((s) => s === 'PAUSED') ? 'PAUSED' : 'RUNNING';
+}
+
+/** Commits a burst of at least `changes` row changes in big iterations (the generator's fastest shape). */
+async function burst(cfg: Config, changes: number, seed: number): Promise<number> {
+  // One iteration of this scale is ~2,500 inserts and ~200 updates.
+  const iterations = Math.ceil(changes / 2600);
+  const s = await runGenerator({
+    options: parseGeneratorOptions({
+      iterations,
+      intervalMs: 0,
+      seed,
+      scale: { customers: 100, accounts: 200, transactions: 2000 },
+    }),
+    connect: connectFromConfig(cfg),
+    logger: silent,
+  });
+  return changesOf(s);
+}
+
+/** (a) Pause, commit a burst, resume; time the end offsets from first growth until they stop growing. */
+export async function measureCapture(
+  cfg: Config,
+  admin: Admin,
+  changes: number,
+  log: (m: string) => void,
+): Promise<CaptureResult & { from: Map<string, number>; to: Map<string, number> }> {
+  await connector(cfg, 'pause');
+  for (let i = 0; i < 100 && (await connectorState(cfg)) !== 'PAUSED'; i++) await sleep(200);
+  // Let what was in flight land before the baseline.
+  await sleep(3000);
+  const from = await endOffsets(admin, cfg);
+  const before = total(from);
+  log(`connector paused; committing a burst of >= ${changes} changes...`);
+  const committed = await burst(cfg, changes, 4242);
+  log(`${committed} changes committed; resuming the connector`);
+  await connector(cfg, 'resume');
+  let first = 0;
+  let last = 0;
+  let lastTotal = before;
+  const deadline = Date.now() + 600_000;
+  while (Date.now() < deadline) {
+    const now = total(await endOffsets(admin, cfg));
+    const t = Date.now();
+    if (now > lastTotal) {
+      if (first === 0) first = t;
+      last = t;
+      lastTotal = now;
+    }
+    // The burst plus tombstones of its deletes; stop once everything is in and it went quiet.
+    if (lastTotal - before >= committed && t - last > 3000) break;
+    if (first !== 0 && t - last > 20_000) break;
+    await sleep(100);
+  }
+  const captured = lastTotal - before;
+  const seconds = Math.max(0.001, (last - first) / 1000);
+  const to = await endOffsets(admin, cfg);
+  return { changes: captured, seconds: Math.round(seconds * 100) / 100, recordsPerSec: Math.round(captured / seconds), from, to };
+}
