@@ -69,6 +69,10 @@ const schema = z.object({
   // The loader's scheduled sweep loads what is missing from the ledger among the objects of this
   // many commit dates, counting back from today (functions/warehouse/sweep.ts).
   SWEEP_DAYS: z.coerce.number().int().min(1).default(3),
+  // The loader keeps the DuckDB file open this long after a batch for the next one (0: close at
+  // once), and lets go after holding it WAREHOUSE_MAX_HOLD_MS, or at once when dbt asks for it.
+  WAREHOUSE_KEEP_OPEN_MS: z.coerce.number().int().min(0).default(3_000),
+  WAREHOUSE_MAX_HOLD_MS: z.coerce.number().int().min(0).default(10_000),
   SNOWFLAKE_ACCOUNT: z.string().default(''),
   SNOWFLAKE_USER: z.string().default(''),
   SNOWFLAKE_PASSWORD: z.string().default(''),

@@ -38,6 +38,7 @@ export async function backfill(opts: BackfillOptions, deps: LoaderDeps): Promise
     }
   }
   await flush();
+  await deps.warehouse.release();
   return summarize(outcomes);
 }
 

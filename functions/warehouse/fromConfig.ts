@@ -25,7 +25,13 @@ export function warehouseFromConfig(cfg: Config, log: Log): Warehouse {
   }
   const { duckdbWarehouse } = require('./duckdbWarehouse') as typeof import('./duckdbWarehouse');
   // Relative paths are relative to the working directory: the repo root for every local entry point.
-  return duckdbWarehouse({ path: resolve(cfg.WAREHOUSE_PATH), log, lock: { timeoutMs: cfg.WAREHOUSE_LOCK_TIMEOUT_MS } });
+  return duckdbWarehouse({
+    path: resolve(cfg.WAREHOUSE_PATH),
+    log,
+    lock: { timeoutMs: cfg.WAREHOUSE_LOCK_TIMEOUT_MS },
+    keepOpenMs: cfg.WAREHOUSE_KEEP_OPEN_MS,
+    maxHoldMs: cfg.WAREHOUSE_MAX_HOLD_MS,
+  });
 }
 
 export function objectStoreFromConfig(cfg: Config): ObjectStore {

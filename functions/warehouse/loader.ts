@@ -4,6 +4,8 @@
  *
  * - Not a loadable key (not .parquet, or under the dead-letter prefix): ignored.
  * - Already in the ledger: nothing is downloaded or inserted.
+ * - The rest load many objects per warehouse transaction (rows and ledger rows together); if
+ *   one object is refused, that transaction is undone and each object is retried alone.
  * - The object cannot be loaded (bad key, gone, corrupt, wrong schema): reported with its key and
  *   reason, recorded in raw._load_errors, and the other objects go on. "Corrupt" is confirmed by
  *   re-reading the object (corruptCheck.ts): a transient error that only looks like it is retried. It stays out of the ledger,
@@ -17,7 +19,7 @@ import { basename, join } from 'node:path';
 import { isLoadableKey, parseLakeKey, type LakeObjectKey } from './objectKeys';
 import { ObjectMissingError, type ObjectStore } from './objectStore';
 import { recheckCorrupt } from './corruptCheck';
-import { CorruptObjectError, type Log, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
+import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
 
 export interface LoadRequest {
   bucket: string;
@@ -47,6 +49,8 @@ export interface LoaderDeps {
   store: ObjectStore;
   log: Log;
   dlqPrefix?: string;
+  /** Objects per warehouse transaction (default DEFAULT_OBJECTS_PER_TRANSACTION). */
+  objectsPerTransaction?: number;
 }
 
 export function summarize(outcomes: ObjectOutcome[]): LoadReport {
@@ -91,6 +95,7 @@ export async function loadObjects(requests: readonly LoadRequest[], deps: Loader
   const session = await deps.warehouse.open();
   try {
     const already = await session.loadedKeys(candidates.map((c) => c.key));
+    const toLoad: Array<{ req: LoadRequest; parsed: LakeObjectKey }> = [];
     for (const c of candidates) {
       if (c.parsed instanceof Error) {
         outcomes.push(await fail(session, log, c.key, null, c.parsed.message));
@@ -98,7 +103,16 @@ export async function loadObjects(requests: readonly LoadRequest[], deps: Loader
         log.info('already loaded', { key: c.key });
         outcomes.push({ key: c.key, status: 'already-loaded' });
       } else {
-        outcomes.push(await loadOne(session, deps, c, c.parsed, workDir));
+        toLoad.push({ req: c, parsed: c.parsed });
+      }
+    }
+    const perTransaction = deps.objectsPerTransaction ?? DEFAULT_OBJECTS_PER_TRANSACTION;
+    for (let i = 0; i < toLoad.length; i += perTransaction) {
+      const group = toLoad.slice(i, i + perTransaction).map((o) => lakeObject(deps, o.req, o.parsed, workDir));
+      try {
+        outcomes.push(...(await loadGroup(session, log, group)));
+      } finally {
+        await Promise.all(group.map((o) => rm(o.dir, { recursive: true, force: true })));
       }
     }
   } finally {
@@ -108,61 +122,112 @@ export async function loadObjects(requests: readonly LoadRequest[], deps: Loader
   return summarize(outcomes);
 }
 
-async function loadOne(
-  session: WarehouseSession,
-  deps: LoaderDeps,
-  req: LoadRequest,
-  parsed: LakeObjectKey,
-  workDir: string,
-): Promise<ObjectOutcome> {
-  const { log } = deps;
+/** Objects per warehouse transaction: enough to amortise the commit, few enough to redo cheaply. */
+export const DEFAULT_OBJECTS_PER_TRANSACTION = 100;
+
+type LakeObject = ObjectToLoad & {
+  dir: string;
+  /** A fresh copy of the object, for the corrupt-object check. */
+  downloadAgain(): Promise<string>;
+};
+
+function lakeObject(deps: LoaderDeps, req: LoadRequest, parsed: LakeObjectKey, workDir: string): LakeObject {
   // Keep the object's own file name: Snowflake's PUT names the staged file after it.
-  const objectDir = await mkdtemp(join(workDir, 'o-'));
-  const localPath = join(objectDir, basename(req.key));
+  const dir = join(workDir, `o-${++objectSeq}`);
+  const localPath = join(dir, basename(req.key));
   let downloaded: Promise<string> | undefined;
-  const object: ObjectToLoad = {
+  const object: LakeObject = {
     key: req.key,
     table: parsed.table,
     etag: req.etag ?? null,
+    dir,
+    async downloadAgain() {
+      const again = join(dir, 'again');
+      await mkdir(again, { recursive: true });
+      const path = join(again, basename(req.key));
+      object.etag = (await deps.store.download(req.bucket, req.key, path)).etag ?? object.etag;
+      return path;
+    },
     localFile: () =>
-      (downloaded ??= deps.store.download(req.bucket, req.key, localPath).then((r) => {
-        object.etag = r.etag ?? object.etag;
-        return localPath;
-      })),
+      (downloaded ??= mkdir(dir, { recursive: true })
+        .then(() => deps.store.download(req.bucket, req.key, localPath))
+        .then((r) => {
+          object.etag = r.etag ?? object.etag;
+          return localPath;
+        })),
   };
-  try {
-    const result = await session.load(object);
-    if (result.status === 'already-loaded') {
-      log.info('already loaded', { key: req.key });
-      return { key: req.key, status: 'already-loaded' };
-    }
-    log.info('loaded object', { key: req.key, table: parsed.table, rows: result.rows, etag: object.etag });
-    return { key: req.key, status: 'loaded', rows: result.rows };
-  } catch (err) {
-    if (err instanceof CorruptObjectError) {
-      // Decided by reading the object again, not by the error's text (corruptCheck.ts).
-      const again = await recheckCorrupt(err, {
-        table: parsed.table,
-        log,
-        download: async () => {
-          const dir = join(objectDir, 'again');
-          await mkdir(dir);
-          const path = join(dir, basename(req.key));
-          object.etag = (await deps.store.download(req.bucket, req.key, path)).etag ?? object.etag;
-          return path;
-        },
-        load: (file) => session.load({ ...object, localFile: () => Promise.resolve(file) }),
+  return object;
+}
+let objectSeq = 0;
+
+/** The object's content or absence is at fault, not the warehouse: retrying cannot help. */
+function objectFault(err: unknown): string | undefined {
+  if (err instanceof CorruptObjectError) return err.reason;
+  if (err instanceof ObjectMissingError) return err.message;
+  return undefined;
+}
+
+/**
+ * All objects in one transaction; when one of them is refused, the transaction is undone and
+ * each object gets a transaction of its own, so the good ones load and only the bad one fails.
+ */
+async function loadGroup(session: WarehouseSession, log: Log, objects: LakeObject[]): Promise<ObjectOutcome[]> {
+  if (objects.length > 1) {
+    try {
+      const results = await session.loadAll(objects);
+      return objects.map((o, i) => outcomeOf(log, o, results[i]!));
+    } catch (err) {
+      const reason = objectFault(err);
+      if (reason === undefined) throw err;
+      log.warn('an object of the batch was refused; loading one object per transaction', {
+        objects: objects.length,
+        key: err instanceof CorruptObjectError ? err.key : undefined,
+        reason,
       });
-      if (again.status === 'corrupt') return fail(session, log, req.key, object.etag, again.reason);
-      if (again.result.status === 'already-loaded') return { key: req.key, status: 'already-loaded' };
-      log.info('loaded object', { key: req.key, table: parsed.table, rows: again.result.rows, etag: object.etag });
-      return { key: req.key, status: 'loaded', rows: again.result.rows };
     }
-    if (err instanceof ObjectMissingError) return fail(session, log, req.key, object.etag, err.message);
-    throw err;
-  } finally {
-    await rm(objectDir, { recursive: true, force: true });
   }
+  const outcomes: ObjectOutcome[] = [];
+  for (const o of objects) {
+    try {
+      const [result] = await session.loadAll([o]);
+      outcomes.push(outcomeOf(log, o, result!));
+    } catch (err) {
+      if (err instanceof CorruptObjectError) {
+        outcomes.push(await confirmCorrupt(session, log, o, err));
+        continue;
+      }
+      const reason = objectFault(err);
+      if (reason === undefined) throw err;
+      outcomes.push(await fail(session, log, o.key, o.etag, reason));
+    }
+  }
+  return outcomes;
+}
+
+/** Decided by reading the object again, not by the error's text (corruptCheck.ts). */
+async function confirmCorrupt(
+  session: WarehouseSession,
+  log: Log,
+  o: LakeObject,
+  err: CorruptObjectError,
+): Promise<ObjectOutcome> {
+  const again = await recheckCorrupt(err, {
+    table: o.table,
+    log,
+    download: () => o.downloadAgain(),
+    load: async (file) => (await session.loadAll([{ ...o, localFile: () => Promise.resolve(file) }]))[0]!,
+  });
+  if (again.status === 'corrupt') return fail(session, log, o.key, o.etag, again.reason);
+  return outcomeOf(log, o, again.result);
+}
+
+function outcomeOf(log: Log, object: ObjectToLoad, result: LoadResult): ObjectOutcome {
+  if (result.status === 'already-loaded') {
+    log.info('already loaded', { key: object.key });
+    return { key: object.key, status: 'already-loaded' };
+  }
+  log.info('loaded object', { key: object.key, table: object.table, rows: result.rows, etag: object.etag });
+  return { key: object.key, status: 'loaded', rows: result.rows };
 }
 
 async function fail(

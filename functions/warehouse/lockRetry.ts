@@ -2,10 +2,11 @@
  * DuckDB lets one process at a time open a database file for writing; a second one fails at
  * open with "Could not set lock on file ... Conflicting lock is held in <program> (PID n)".
  * Loaders and dbt take turns, so a busy file is waited for (exponential backoff, logged),
- * not treated as a failure, until a deadline.
+ * not treated as a failure, until a deadline. A waiter marks the file wanted (wantedMarker.ts).
  */
 import { ServiceError, errorMessage } from '../shared/errors';
 import type { Log } from './port';
+import { markFileWanted } from './wantedMarker';
 
 export interface LockRetryOptions {
   /** Give up after this long (ms) of the file being busy. */
@@ -40,6 +41,8 @@ export async function withLockRetry<T>(path: string, open: () => Promise<T>, log
       return await open();
     } catch (err) {
       if (!isLockError(err)) throw err;
+      // Ask the holder (a loader keeping the file open between batches) to let go.
+      markFileWanted(path);
       const holder = lockHolder(err) ?? 'another process';
       const waited = now() - started;
       if (waited + delay > opts.timeoutMs) {

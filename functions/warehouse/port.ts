@@ -19,12 +19,16 @@ export interface ObjectToLoad {
 
 export type LoadResult = { status: 'loaded'; rows: number } | { status: 'already-loaded' };
 
-/** Opened for one batch of loads and closed after it, so other users of the warehouse get their turn. */
+/** Opened for one batch of loads; close() ends the batch (an adapter may keep its connection warm). */
 export interface WarehouseSession {
   /** Which of these keys the ledger already holds: lets the loader skip the download. */
   loadedKeys(keys: readonly string[]): Promise<Set<string>>;
-  /** Insert the object's rows and its ledger row in one transaction; nothing if already in the ledger. */
-  load(object: ObjectToLoad): Promise<LoadResult>;
+  /**
+   * Insert the objects' rows and their ledger rows in one transaction, all or nothing; an object
+   * already in the ledger is skipped ('already-loaded'). Throws CorruptObjectError naming the
+   * object whose content was refused (the loader then retries the others one per transaction).
+   */
+  loadAll(objects: readonly ObjectToLoad[]): Promise<LoadResult[]>;
   /** Remember an object that could not be loaded (it stays out of the ledger, so a re-drive retries it). */
   recordFailure(key: string, etag: string | null, reason: string): Promise<void>;
   close(): Promise<void>;
@@ -33,6 +37,8 @@ export interface WarehouseSession {
 export interface Warehouse {
   readonly name: string;
   open(): Promise<WarehouseSession>;
+  /** Let go of a connection kept open between sessions (CLIs call it before they exit). */
+  release(): Promise<void>;
 }
 
 /**

@@ -3,7 +3,8 @@
  * implemented over snowflake-sdk in snowflakeConnection.ts and by a fake in the unit tests.
  */
 import { ServiceError, errorMessage } from '../shared/errors';
-import { CorruptObjectError, type Log, type LoadResult, type Warehouse, type WarehouseSession } from './port';
+import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
+import { evolveSchema } from './snowflakeSchema';
 import {
   copyStatement,
   ledgerInsert,
@@ -39,27 +40,49 @@ export function snowflakeWarehouse(opts: {
   log: Log;
 }): Warehouse {
   const target = validateTarget(opts.target);
+  // One connection per container, kept across invocations: connecting and the DDL cost a few
+  // round trips each; a connection that failed is dropped and the next session reconnects.
+  let kept: SqlConnection | undefined;
+  const drop = async () => {
+    const c = kept;
+    kept = undefined;
+    await c?.close().catch(() => undefined);
+  };
   return {
     name: 'snowflake',
     async open() {
-      let conn: SqlConnection;
-      try {
-        conn = await opts.connect();
-      } catch (err) {
-        throw new ServiceError('warehouse', `cannot connect to Snowflake: ${errorMessage(err)}`, { cause: err });
+      if (!kept) {
+        let conn: SqlConnection;
+        try {
+          conn = await opts.connect();
+        } catch (err) {
+          throw new ServiceError('warehouse', `cannot connect to Snowflake: ${errorMessage(err)}`, { cause: err });
+        }
+        try {
+          for (const stmt of snowflakeDdl(target)) await conn.execute(stmt);
+        } catch (err) {
+          await conn.close().catch(() => undefined);
+          throw new ServiceError('warehouse', `cannot prepare Snowflake RAW schema: ${errorMessage(err)}`, { cause: err });
+        }
+        kept = conn;
       }
-      try {
-        for (const stmt of snowflakeDdl(target)) await conn.execute(stmt);
-      } catch (err) {
-        await conn.close().catch(() => undefined);
-        throw new ServiceError('warehouse', `cannot prepare Snowflake RAW schema: ${errorMessage(err)}`, { cause: err });
-      }
-      return snowflakeSession(conn, target, opts.log);
+      const session = snowflakeSession(kept, target, opts.log);
+      const onError = async (err: unknown) => {
+        if (!(err instanceof CorruptObjectError)) await drop();
+        throw err;
+      };
+      return {
+        loadedKeys: (keys) => session.loadedKeys(keys).catch(onError),
+        loadAll: (objects) => session.loadAll(objects).catch(onError),
+        recordFailure: (key, etag, reason) => session.recordFailure(key, etag, reason).catch(onError),
+        close: async () => undefined,
+      };
     },
+    release: drop,
   };
 }
 
-function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log): WarehouseSession {
+function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log): Omit<WarehouseSession, 'close'> {
   return {
     async loadedKeys(keys) {
       const found = new Set<string>();
@@ -72,45 +95,59 @@ function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log
       return found;
     },
 
-    async load(object): Promise<LoadResult> {
+    async loadAll(objects): Promise<LoadResult[]> {
+      // Objects already in the ledger are neither staged nor read (the transaction checks again).
+      const already = await this.loadedKeys(objects.map((o) => o.key));
+      const todo = objects.filter((o) => !already.has(o.key));
+      if (todo.length === 0) return objects.map(() => ({ status: 'already-loaded' }));
       if (!target.stage) {
-        const local = await object.localFile();
-        try {
-          await conn.execute(putStatement(target, object.table, object.key, local));
-        } catch (err) {
-          throw new ServiceError('warehouse', `PUT of ${object.key} to the table stage failed: ${errorMessage(err)}`, {
-            cause: err,
-          });
+        for (const object of todo) {
+          const local = await object.localFile();
+          try {
+            await conn.execute(putStatement(target, object.table, object.key, local));
+          } catch (err) {
+            throw new ServiceError('warehouse', `PUT of ${object.key} to the table stage failed: ${errorMessage(err)}`, {
+              cause: err,
+            });
+          }
         }
       }
+      await evolveSchema(conn, target, todo, log);
       await conn.execute('BEGIN');
+      let current: (typeof objects)[number] | undefined;
       try {
-        const seen = await conn.execute(ledgerLookup(target, 1), [object.key]);
-        if (seen.length > 0) {
-          await conn.execute('ROLLBACK');
-          return { status: 'already-loaded' };
+        const results: LoadResult[] = [];
+        for (const object of objects) {
+          current = object;
+          results.push(already.has(object.key) ? { status: 'already-loaded' } : await loadOne(conn, target, object, log));
         }
-        const { rows, loadedFiles } = rowsLoaded(await conn.execute(copyStatement(target, object.table, object.key)));
-        // The ledger row is written even when COPY skipped the file (its load history says it is
-        // in already), so later deliveries stop at the ledger.
-        await conn.execute(ledgerInsert(target), [object.key, object.table, object.etag, rows]);
         await conn.execute('COMMIT');
-        if (loadedFiles === 0) {
-          log.warn('Snowflake load history already had this file; ledger row added', { key: object.key });
-          return { status: 'already-loaded' };
-        }
-        return { status: 'loaded', rows };
+        return results;
       } catch (err) {
         await conn.execute('ROLLBACK').catch(() => undefined);
-        if (isSnowflakeContentError(err)) throw new CorruptObjectError(object.key, errorMessage(err), { cause: err });
-        throw new ServiceError('warehouse', `loading ${object.key} into Snowflake failed: ${errorMessage(err)}`, { cause: err });
+        if (err instanceof CorruptObjectError) throw err;
+        const key = current?.key ?? '(none)';
+        if (isSnowflakeContentError(err)) throw new CorruptObjectError(key, errorMessage(err), { cause: err });
+        throw new ServiceError('warehouse', `loading ${key} into Snowflake failed: ${errorMessage(err)}`, { cause: err });
       }
     },
 
     async recordFailure(key, etag, reason) {
       await conn.execute(loadErrorInsert(target), [key, etag, reason]);
     },
-
-    close: () => conn.close(),
   };
+}
+
+async function loadOne(conn: SqlConnection, target: SnowflakeTarget, object: ObjectToLoad, log: Log): Promise<LoadResult> {
+  const seen = await conn.execute(ledgerLookup(target, 1), [object.key]);
+  if (seen.length > 0) return { status: 'already-loaded' };
+  const { rows, loadedFiles } = rowsLoaded(await conn.execute(copyStatement(target, object.table, object.key)));
+  // The ledger row is written even when COPY skipped the file (its load history says it is
+  // in already), so later deliveries stop at the ledger.
+  await conn.execute(ledgerInsert(target), [object.key, object.table, object.etag, rows]);
+  if (loadedFiles === 0) {
+    log.warn('Snowflake load history already had this file; ledger row added', { key: object.key });
+    return { status: 'already-loaded' };
+  }
+  return { status: 'loaded', rows };
 }

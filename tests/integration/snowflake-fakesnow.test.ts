@@ -98,7 +98,7 @@ test("the adapter's DDL, ledger, failure record and transactions run in fakesnow
       etag: null,
       localFile: () => Promise.reject(new Error('must not be downloaded')),
     };
-    expect(await session.load(object)).toEqual({ status: 'already-loaded' });
+    expect(await session.loadAll([object])).toEqual([{ status: 'already-loaded' }]);
 
     await session.recordFailure('accounts/date=2026-12-02/bad.parquet', null, 'not readable as Parquet');
     const errors = await conn.execute(`SELECT object_key, reason FROM ${target.database}.${target.schema}._load_errors`);
@@ -107,7 +107,7 @@ test("the adapter's DDL, ledger, failure record and transactions run in fakesnow
     // A new object: its COPY (FILES, INCLUDE_METADATA) is beyond fakesnow, so it fails, and the
     // transaction leaves no ledger row behind: the failure is the warehouse's, thrown for a retry.
     const fresh = { ...object, key: 'accounts/date=2026-12-02/accounts+0+6-9.parquet' };
-    await expect(session.load(fresh)).rejects.toThrow(ServiceError);
+    await expect(session.loadAll([fresh])).rejects.toThrow(ServiceError);
     expect(await session.loadedKeys([fresh.key])).toEqual(new Set());
     await session.close();
   } catch (err) {

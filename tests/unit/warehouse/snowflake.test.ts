@@ -2,6 +2,8 @@ import { ServiceError } from '../../../functions/shared/errors';
 import { loadObjects } from '../../../functions/warehouse/loader';
 import { copyStatement, putStatement, validateTarget } from '../../../functions/warehouse/snowflakeSql';
 import { snowflakeWarehouse, type SqlBind, type SqlConnection } from '../../../functions/warehouse/snowflakeWarehouse';
+import { changeColumns, type TableName } from '../../../functions/shared/tables';
+import { snowflakeType } from '../../../functions/warehouse/ddl';
 import { encodeParquet, lakeKey, memoryStore, recordingLog, sampleRows } from './fixtures';
 
 /** A fake Snowflake: records every statement and answers from a tiny script of rules. */
@@ -14,6 +16,7 @@ class FakeSnowflake implements SqlConnection {
 
   async execute(sql: string, binds?: readonly SqlBind[]) {
     this.statements.push({ sql, binds });
+    if (sql.startsWith('SELECT column_name')) return this.rawColumns(String(binds?.[1]).toLowerCase() as TableName);
     if (sql.startsWith('SELECT object_key FROM'))
       return (binds ?? []).filter((k) => this.ledger.has(String(k))).map((k) => ({ OBJECT_KEY: k }));
     if (sql.startsWith('COPY INTO')) {
@@ -23,6 +26,21 @@ class FakeSnowflake implements SqlConnection {
     if (sql.startsWith('INSERT INTO BANKING_DB.RAW._loads')) this.ledger.add(String(binds?.[0]));
     return [];
   }
+  /** RAW's columns as Snowflake's information_schema reports them (upper-case names, NUMBER, TEXT). */
+  rawColumns(table: TableName) {
+    const cols = [...changeColumns(table), ...this.added.filter((c) => c.table === table)];
+    return cols.map((c) => {
+      const t = 'sf' in c ? c.sf : snowflakeType(c);
+      const num = /^NUMBER\((\d+),(\d+)\)$/.exec(t);
+      return {
+        COLUMN_NAME: c.name.toUpperCase(),
+        DATA_TYPE: num ? 'NUMBER' : t.startsWith('VARCHAR') ? 'TEXT' : t.replace(/\(\d+\)$/, ''),
+        NUMERIC_PRECISION: num ? Number(num[1]) : null,
+        NUMERIC_SCALE: num ? Number(num[2]) : null,
+      };
+    });
+  }
+  added: Array<{ table: TableName; name: string; sf: string }> = [];
   async close() {
     this.closed = true;
   }
@@ -92,7 +110,10 @@ describe('Snowflake adapter (fake connection)', () => {
     ]);
     expect(sqls.slice(6)).toEqual([
       'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
+      // loadAll's own look-up: what the ledger has is neither staged nor read.
+      'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
       "PUT 'file://<tmp>' @BANKING_DB.RAW.%accounts/accounts/date=2024-05-01/ AUTO_COMPRESS = FALSE OVERWRITE = TRUE",
+      'SELECT column_name, data_type, numeric_precision, numeric_scale FROM BANKING_DB.information_schema.columns WHERE table_schema = ? AND table_name = ?',
       'BEGIN',
       'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
       'COPY INTO BANKING_DB.RAW.accounts',
@@ -101,6 +122,9 @@ describe('Snowflake adapter (fake connection)', () => {
     ]);
     const ledgerInsert = fake.statements.find((s) => s.sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'))!;
     expect(ledgerInsert.binds).toEqual([key, 'accounts', expect.stringMatching(/^etag-/), 3]);
+    // The connection is kept for the next invocation, and closed on release.
+    expect(fake.closed).toBe(false);
+    await deps.warehouse.release();
     expect(fake.closed).toBe(true);
   });
 
@@ -113,12 +137,12 @@ describe('Snowflake adapter (fake connection)', () => {
     expect((deps.store as ReturnType<typeof memoryStore>).downloads).toEqual([]);
   });
 
-  it('with an external stage, COPYs straight from the bucket without downloading', async () => {
+  it('with an external stage, COPYs straight from the bucket (downloading only to read the Parquet footer)', async () => {
     const { fake, deps } = setup('LAKE_STAGE');
     await loadObjects([{ bucket, key }], deps);
     expect(fake.sqls().some((s) => s.startsWith('PUT'))).toBe(false);
     expect(fake.statements.find((s) => s.sql.startsWith('COPY'))!.sql).toContain('FROM @LAKE_STAGE/accounts/date=2024-05-01/');
-    expect((deps.store as ReturnType<typeof memoryStore>).downloads).toEqual([]);
+    expect((deps.store as ReturnType<typeof memoryStore>).downloads).toEqual([key]);
   });
 
   it('a file-content error (code 100xxx) rolls back, is recorded with its key, and does not throw', async () => {

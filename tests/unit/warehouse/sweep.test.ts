@@ -35,13 +35,15 @@ test('the sweep loads what the ledger lacks among the listed objects, and nothin
     name: 'fake',
     open: async () => ({
       loadedKeys: async (keys) => new Set(keys.filter((k) => ledger.has(k))),
-      load: async (o) => {
-        loaded.push(o.key);
-        return { status: 'loaded', rows: 5 };
-      },
+      loadAll: async (objects) =>
+        objects.map((o) => {
+          loaded.push(o.key);
+          return { status: 'loaded' as const, rows: 5 };
+        }),
       recordFailure: async () => undefined,
       close: async () => undefined,
     }),
+    release: async () => undefined,
   };
   const report = await sweep({ bucket: 'b', days: 1, now: new Date('2026-12-02T10:00:00Z') }, { warehouse, store, log: quiet });
   expect(loaded).toEqual([key('accounts', 2)]);

@@ -66,6 +66,19 @@ def dbt_env(work_name: str) -> dict[str, str]:
     return env
 
 
+def mark_warehouse_wanted() -> None:
+    """Touch <warehouse>.wanted: a loader keeping the file open between batches then lets go of it
+    after its current batch (functions/warehouse/wantedMarker.ts). Best effort."""
+    path = os.environ.get("WAREHOUSE_PATH")
+    if not path:
+        return
+    marker = Path(path if os.path.isabs(path) else REPO_ROOT / path).with_name(Path(path).name + ".wanted")
+    try:
+        marker.write_text(f"dbt:{os.getpid()}\n")
+    except OSError:
+        pass
+
+
 def run_dbt(args: list[str], work_name: str, attempts: int | None = None, delay_s: float | None = None) -> str:
     """Run `dbt <args>`; retry on the DuckDB file lock; raise on failure. Returns dbt's output."""
     attempts = attempts or int(os.environ.get("BANKING_DBT_LOCK_ATTEMPTS", "6"))
@@ -85,6 +98,7 @@ def run_dbt(args: list[str], work_name: str, attempts: int | None = None, delay_
         if proc.returncode == 0:
             return output
         if LOCK_ERROR.search(output):
+            mark_warehouse_wanted()
             if attempt < attempts:
                 wait = delay_s * 2 ** (attempt - 1)
                 log.warning("warehouse file is locked by another process; retrying in %.0f s", wait)

@@ -1,0 +1,151 @@
+/**
+ * The statements of a DuckDB warehouse session: many objects per transaction, each object's
+ * columns matched by name from its own Parquet footer, RAW extended (ALTER TABLE ADD COLUMN)
+ * for columns it has not seen yet, and the ledger rows in the same transaction as the rows.
+ */
+import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { ServiceError, errorMessage } from '../shared/errors';
+import type { TableName } from '../shared/tables';
+import { LEDGER_TABLE, LOAD_ERRORS_TABLE, RAW_SCHEMA } from './ddl';
+import { duckdbColumnType, readLakeColumns, type LakeColumn } from './parquetColumns';
+import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type WarehouseSession } from './port';
+import { planColumns } from './rawColumns';
+
+/** SQL string literal (DuckDB cannot bind a prepared parameter as a table function's file path). */
+export function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** DuckDB errors that come from the object's content rather than from the warehouse. */
+export function isContentError(err: unknown): boolean {
+  return /^(Invalid Input|Conversion|Constraint|Out of Range) Error|parquet|magic bytes/i.test(errorMessage(err));
+}
+
+/** Downloads run in parallel, a few at a time: MinIO answers each in a few ms. */
+const DOWNLOADS_IN_PARALLEL = 8;
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export type DuckdbStatements = Omit<WarehouseSession, 'close'>;
+
+export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatements {
+  const ledger = `${RAW_SCHEMA}.${LEDGER_TABLE}`;
+  /** RAW's columns per table (name -> information_schema data_type); dropped on rollback. */
+  const rawColumnCache = new Map<TableName, Map<string, string>>();
+
+  async function rawColumns(table: TableName): Promise<Map<string, string>> {
+    let cols = rawColumnCache.get(table);
+    if (!cols) {
+      const r = await conn.runAndReadAll(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $schema AND table_name = $table`,
+        { schema: RAW_SCHEMA, table },
+      );
+      cols = new Map(r.getRowObjectsJson().map((row) => [String(row.column_name), String(row.data_type)]));
+      rawColumnCache.set(table, cols);
+    }
+    return cols;
+  }
+
+  async function loadedKeys(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const r = await conn.runAndReadAll(`SELECT object_key FROM ${ledger} WHERE list_contains($keys, object_key)`, {
+      keys: listValue([...keys]),
+    });
+    return new Set(r.getRowObjectsJson().map((row) => String(row.object_key)));
+  }
+
+  async function columnsOf(object: ObjectToLoad, file: string): Promise<LakeColumn[]> {
+    let read: Awaited<ReturnType<typeof readLakeColumns>>;
+    try {
+      read = await readLakeColumns(file);
+    } catch (err) {
+      throw new CorruptObjectError(object.key, `not a readable Parquet file: ${errorMessage(err)}`, { cause: err });
+    }
+    if (read.problems.length) throw new CorruptObjectError(object.key, read.problems.join('; '));
+    return read.columns;
+  }
+
+  /** One object's rows, inside the caller's transaction; RAW gains the object's new columns first. */
+  async function insertObject(object: ObjectToLoad, file: string, columns: LakeColumn[]): Promise<number> {
+    const table = object.table;
+    const raw = await rawColumns(table);
+    const plan = planColumns(table, columns, raw, duckdbColumnType);
+    if ('problems' in plan) throw new CorruptObjectError(object.key, plan.problems.join('; '));
+    for (const col of plan.add) {
+      const type = duckdbColumnType(col.type);
+      await conn.run(`ALTER TABLE ${RAW_SCHEMA}.${table} ADD COLUMN ${ident(col.name)} ${type}`);
+      raw.set(col.name, type);
+      log.info('added a column to RAW', { table, column: col.name, type, from: object.key });
+    }
+    const names = plan.insert.map(ident).join(', ');
+    try {
+      const inserted = await conn.run(
+        `INSERT INTO ${RAW_SCHEMA}.${table} (${names}, _file, _loaded_at)
+         SELECT ${names}, $key, now() FROM read_parquet(${sqlString(file)})`,
+        { key: object.key },
+      );
+      return Number(inserted.rowsChanged);
+    } catch (err) {
+      if (isContentError(err)) throw new CorruptObjectError(object.key, errorMessage(err), { cause: err });
+      throw err;
+    }
+  }
+
+  return {
+    loadedKeys,
+
+    async loadAll(objects): Promise<LoadResult[]> {
+      const files = await mapLimit(objects, DOWNLOADS_IN_PARALLEL, (o) => o.localFile());
+      const columns = await Promise.all(objects.map((o, i) => columnsOf(o, files[i]!)));
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        const already = await loadedKeys(objects.map((o) => o.key));
+        const results: LoadResult[] = [];
+        const ledgerRows: string[] = [];
+        for (const [i, object] of objects.entries()) {
+          if (already.has(object.key)) {
+            results.push({ status: 'already-loaded' });
+            continue;
+          }
+          const rows = await insertObject(object, files[i]!, columns[i]!);
+          const etag = object.etag === null ? 'NULL' : sqlString(object.etag);
+          ledgerRows.push(`(${sqlString(object.key)}, ${sqlString(object.table)}, ${etag}, ${rows}, now())`);
+          results.push({ status: 'loaded', rows });
+        }
+        if (ledgerRows.length > 0) {
+          await conn.run(
+            `INSERT INTO ${ledger} (object_key, table_name, etag, row_count, loaded_at) VALUES ${ledgerRows.join(', ')}`,
+          );
+        }
+        await conn.run('COMMIT');
+        return results;
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        rawColumnCache.clear(); // an ALTER of this transaction is undone too
+        if (err instanceof CorruptObjectError) throw err;
+        const what = objects.length === 1 ? objects[0]!.key : `${objects.length} objects`;
+        throw new ServiceError('warehouse', `loading ${what} into DuckDB failed: ${errorMessage(err)}`, { cause: err });
+      }
+    },
+
+    async recordFailure(key, etag, reason) {
+      await conn.run(
+        `INSERT INTO ${RAW_SCHEMA}.${LOAD_ERRORS_TABLE} (object_key, etag, reason, failed_at) VALUES ($key, $etag, $reason, now())`,
+        { key, etag, reason },
+      );
+    },
+  };
+}

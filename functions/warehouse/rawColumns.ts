@@ -1,0 +1,69 @@
+/**
+ * Which of an object's columns go into RAW, and which RAW must gain first (additive schema
+ * evolution), matched by name. Dialect-neutral: the caller passes RAW's columns and a function
+ * giving a lake type in the same spelling, so DuckDB and Snowflake share the rules:
+ *
+ * - a column RAW lacks is added (nullable; older rows and older objects hold NULL);
+ * - a column RAW has, but the object lacks, loads as NULL (an object older than the column),
+ *   except the key and the required CDC metadata, without which a row means nothing;
+ * - a type that differs from RAW's is refused: a type change is not additive;
+ * - a column missing while an unknown one appears looks like a rename (or another table's
+ *   object): refused, since loading it would put NULLs where values were.
+ */
+import { CDC_COLUMNS, TABLES, type TableName } from '../shared/tables';
+import { LOAD_COLUMNS } from './ddl';
+import type { LakeColumn, LakeType } from './parquetColumns';
+
+export interface ColumnPlan {
+  /** The object's columns, in its order, to name in the INSERT. */
+  insert: string[];
+  /** Columns to add to RAW before loading. */
+  add: LakeColumn[];
+}
+
+const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** Key and non-null CDC columns: every object must carry them. */
+export function requiredColumns(table: TableName): string[] {
+  return [...TABLES[table].key, ...CDC_COLUMNS.filter((c) => !c.nullable).map((c) => c.name)];
+}
+
+export function planColumns(
+  table: TableName,
+  objectColumns: readonly LakeColumn[],
+  raw: ReadonlyMap<string, string>,
+  typeOf: (t: LakeType) => string,
+): ColumnPlan | { problems: string[] } {
+  const problems: string[] = [];
+  const present = new Set(objectColumns.map((c) => c.name));
+  for (const name of requiredColumns(table)) {
+    if (!present.has(name)) problems.push(`missing column ${name} (${raw.get(name) ?? 'required'})`);
+  }
+  const add: LakeColumn[] = [];
+  for (const col of objectColumns) {
+    const want = typeOf(col.type);
+    const have = raw.get(col.name);
+    if ((LOAD_COLUMNS as readonly string[]).includes(col.name)) {
+      problems.push(`column ${col.name} is reserved for the loader; the object must not carry it`);
+    } else if (have === undefined) {
+      if (PLAIN_NAME.test(col.name)) add.push(col);
+      else problems.push(`column ${JSON.stringify(col.name)} is not a plain lower-case name; rename it in the source`);
+    } else if (have !== want) {
+      problems.push(
+        `column ${col.name} is ${want} in the object but ${have} in raw.${table}: a type change is not additive; ` +
+          `migrate raw.${table}.${col.name} (and the dbt model) by hand, then re-drive the object with npm run backfill`,
+      );
+    }
+  }
+  const absent = [...raw.keys()].filter((n) => !present.has(n) && !(LOAD_COLUMNS as readonly string[]).includes(n));
+  if (absent.length > 0 && add.length > 0) {
+    problems.push(
+      ...absent.map((n) => `missing column ${n} (${raw.get(n)})`),
+      ...add.map((c) => `unexpected column ${c.name} (${typeOf(c.type)})`),
+      `columns missing while new ones appear look like a rename or another table's object, which is not additive: ` +
+        `check the object's table, or add the renamed column to raw.${table} by hand, then re-drive it with npm run backfill`,
+    );
+  }
+  if (problems.length > 0) return { problems };
+  return { insert: objectColumns.map((c) => c.name), add };
+}

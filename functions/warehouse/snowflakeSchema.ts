@@ -1,0 +1,81 @@
+/**
+ * Additive schema evolution for the Snowflake adapter: RAW gains the columns an object carries
+ * that it lacks (ALTER TABLE ... ADD COLUMN IF NOT EXISTS, NUMBER(p,s) for DECIMAL, TIMESTAMP_TZ
+ * for UTC timestamps), before the load's transaction: DDL commits implicitly in Snowflake, and
+ * an added nullable column is harmless if the load is then rolled back. COPY's
+ * MATCH_BY_COLUMN_NAME loads an older object without the column as NULL.
+ */
+import { ServiceError, errorMessage } from '../shared/errors';
+import type { TableName } from '../shared/tables';
+import { ObjectMissingError } from './objectStore';
+import { readLakeColumns, snowflakeColumnType, type LakeColumn } from './parquetColumns';
+import { CorruptObjectError, type Log, type ObjectToLoad } from './port';
+import { planColumns } from './rawColumns';
+import { schemaName, type SnowflakeTarget } from './snowflakeSql';
+import type { SqlConnection } from './snowflakeWarehouse';
+
+export function rawColumnsQuery(t: SnowflakeTarget): string {
+  return `SELECT column_name, data_type, numeric_precision, numeric_scale FROM ${t.database}.information_schema.columns WHERE table_schema = ? AND table_name = ?`;
+}
+
+/** information_schema's spelling to snowflakeColumnType's, so the two can be compared. */
+export function comparableType(row: Record<string, unknown>): string {
+  const get = (name: string) => Object.entries(row).find(([k]) => k.toLowerCase() === name)?.[1];
+  const type = String(get('data_type') ?? '').toUpperCase();
+  if (type === 'NUMBER') return `NUMBER(${Number(get('numeric_precision') ?? 38)},${Number(get('numeric_scale') ?? 0)})`;
+  if (type === 'TEXT') return 'VARCHAR';
+  if (type === 'TIMESTAMP_TZ' || type === 'TIMESTAMP_NTZ' || type === 'TIMESTAMP_LTZ') return `${type}(6)`;
+  return type;
+}
+
+export function addColumnStatement(t: SnowflakeTarget, table: TableName, col: LakeColumn): string {
+  return `ALTER TABLE ${schemaName(t)}.${table} ADD COLUMN IF NOT EXISTS ${col.name} ${snowflakeColumnType(col.type)}`;
+}
+
+/** Adds what the objects need; throws CorruptObjectError for the first object that cannot load. */
+export async function evolveSchema(
+  conn: SqlConnection,
+  t: SnowflakeTarget,
+  objects: readonly ObjectToLoad[],
+  log: Log,
+): Promise<void> {
+  const rawByTable = new Map<TableName, Map<string, string>>();
+  for (const object of objects) {
+    let raw = rawByTable.get(object.table);
+    if (!raw) {
+      const rows = await conn.execute(rawColumnsQuery(t), [t.schema.toUpperCase(), object.table.toUpperCase()]);
+      raw = new Map(
+        rows.map((r) => [
+          String(Object.entries(r).find(([k]) => k.toLowerCase() === 'column_name')?.[1]).toLowerCase(),
+          comparableType(r),
+        ]),
+      );
+      rawByTable.set(object.table, raw);
+    }
+    // A download that fails is the store's problem (retried), not the object's.
+    const file = await object.localFile().catch((err: unknown) => {
+      if (err instanceof ObjectMissingError) throw err;
+      throw new ServiceError('s3', `cannot download ${object.key} to read its columns: ${errorMessage(err)}`, { cause: err });
+    });
+    let read: Awaited<ReturnType<typeof readLakeColumns>>;
+    try {
+      read = await readLakeColumns(file);
+    } catch (err) {
+      throw new CorruptObjectError(object.key, `not a readable Parquet file: ${errorMessage(err)}`, { cause: err });
+    }
+    const plan = read.problems.length
+      ? { problems: read.problems }
+      : planColumns(object.table, read.columns, raw, snowflakeColumnType);
+    if ('problems' in plan) throw new CorruptObjectError(object.key, plan.problems.join('; '));
+    for (const col of plan.add) {
+      await conn.execute(addColumnStatement(t, object.table, col));
+      raw.set(col.name, snowflakeColumnType(col.type));
+      log.info('added a column to RAW', {
+        table: object.table,
+        column: col.name,
+        type: snowflakeColumnType(col.type),
+        from: object.key,
+      });
+    }
+  }
+}

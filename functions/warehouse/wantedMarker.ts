@@ -1,0 +1,37 @@
+/**
+ * "Someone else wants the warehouse file": a marker file beside it (`<path>.wanted`) that a
+ * process touches when it finds the file locked (lockRetry.ts here, dbt_runner.py in Airflow).
+ * The loader keeps the file open between batches only while no fresh marker from someone else
+ * exists, so dbt never waits more than one batch. A marker is fresh for `freshMs` after its last
+ * touch; nobody deletes it (a waiter that gave up simply stops touching it).
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+
+export const WANTED_FRESH_MS = 30_000;
+
+export function wantedMarkerPath(warehousePath: string): string {
+  return `${warehousePath}.wanted`;
+}
+
+const me = () => `${process.pid}:${threadId}`;
+
+/** Best effort: a marker that cannot be written only means the holder keeps its usual timing. */
+export function markFileWanted(warehousePath: string): void {
+  try {
+    writeFileSync(wantedMarkerPath(warehousePath), `${me()}\n`);
+  } catch {
+    /* directory missing or read-only: nothing to tell */
+  }
+}
+
+/** True when another process or thread asked for the file within `freshMs`. */
+export function fileIsWanted(warehousePath: string, freshMs = WANTED_FRESH_MS, now = Date.now()): boolean {
+  const marker = wantedMarkerPath(warehousePath);
+  try {
+    if (now - statSync(marker).mtimeMs > freshMs) return false;
+    return readFileSync(marker, 'utf8').trim() !== me();
+  } catch {
+    return false;
+  }
+}
