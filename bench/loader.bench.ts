@@ -21,7 +21,7 @@ import { backfill } from '../functions/warehouse/backfill';
 import { duckdbWarehouse } from '../functions/warehouse/duckdbWarehouse';
 import { s3Client, s3ObjectStore } from '../functions/warehouse/objectStore';
 import type { Log } from '../functions/warehouse/port';
-import { lakeKey, sampleRows } from '../tests/unit/warehouse/fixtures';
+import { lakeKey, sampleRows } from './lakeSamples';
 
 export interface LoaderBenchOptions {
   objects?: number;

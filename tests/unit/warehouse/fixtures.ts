@@ -4,84 +4,17 @@
  * that read RAW back from DuckDB as exact strings.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
 import { encodeParquet } from '../../../functions/lake';
+import { unscaledDecimal } from '../../../functions/lake/encodeParquet';
+import { parquetSchema } from '../../../functions/lake/parquetSchema';
 import type { ChangeRow } from '../../../functions/shared/rows';
-import { changeColumns, topicFor, type TableName } from '../../../functions/shared/tables';
+import { changeColumns, type TableName } from '../../../functions/shared/tables';
 import type { Log } from '../../../functions/warehouse/port';
 import { ObjectMissingError, type ListedObject, type ObjectStore } from '../../../functions/warehouse/objectStore';
 import { writeFile } from 'node:fs/promises';
 
-const EDGE_AMOUNTS = ['999999999999999.99', '0.01', '0.00', '123456789012345.67', '-999999999999999.99', '100000.10'];
-
-/** Deterministic pseudo-random cents (no Math.random: failures must reproduce). */
-function cents(i: number, seed: number): string {
-  const v = BigInt((i * 7919 + seed * 104729) % 1_000_000_007) * 1013n;
-  const s = (v % 100_000_000_000_000_000n).toString().padStart(3, '0');
-  return `${s.slice(0, -2)}.${s.slice(-2)}`;
-}
-
-export function sampleRows(
-  table: TableName,
-  count: number,
-  opts: { seed?: number; partition?: number; firstOffset?: number } = {},
-): ChangeRow[] {
-  const seed = opts.seed ?? 1;
-  const partition = opts.partition ?? 0;
-  const first = opts.firstOffset ?? 0;
-  const ops = ['c', 'u', 'd', 'r'] as const;
-  const rows: ChangeRow[] = [];
-  for (let i = 0; i < count; i++) {
-    const money = i < EDGE_AMOUNTS.length ? EDGE_AMOUNTS[i]! : cents(i, seed);
-    const ts = 1_714_521_600_000_000n + BigInt(i) * 1_000_001n + BigInt(seed); // micros, not whole ms
-    const meta: ChangeRow = {
-      _op: ops[i % 4]!,
-      _lsn: 90_000_000_000n + BigInt(seed * 1_000_000 + i),
-      _source_ts_ms: 1_714_521_600_000n + BigInt(i),
-      _tx_id: i % 5 === 0 ? null : BigInt(700 + i),
-      _kafka_topic: topicFor(table),
-      _kafka_partition: partition,
-      _kafka_offset: BigInt(first + i),
-    };
-    const id = seed * 100_000 + i + 1;
-    if (table === 'customers') {
-      rows.push({
-        id,
-        first_name: `Zoë-${i}`,
-        last_name: "O'Brien",
-        email: `c${seed}-${i}@example.com`,
-        created_at: ts,
-        ...meta,
-      });
-    } else if (table === 'accounts') {
-      rows.push({
-        id,
-        customer_id: i + 1,
-        account_type: 'CHECKING',
-        balance: money,
-        currency: 'USD',
-        status: 'ACTIVE',
-        created_at: ts,
-        ...meta,
-      });
-    } else {
-      rows.push({
-        id: BigInt(id) + 9_000_000_000n,
-        account_id: i + 1,
-        txn_type: 'TRANSFER',
-        amount: money,
-        related_account_id: i % 3 === 0 ? null : i + 2,
-        status: 'COMPLETED',
-        created_at: ts,
-        ...meta,
-      });
-    }
-  }
-  return rows;
-}
-
-export function lakeKey(table: TableName, date: string, partition: number, firstOffset: number, count: number): string {
-  return `${table}/date=${date}/${table}+${partition}+${firstOffset}-${firstOffset + count - 1}.parquet`;
-}
+export { lakeKey, sampleRows } from '../../../bench/lakeSamples';
 
 export { encodeParquet };
 
@@ -154,4 +87,64 @@ export function recordingLog(): Log & { lines: Array<{ level: string; message: s
       lines.push({ level, message, attrs: Object.assign({}, ...attrs) });
     };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A column the source gained after tables.ts was written (schema evolution). */
+export interface ExtraColumn {
+  name: string;
+  type: 'text' | 'decimal' | 'timestamptz' | 'int32' | 'boolean' | 'date';
+  precision?: number;
+  scale?: number;
+}
+
+function extraElement(c: ExtraColumn): SchemaElement {
+  const base = { name: c.name, repetition_type: 'OPTIONAL' as const };
+  switch (c.type) {
+    case 'text':
+      return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } };
+    case 'decimal':
+      return {
+        ...base,
+        type: 'INT64',
+        converted_type: 'DECIMAL',
+        logical_type: { type: 'DECIMAL', precision: c.precision!, scale: c.scale! },
+        precision: c.precision!,
+        scale: c.scale!,
+      };
+    case 'timestamptz':
+      return {
+        ...base,
+        type: 'INT64',
+        converted_type: 'TIMESTAMP_MICROS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
+      };
+    case 'int32':
+      return { ...base, type: 'INT32' };
+    case 'boolean':
+      return { ...base, type: 'BOOLEAN' };
+    case 'date':
+      return { ...base, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } };
+  }
+}
+
+/**
+ * The lake's Parquet for `rows` with `extra` columns appended after the CDC metadata, as the
+ * writer lays out schema-evolved columns. Extra values: decimals as canonical strings, instants
+ * as epoch-micro bigints, dates as day numbers.
+ */
+export function encodeWithExtraColumns(table: TableName, rows: readonly ChangeRow[], extra: readonly ExtraColumn[]): Uint8Array {
+  const base = parquetSchema(table);
+  const schema: SchemaElement[] = [
+    { ...base[0]!, num_children: base.length - 1 + extra.length },
+    ...base.slice(1),
+    ...extra.map(extraElement),
+  ];
+  const physical = (c: { type: string; scale?: number }, v: unknown) =>
+    v === null || v === undefined ? null : c.type === 'decimal' ? unscaledDecimal(String(v), c.scale ?? 0) : v;
+  const columnData: ColumnSource[] = [...changeColumns(table), ...extra].map((c) => ({
+    name: c.name,
+    data: rows.map((r) => physical(c, r[c.name])) as ColumnSource['data'],
+    nullable: !('nullable' in c) || c.nullable,
+  }));
+  return new Uint8Array(parquetWriteBuffer({ columnData, schema }));
 }
