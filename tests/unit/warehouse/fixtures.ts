@@ -132,7 +132,11 @@ function extraElement(c: ExtraColumn): SchemaElement {
  * writer lays out schema-evolved columns. Extra values: decimals as canonical strings, instants
  * as epoch-micro bigints, dates as day numbers.
  */
-export function encodeWithExtraColumns(table: TableName, rows: readonly ChangeRow[], extra: readonly ExtraColumn[]): Uint8Array {
+export function encodeWithExtraColumns(
+  table: TableName,
+  rows: ReadonlyArray<Record<string, ChangeRow[string] | boolean>>,
+  extra: readonly ExtraColumn[],
+): Uint8Array {
   const base = parquetSchema(table);
   const schema: SchemaElement[] = [
     { ...base[0]!, num_children: base.length - 1 + extra.length },
