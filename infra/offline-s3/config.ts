@@ -8,7 +8,13 @@
  */
 import { asRecord, deployedFunction, num, type ServiceLike } from '../offline-common/serverless';
 import type { S3Filters } from './filters';
-import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SWEEP_BATCH_SIZE } from './source';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_FULL_LIST_INTERVAL_MS,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_SWEEP_BATCH_SIZE,
+} from './source';
 
 export interface S3Spec {
   functionKey: string;
@@ -28,6 +34,7 @@ export interface OfflineS3Options {
   batchSize: number;
   sweepBatchSize: number;
   maxInFlight: number;
+  fullListIntervalMs: number;
 }
 
 export function readS3Specs(service: ServiceLike, opts: { warn?: (m: string) => void } = {}): S3Spec[] {
@@ -93,5 +100,6 @@ export function readOptions(service: ServiceLike, env: NodeJS.ProcessEnv = proce
     batchSize: int('batchSize', DEFAULT_BATCH_SIZE, 1),
     sweepBatchSize: int('sweepBatchSize', DEFAULT_SWEEP_BATCH_SIZE, 1),
     maxInFlight: int('maxInFlight', DEFAULT_MAX_IN_FLIGHT, 1),
+    fullListIntervalMs: int('fullListIntervalMs', DEFAULT_FULL_LIST_INTERVAL_MS, 0),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { stripETagQuotes, type S3ObjectInfo } from './event';
+import type { ListQueryFn } from './newObjects';
 
 /** Every object under `prefix` (all of them when undefined). */
 export type ListFn = (bucket: string, prefix: string | undefined) => Promise<S3ObjectInfo[]>;
@@ -16,14 +17,28 @@ export type ListFn = (bucket: string, prefix: string | undefined) => Promise<S3O
 export const LIST_PAGE_TIMEOUT_MS = 30_000;
 
 export function createS3Lister(client: S3Client, pageTimeoutMs = LIST_PAGE_TIMEOUT_MS): ListFn {
-  return async (bucket, prefix) => {
+  const query = createS3Query(client, pageTimeoutMs);
+  return async (bucket, prefix) => (await query(bucket, { prefix: prefix ?? '' })).objects;
+}
+
+/** One ListObjectsV2 query (Prefix, StartAfter, Delimiter), every page. */
+export function createS3Query(client: S3Client, pageTimeoutMs = LIST_PAGE_TIMEOUT_MS): ListQueryFn {
+  return async (bucket, args) => {
     const out: S3ObjectInfo[] = [];
+    const prefixes: string[] = [];
     let token: string | undefined;
     do {
       const page = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, ...(prefix ? { Prefix: prefix } : {}) }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          ContinuationToken: token,
+          ...(args.prefix ? { Prefix: args.prefix } : {}),
+          ...(args.startAfter ? { StartAfter: args.startAfter } : {}),
+          ...(args.delimiter ? { Delimiter: args.delimiter } : {}),
+        }),
         { abortSignal: AbortSignal.timeout(pageTimeoutMs) },
       );
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined) continue;
         out.push({
@@ -35,6 +50,6 @@ export function createS3Lister(client: S3Client, pageTimeoutMs = LIST_PAGE_TIMEO
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return out;
+    return { objects: out, prefixes };
   };
 }

@@ -19,7 +19,8 @@ import { lambdaEndpoint, portOpen, type ServiceLike } from '../offline-common/se
 import { readOptions, readS3Specs, type OfflineS3Options, type S3Spec } from './config';
 import type { S3Event } from './event';
 import { describeFilters } from './filters';
-import { createS3Lister } from './list';
+import { createS3Lister, createS3Query } from './list';
+import { NewObjectFinder } from './newObjects';
 import { S3EventSource } from './source';
 
 interface ServerlessLike {
@@ -77,7 +78,9 @@ export class OfflineS3Plugin {
     if (!options?.enabled || this.#specs.length === 0 || this.#sources.length > 0) return;
     const { host, port } = lambdaEndpoint(this.#serverless.service, this.#cliOptions);
     const cfg = loadConfig();
-    const list = createS3Lister(createS3Client(cfg));
+    const client = createS3Client(cfg);
+    const list = createS3Lister(client);
+    const query = createS3Query(client);
     for (const spec of this.#specs) {
       const invoke = createLambdaInvoker<S3Event>({
         host,
@@ -95,6 +98,8 @@ export class OfflineS3Plugin {
           batchSize: options.batchSize,
           sweepBatchSize: options.sweepBatchSize,
           maxInFlight: options.maxInFlight,
+          finder: new NewObjectFinder({ list: query, rootPrefix: spec.filters.prefix ?? '' }),
+          fullListIntervalMs: options.fullListIntervalMs,
           region: cfg.AWS_REGION,
           configurationId: spec.configurationId,
           logger: this.#log,

@@ -1,20 +1,16 @@
 /**
- * S3EventSource: what S3 event notifications + Lambda's asynchronous invocation do on AWS, run
- * locally by polling the bucket. Why polling: MinIO's ListenBucketNotification (what the npm
- * plugin serverless-offline-s3 used, via minio-js) was measured here delivering events minutes
- * late or not at all (minio-js #1317, minio-dotnet #559), and a notification missed or failed
- * while nothing listened is gone. A listing is the bucket's truth: whatever is in it gets delivered.
+ * S3EventSource: S3 event notifications + Lambda's asynchronous invocation, emulated locally by
+ * polling the bucket (MinIO's bucket notifications arrived minutes late or never here, see
+ * README.md; a listing is the bucket's truth: whatever is in it gets delivered).
  *
- * - Start: a sweep. Every object already in the bucket that matches the filters is delivered once,
- *   in batches of `sweepBatchSize` records (the consumer must be idempotent, as on AWS, where
- *   events are delivered at least once; our loader's ledger skips loaded objects cheaply).
- * - Then every `pollIntervalMs`: objects not seen before, by key and ETag (an overwrite with new
- *   content is a new object, as it is a new PUT event on AWS), oldest LastModified first, in
- *   batches of `batchSize`.
- * - A failed invocation is retried with capped exponential backoff until it succeeds; meanwhile
- *   other batches go on (as Lambda's async retries do), so one bad batch never stalls the rest.
- *   Nothing is dropped: a batch leaves the queue only on success. What is still queued at stop()
- *   is delivered by the next start's sweep.
+ * - Start: a sweep delivers every matching object once, `sweepBatchSize` per invocation (the
+ *   consumer is idempotent, as on AWS, where events come at least once).
+ * - Then every `pollIntervalMs`: objects not seen before by key and ETag (an overwrite is a new
+ *   PUT), oldest first, `batchSize` per invocation. With a `finder` (newObjects.ts) a poll lists
+ *   only where objects can be new, so its cost does not grow with the bucket; a full listing
+ *   every `fullListIntervalMs` forgets deleted objects and is the safety net.
+ * - A failed invocation is retried with capped backoff until it succeeds, while other batches go
+ *   on; a batch leaves the queue only on success, and what is queued at stop() is swept next start.
  * - At most `maxInFlight` invocations at a time (default 1: the warehouse has one writer anyway).
  */
 import { DEFAULT_RETRY, backoffDelay, type RetryPolicy } from '../offline-common/retry';
@@ -22,6 +18,7 @@ import { consoleLoggerFor, errorMessage, type SourceLogger } from '../offline-co
 import { buildS3Event, type S3Event, type S3ObjectInfo } from './event';
 import { describeFilters, matchesFilters, type S3Filters } from './filters';
 import type { ListFn } from './list';
+import type { NewObjectLister } from './newObjects';
 
 export interface DeliveryInfo {
   kind: 'sweep' | 'new';
@@ -38,11 +35,9 @@ export interface S3EventSourceOptions {
   list: ListFn;
   invoke: S3InvokeFn;
   filters?: S3Filters;
-  /** Pause between the end of one listing and the start of the next. */
+  /** Pause between listings; records per invocation after the sweep, and during it. */
   pollIntervalMs?: number;
-  /** Records per invocation for objects that appear after the sweep. */
   batchSize?: number;
-  /** Records per invocation during the start-up sweep. */
   sweepBatchSize?: number;
   maxInFlight?: number;
   retry?: Partial<RetryPolicy>;
@@ -53,6 +48,10 @@ export interface S3EventSourceOptions {
   label?: string;
   /** While an invocation runs longer than this, say so (again every interval). */
   slowInvocationLogMs?: number;
+  /** Lists only what can be new after the sweep (see newObjects.ts); without it, every poll lists everything. */
+  finder?: NewObjectLister;
+  /** With a finder: a full listing this often anyway. */
+  fullListIntervalMs?: number;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
@@ -60,6 +59,7 @@ export const DEFAULT_BATCH_SIZE = 10;
 export const DEFAULT_SWEEP_BATCH_SIZE = 100;
 export const DEFAULT_MAX_IN_FLIGHT = 1;
 export const DEFAULT_SLOW_INVOCATION_LOG_MS = 30_000;
+export const DEFAULT_FULL_LIST_INTERVAL_MS = 5 * 60_000;
 
 interface Batch {
   kind: 'sweep' | 'new';
@@ -91,7 +91,11 @@ function positiveInt(v: number, what: string): number {
 }
 
 export class S3EventSource {
-  readonly #o: Required<Omit<S3EventSourceOptions, 'filters' | 'retry' | 'logger' | 'label'>> & { filters: S3Filters };
+  readonly #o: Required<Omit<S3EventSourceOptions, 'filters' | 'retry' | 'logger' | 'label' | 'finder'>> & {
+    filters: S3Filters;
+    finder?: NewObjectLister;
+  };
+  #lastFullListAt = 0;
   readonly #retry: RetryPolicy;
   readonly #log: SourceLogger;
   readonly #label: string;
@@ -125,6 +129,8 @@ export class S3EventSource {
       region: options.region ?? 'us-east-1',
       configurationId: options.configurationId ?? 'offline-s3',
       slowInvocationLogMs: options.slowInvocationLogMs ?? DEFAULT_SLOW_INVOCATION_LOG_MS,
+      finder: options.finder,
+      fullListIntervalMs: options.fullListIntervalMs ?? DEFAULT_FULL_LIST_INTERVAL_MS,
     };
     if (!(this.#o.pollIntervalMs >= 0)) throw new Error(`pollIntervalMs must be >= 0, got ${this.#o.pollIntervalMs}`);
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -171,11 +177,14 @@ export class S3EventSource {
       let delay = this.#o.pollIntervalMs;
       const t0 = Date.now();
       try {
-        const objects = await this.#o.list(this.#o.bucket, this.#o.filters.prefix);
+        const finder = this.#o.finder;
+        const full = !finder || this.#stats.polls === 0 || t0 - this.#lastFullListAt >= this.#o.fullListIntervalMs;
+        const objects = full ? await this.#o.list(this.#o.bucket, this.#o.filters.prefix) : await finder.listNew(this.#o.bucket);
         if (this.#stopped) break;
         if (listFailures > 0) this.#log.info(`${this.#label}listing s3://${this.#o.bucket} works again`);
         listFailures = 0;
-        this.#onListing(objects, Date.now() - t0);
+        if (full) this.#lastFullListAt = t0;
+        this.#onListing(objects, Date.now() - t0, full);
       } catch (err) {
         listFailures++;
         delay = Math.max(delay, backoffDelay(listFailures, this.#retry));
@@ -197,16 +206,18 @@ export class S3EventSource {
     }
   }
 
-  #onListing(all: S3ObjectInfo[], listMs: number): void {
+  #onListing(all: S3ObjectInfo[], listMs: number, complete: boolean): void {
     const sweep = this.#stats.polls === 0;
     this.#stats.polls++;
     const matching = all.filter((o) => matchesFilters(o.key, this.#o.filters));
-    // A deleted object is forgotten, so that a new object under its key is delivered again.
-    const present = new Set(matching.map((o) => o.key));
-    for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
-
+    if (complete) {
+      // A deleted object is forgotten, so that a new object under its key is delivered again.
+      const present = new Set(matching.map((o) => o.key));
+      for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
+    }
     const fresh = matching.filter((o) => this.#seen.get(o.key) !== o.eTag).sort(sortByAge);
     for (const o of fresh) this.#seen.set(o.key, o.eTag);
+    this.#o.finder?.observe(fresh, !sweep);
     if (sweep) {
       this.#stats.swept = fresh.length;
       this.#log.info(

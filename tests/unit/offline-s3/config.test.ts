@@ -76,6 +76,7 @@ describe('readOptions', () => {
       batchSize: 10,
       sweepBatchSize: 100,
       maxInFlight: 1,
+      fullListIntervalMs: 300_000,
     });
     expect(readOptions(service({}, { offlineS3: { pollIntervalMs: '250', maxInFlight: 2, batchSize: 1 } }), {})).toMatchObject({
       pollIntervalMs: 250,
