@@ -55,7 +55,7 @@ export interface S3EventSourceOptions {
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
-export const DEFAULT_BATCH_SIZE = 10;
+export const DEFAULT_BATCH_SIZE = 100;
 export const DEFAULT_SWEEP_BATCH_SIZE = 100;
 export const DEFAULT_MAX_IN_FLIGHT = 1;
 export const DEFAULT_SLOW_INVOCATION_LOG_MS = 30_000;

@@ -73,7 +73,7 @@ describe('readOptions', () => {
     expect(readOptions(service({}), {})).toEqual({
       enabled: true,
       pollIntervalMs: 1000,
-      batchSize: 10,
+      batchSize: 100,
       sweepBatchSize: 100,
       maxInFlight: 1,
       fullListIntervalMs: 300_000,
