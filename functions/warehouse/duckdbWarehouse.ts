@@ -36,7 +36,11 @@ interface Held {
   release: () => void;
   openedAt: number;
   idle?: NodeJS.Timeout;
+  watch?: NodeJS.Timeout;
 }
+
+/** While idle, how often the loader looks whether someone asked for the file. */
+const WANTED_CHECK_MS = 200;
 
 export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { sessionsOpened(): number } {
   const keepOpenMs = opts.keepOpenMs ?? 0;
@@ -79,7 +83,8 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
     const h = held;
     held = undefined;
     if (!h) return;
-    if (h.idle) clearTimeout(h.idle);
+    clearTimeout(h.idle);
+    clearInterval(h.watch);
     try {
       h.conn.closeSync();
       h.instance.closeSync();
@@ -98,7 +103,8 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
       if (inUse) throw new Error('duckdbWarehouse: a session is already open in this container');
       inUse = true;
       try {
-        if (held?.idle) clearTimeout(held.idle);
+        clearTimeout(held?.idle);
+        clearInterval(held?.watch);
         held ??= await openFile();
       } catch (err) {
         inUse = false;
@@ -128,8 +134,8 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
             closeHeld();
             return;
           }
-          h.idle = setTimeout(closeHeld, keepOpenMs);
-          h.idle.unref();
+          h.idle = setTimeout(closeHeld, Math.min(keepOpenMs, maxHoldMs - heldFor)).unref();
+          h.watch = setInterval(() => fileIsWanted(opts.path) && closeHeld(), WANTED_CHECK_MS).unref();
         },
       };
     },

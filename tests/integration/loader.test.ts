@@ -78,7 +78,8 @@ type Handler = (
 function loadHandler(env: Record<string, string>): Handler {
   let handler: Handler | undefined;
   const saved = { ...process.env };
-  Object.assign(process.env, env);
+  // The file is released after each invocation: this test reads it in the same process.
+  Object.assign(process.env, { WAREHOUSE_KEEP_OPEN_MS: '0' }, env);
   try {
     jest.isolateModules(() => {
       handler = (require('../../handlers/loadObject') as { handler: Handler }).handler;

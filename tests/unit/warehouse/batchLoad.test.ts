@@ -146,6 +146,21 @@ describe('keeping the DuckDB file open between batches', () => {
     await warehouse.release();
   });
 
+  it('while idle, lets go as soon as another process marks the file wanted', async () => {
+    const { store, first } = twoBatches();
+    const log = recordingLog();
+    const warehouse = duckdbWarehouse({ path: dbPath, log, lock: { timeoutMs: 5_000 }, keepOpenMs: 60_000 });
+    await loadObjects(
+      first.map((key) => ({ bucket, key })),
+      { warehouse, store, log },
+    );
+    expect(existsSync(`${dbPath}.writer-lock`)).toBe(true);
+    await writeFile(wantedMarkerPath(dbPath), 'dbt:4242\n');
+    const deadline = Date.now() + 5_000;
+    while (existsSync(`${dbPath}.writer-lock`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(`${dbPath}.writer-lock`)).toBe(false);
+  });
+
   it('lets go when idle for keepOpenMs, and after maxHoldMs of holding it', async () => {
     const { store, first, second } = twoBatches();
     const log = recordingLog();
