@@ -95,3 +95,14 @@
     from sequenced
     where _op <> 'd'
 {%- endmacro %}
+
+{#- RAW columns the staging change models do not expose (Kafka coordinates other than the offset,
+    the raw commit epoch, the loader's file). -#}
+{% macro unexposed_raw_columns() -%}
+    _source_ts_ms, _kafka_topic, _kafka_partition, _file
+{%- endmacro %}
+
+{#- Change-log columns of a staging change model that its current-state model leaves out. -#}
+{% macro change_log_columns() -%}
+    _op, _lsn, _kafka_offset, _tx_id, changed_at, _loaded_at
+{%- endmacro %}

@@ -1,14 +1,11 @@
 -- Current state of each customer: its latest change (by LSN, then Kafka offset); deleted customers are excluded.
+-- Every column of the change log but its CDC bookkeeping, so new columns pass through.
 with latest as (
     {{ current_state(ref('stg_customers_changes'), key='customer_id') }}
 )
 
 select
-    customer_id,
-    first_name,
-    last_name,
-    email,
-    created_at,
+    * exclude ({{ change_log_columns() }}),
     changed_at as last_changed_at
 from latest
 where _op <> 'd'
