@@ -2,13 +2,14 @@
  * PostgreSQL 15 from Debian's packages, run as an unprivileged user (initdb refuses root) on
  * 127.0.0.1 with wal_level=logical. Data in <stack>/postgres/data; schema from sql/postgres/.
  */
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
 import type { Service, StackContext } from '../service';
 import { VERSIONS } from '../versions';
 import { portOpen, run } from '../proc';
+import { applyMigrations, readMigrations } from '../migrations';
 
 const BIN = `/usr/lib/postgresql/${VERSIONS.postgres}/bin`;
 const SUPERUSER = 'postgres';
@@ -94,7 +95,7 @@ async function ensureRolesAndDb(ctx: StackContext): Promise<boolean> {
   return changed;
 }
 
-/** Apply sql/postgres/*.sql as the application user (so it owns the tables), then grant Debezium what it reads. */
+/** Apply the migrations in sql/postgres/ (migrations.ts) as the application user (so it owns the tables), then grant Debezium what it reads. */
 async function applySchema(ctx: StackContext): Promise<boolean> {
   const { cfg } = ctx;
   const app = new Client({
@@ -109,19 +110,17 @@ async function applySchema(ctx: StackContext): Promise<boolean> {
   try {
     const before = (await app.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).rows[0].n as number;
     const pubBefore = (await app.query(`SELECT count(*)::int AS n FROM pg_publication`)).rows[0].n as number;
-    const dir = join(ctx.root, 'sql', 'postgres');
-    for (const f of readdirSync(dir)
-      .filter((n) => n.endsWith('.sql'))
-      .sort()) {
-      await app.query(readFileSync(join(dir, f), 'utf8'));
-    }
+    const migrations = await applyMigrations(app, readMigrations(join(ctx.root, 'sql', 'postgres')));
+    for (const f of migrations.changedSinceApplied)
+      ctx.log(`postgres: sql/postgres/${f} changed after it was applied; it is not re-run (add a new migration)`);
+    if (migrations.applied.length) ctx.log(`postgres: applied ${migrations.applied.join(', ')}`);
     const repl = quoteIdent(cfg.POSTGRES_REPLICATION_USER);
     await app.query(`GRANT USAGE ON SCHEMA public TO ${repl}`);
     await app.query(`GRANT SELECT ON customers, accounts, transactions TO ${repl}`);
     await app.query(`GRANT SELECT, INSERT, UPDATE ON debezium_heartbeat TO ${repl}`);
     const after = (await app.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).rows[0].n as number;
     const pubAfter = (await app.query(`SELECT count(*)::int AS n FROM pg_publication`)).rows[0].n as number;
-    if (after !== before || pubAfter !== pubBefore) {
+    if (after !== before || pubAfter !== pubBefore || migrations.applied.length > 0) {
       ctx.log(`postgres: schema applied (${after} tables, publication banking_publication)`);
       changed = true;
     }
