@@ -3,13 +3,34 @@
  * compare as strings with no float in between: integers and decimals as their exact text,
  * timestamps as epoch microseconds, NULL as a marker.
  */
-import { TABLES, type ColumnDef, type TableName } from '../shared/tables';
+import { TABLES, type TableName } from '../shared/tables';
 
 export const NULL_MARK = '\u2205';
 
 const q = (name: string) => `"${name}"`;
 
-export function postgresCanonical(col: ColumnDef): string {
+/** A column compared by reconciliation: its name and how its text is made canonical. */
+export interface ReconColumn {
+  readonly name: string;
+  /** timestamptz: epoch micros; char: right-trimmed; anything else: its text (numeric keeps its scale). */
+  readonly type: string;
+  /** False when the warehouse has no such column yet: every value there is NULL. */
+  readonly inWarehouse?: boolean;
+}
+
+/** The table's columns from tables.ts (a source whose schema has not evolved). */
+export function declaredColumns(table: TableName): ReconColumn[] {
+  return TABLES[table].columns.map((c) => ({ name: c.name, type: c.type }));
+}
+
+/** Postgres information_schema data_type to the canonical kinds above. */
+export function reconTypeOf(dataType: string): string {
+  if (dataType === 'timestamp with time zone') return 'timestamptz';
+  if (dataType === 'character') return 'char';
+  return 'other';
+}
+
+export function postgresCanonical(col: ReconColumn): string {
   const c = q(col.name);
   const expr =
     col.type === 'timestamptz'
@@ -20,7 +41,8 @@ export function postgresCanonical(col: ColumnDef): string {
   return `coalesce(${expr}, '${NULL_MARK}')`;
 }
 
-export function duckdbCanonical(col: ColumnDef): string {
+export function duckdbCanonical(col: ReconColumn): string {
+  if (col.inWarehouse === false) return `'${NULL_MARK}'`;
   const c = q(col.name);
   const expr =
     col.type === 'timestamptz'
@@ -32,9 +54,9 @@ export function duckdbCanonical(col: ColumnDef): string {
 }
 
 /** SELECT of (key, canonical row) for the source table. */
-export function sourceRowsSql(table: TableName): string {
+export function sourceRowsSql(table: TableName, columns: readonly ReconColumn[] = declaredColumns(table)): string {
   const def = TABLES[table];
-  const row = def.columns.map(postgresCanonical).join(` || '|' || `);
+  const row = columns.map(postgresCanonical).join(` || '|' || `);
   return `SELECT ${def.key.map(q).join(', ')}::text AS k, ${row} AS r FROM ${q(table)}`;
 }
 
@@ -48,8 +70,12 @@ export function warehouseCurrentSql(table: TableName, schema = 'raw'): string {
     ) WHERE _rn = 1 AND _op <> 'd'`;
 }
 
-export function warehouseRowsSql(table: TableName, schema = 'raw'): string {
+export function warehouseRowsSql(
+  table: TableName,
+  schema = 'raw',
+  columns: readonly ReconColumn[] = declaredColumns(table),
+): string {
   const def = TABLES[table];
-  const row = def.columns.map(duckdbCanonical).join(` || '|' || `);
+  const row = columns.map(duckdbCanonical).join(` || '|' || `);
   return `SELECT CAST(${def.key.map(q).join(', ')} AS VARCHAR) AS k, ${row} AS r FROM (${warehouseCurrentSql(table, schema)})`;
 }

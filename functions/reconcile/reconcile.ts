@@ -1,11 +1,11 @@
 /**
  * Source (Postgres) against warehouse (current state derived from the RAW change log): row counts,
- * money totals and every current row, exactly. Used by `npm run e2e`, the fault tests and the bench.
+ * money totals and every current row, exactly, in every column the source has (new ones too). Used by `npm run e2e`, the fault tests and the bench.
  */
 import type { Client } from 'pg';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TABLE_NAMES, type TableName } from '../shared/tables';
-import { sourceRowsSql, warehouseCurrentSql, warehouseRowsSql } from './canonical';
+import { reconTypeOf, sourceRowsSql, warehouseCurrentSql, warehouseRowsSql, type ReconColumn } from './canonical';
 
 export interface Totals {
   rows: Record<TableName, number>;
@@ -24,18 +24,43 @@ export interface TableDiff {
 
 export interface Reconciliation {
   match: boolean;
+  /** The columns compared per table (the source's, at reconcile time). */
+  columns: Record<TableName, string[]>;
   source: Totals;
   warehouse: Totals;
   diff: Record<TableName, TableDiff>;
 }
 
-export async function sourceRows(pg: Client, table: TableName): Promise<Map<string, string>> {
-  const r = await pg.query<{ k: string; r: string }>(sourceRowsSql(table));
+/**
+ * Every column the source table has now (information_schema, so columns added since tables.ts
+ * was written are compared too), marked with whether RAW has it yet.
+ */
+export async function reconColumns(pg: Client, db: DuckDBConnection, table: TableName, schema = 'raw'): Promise<ReconColumn[]> {
+  const src = await pg.query<{ column_name: string; data_type: string }>(
+    `SELECT column_name, data_type FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
+  );
+  const raw = await db.runAndReadAll(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = $schema AND table_name = $table`,
+    { schema, table },
+  );
+  const inRaw = new Set(raw.getRows().map((r) => String(r[0])));
+  return src.rows.map((c) => ({ name: c.column_name, type: reconTypeOf(c.data_type), inWarehouse: inRaw.has(c.column_name) }));
+}
+
+export async function sourceRows(pg: Client, table: TableName, columns?: readonly ReconColumn[]): Promise<Map<string, string>> {
+  const r = await pg.query<{ k: string; r: string }>(sourceRowsSql(table, columns));
   return new Map(r.rows.map((x) => [x.k, x.r]));
 }
 
-export async function warehouseRows(db: DuckDBConnection, table: TableName, schema = 'raw'): Promise<Map<string, string>> {
-  const reader = await db.runAndReadAll(warehouseRowsSql(table, schema));
+export async function warehouseRows(
+  db: DuckDBConnection,
+  table: TableName,
+  schema = 'raw',
+  columns?: readonly ReconColumn[],
+): Promise<Map<string, string>> {
+  const reader = await db.runAndReadAll(warehouseRowsSql(table, schema, columns));
   return new Map(reader.getRows().map((x) => [String(x[0]), String(x[1])]));
 }
 
@@ -95,10 +120,15 @@ export async function reconcile(pg: Client, db: DuckDBConnection, schema = 'raw'
     const source = await sourceTotals(pg);
     const warehouse = await warehouseTotals(db, schema);
     const diff = {} as Record<TableName, TableDiff>;
-    for (const t of TABLE_NAMES) diff[t] = diffRows(await sourceRows(pg, t), await warehouseRows(db, t, schema));
+    const columns = {} as Record<TableName, string[]>;
+    for (const t of TABLE_NAMES) {
+      const cols = await reconColumns(pg, db, t, schema);
+      columns[t] = cols.map((c) => c.name);
+      diff[t] = diffRows(await sourceRows(pg, t, cols), await warehouseRows(db, t, schema, cols));
+    }
     const rowsMatch = TABLE_NAMES.every((t) => diff[t].missing + diff[t].extra + diff[t].different === 0);
     const totalsMatch = JSON.stringify(source) === JSON.stringify(warehouse);
-    return { match: rowsMatch && totalsMatch, source, warehouse, diff };
+    return { match: rowsMatch && totalsMatch, columns, source, warehouse, diff };
   } finally {
     await pg.query('COMMIT');
   }
