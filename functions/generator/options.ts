@@ -37,6 +37,8 @@ export const generatorOptionsSchema = z
       .default({ prospects: 0.1, customerUpdates: 0.3, accountCloses: 0.2, customerDeletes: 0.2 }),
     /** How many recent accounts / customers one iteration reads, locks and acts on. */
     poolSize: z.number().int().min(1).max(100_000).default(200),
+    /** Also fill nullable columns the tables gained after tables.ts (found in the catalog each iteration). */
+    fillExtraColumns: z.boolean().default(false),
   })
   .refine((o) => o.scale.accounts === 0 || o.scale.customers > 0, {
     message: 'accounts need customers: scale customers must be > 0 when accounts > 0',
@@ -103,6 +105,7 @@ Writes realistic, always-consistent banking activity to Postgres (POSTGRES_* var
   --updates 0.3          share of iterations that update customers (email, name)
   --closes 0.2           share of iterations that close accounts
   --deletes 0.2          share of iterations that delete customers who never opened an account
+  --fill-new-columns     also write nullable columns added to the tables after functions/shared/tables.ts
   -h, --help             show this help
 
 Ctrl-C stops after the current iteration.`;
@@ -126,6 +129,7 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
         updates: { type: 'string' },
         closes: { type: 'string' },
         deletes: { type: 'string' },
+        'fill-new-columns': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -142,6 +146,7 @@ export function parseCliArgs(argv: readonly string[]): CliResult {
   if (values.seed !== undefined) input.seed = parseInteger('seed', values.seed);
   if (values.scale !== undefined) input.scale = parseScale(values.scale);
   if (values.currency !== undefined) input.currency = values.currency.toUpperCase();
+  if (values['fill-new-columns']) input.fillExtraColumns = true;
   const shares: NonNullable<GeneratorOptionsInput['shares']> = {};
   if (values.updates !== undefined) shares.customerUpdates = parseShare('updates', values.updates);
   if (values.closes !== undefined) shares.accountCloses = parseShare('closes', values.closes);
