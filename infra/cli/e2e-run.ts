@@ -17,6 +17,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadConfig, type Config } from '../../functions/shared/config';
 import { reconcile, type Reconciliation } from '../../functions/reconcile';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
+import type { GeneratorOptionsInput } from '../../functions/generator/options';
 import { withLockRetry } from '../../functions/warehouse/lockRetry';
 import { stackUp } from '../stack/stack';
 import { makeContext, REPO_ROOT } from '../stack/context';
@@ -33,6 +34,8 @@ export interface E2eOptions {
   catchUpTimeoutMs: number;
   /** Skip dbt (for quick runs). */
   skipDbt?: boolean;
+  /** More generator options (scale, fillExtraColumns, ...). */
+  generator?: Omit<GeneratorOptionsInput, 'iterations' | 'seed' | 'intervalMs'>;
   log?: (m: string) => void;
   /**
    * Continue an earlier run (its consumer group, warehouse file and log) instead of starting a
@@ -136,7 +139,12 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
   try {
     log(`generating ${opts.iterations} iterations with seed ${opts.seed}...`);
     const generation = runGenerator({
-      options: parseGeneratorOptions({ iterations: opts.iterations, seed: opts.seed, intervalMs: opts.intervalMs }),
+      options: parseGeneratorOptions({
+        ...opts.generator,
+        iterations: opts.iterations,
+        seed: opts.seed,
+        intervalMs: opts.intervalMs,
+      }),
       connect: connectFromConfig(cfg),
       logger: { info() {}, warn: (m) => log(`generator: ${m}`), error: (m) => log(`generator: ${m}`) },
     });
