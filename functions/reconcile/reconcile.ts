@@ -22,8 +22,20 @@ export interface TableDiff {
   samples: string[];
 }
 
+/** A TRUNCATE of a source table (sql/postgres/03_truncate_log.sql): Debezium does not replicate it. */
+export interface Truncation {
+  table: string;
+  at: string;
+  lsn: string;
+}
+
 export interface Reconciliation {
   match: boolean;
+  /**
+   * Truncates recorded in the source. The warehouse still holds the truncated rows (Debezium skips
+   * truncates), so a mismatch after one is explained here: re-snapshot the table (or rebuild RAW).
+   */
+  truncations: Truncation[];
   /** The columns compared per table (the source's, at reconcile time). */
   columns: Record<TableName, string[]>;
   source: Totals;
@@ -47,6 +59,17 @@ export async function reconColumns(pg: Client, db: DuckDBConnection, table: Tabl
   );
   const inRaw = new Set(raw.getRows().map((r) => String(r[0])));
   return src.rows.map((c) => ({ name: c.column_name, type: reconTypeOf(c.data_type), inWarehouse: inRaw.has(c.column_name) }));
+}
+
+export async function truncations(pg: Client): Promise<Truncation[]> {
+  // No truncate_log (migration 03 not applied): nothing recorded. Checked first, since a failed
+  // query would abort the caller's snapshot transaction.
+  const exists = await pg.query<{ t: string | null }>(`SELECT to_regclass('truncate_log')::text AS t`);
+  if (!exists.rows[0]?.t) return [];
+  const r = await pg.query<{ table_name: string; at: string; lsn: string }>(
+    `SELECT table_name, truncated_at::text AS at, lsn::text AS lsn FROM truncate_log ORDER BY id`,
+  );
+  return r.rows.map((x) => ({ table: x.table_name, at: x.at, lsn: x.lsn }));
 }
 
 export async function sourceRows(pg: Client, table: TableName, columns?: readonly ReconColumn[]): Promise<Map<string, string>> {
@@ -128,7 +151,7 @@ export async function reconcile(pg: Client, db: DuckDBConnection, schema = 'raw'
     }
     const rowsMatch = TABLE_NAMES.every((t) => diff[t].missing + diff[t].extra + diff[t].different === 0);
     const totalsMatch = JSON.stringify(source) === JSON.stringify(warehouse);
-    return { match: rowsMatch && totalsMatch, columns, source, warehouse, diff };
+    return { match: rowsMatch && totalsMatch, truncations: await truncations(pg), columns, source, warehouse, diff };
   } finally {
     await pg.query('COMMIT');
   }

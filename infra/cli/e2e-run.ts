@@ -180,6 +180,8 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     const catchUpMs = Date.now() - t0;
     if (!raw) throw new Error(`nothing reached the warehouse in ${opts.catchUpTimeoutMs / 1000}s; see ${offlineLog}`);
     log(raw.match ? `warehouse caught up in ${(catchUpMs / 1000).toFixed(1)}s: exact match` : 'warehouse did NOT catch up');
+    for (const t of raw.truncations)
+      log(`source table ${t.table} was TRUNCATEd at ${t.at} (LSN ${t.lsn}): not replicated, the warehouse keeps its rows`);
 
     // The loader must let go of the file before dbt writes to it.
     await offline.stop();
