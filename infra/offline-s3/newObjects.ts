@@ -74,20 +74,26 @@ interface Partition {
  * (the oldest of its recent first offsets: a retried batch, cut differently, restarts at the
  * last committed offset, which is one of them), and few older keys.
  *
- * - StartAfter `<group><from>` returns every key whose offset sorts after `from`: all offsets of
- *   from's length above it and the longer ones whose leading digits sort after it. Old keys it
- *   also returns are shorter offsets that sort after it (only in a folder that saw the offsets
- *   gain a digit, and only the objects before that).
- * - The longer offsets it misses start with a smaller digit. Offsets grow one object at a time,
- *   so the first longer ones are 10^n and a little above: they start with "1". When the highest
- *   last offset is within 10% of 10^n, the "1" prefix is listed too (old keys there: offsets
- *   starting with 1 in that folder, only until the partition has crossed).
+ * - StartAfter `<group><from>` returns every offset of from's length above it, and the longer
+ *   ones whose leading digits sort after from's. Old keys it also returns: shorter offsets that
+ *   sort after it (only in a folder that saw the offsets gain a digit, objects before that).
+ * - The longer offsets it misses start with a digit at most from's first digit:
+ *   - when the recent offsets already span two lengths (the partition just gained a digit), the
+ *     prefixes 1..from's first digit are listed whole (old keys there: that folder's shorter
+ *     offsets with those leading digits; only until three objects have the new length);
+ *   - otherwise the only such offsets are the first ones of the next length, 10^n and a little
+ *     above (objects are contiguous), which start with "1": when the highest last offset is
+ *     within 10% of 10^n, the "1" prefix is listed too.
  */
 export function partitionQueries(group: string, p: Partition): ListArgs[] {
   const from = p.firsts[p.firsts.length - 1]!;
+  const max = p.firsts[0]!;
   const queries: ListArgs[] = [{ prefix: group, startAfter: `${group}${from}` }];
-  const nextPower = 10n ** BigInt(from.length);
-  if ((BigInt(p.maxLast) + 1n) * 10n >= nextPower * 9n) queries.push({ prefix: `${group}1` });
+  if (from.length < max.length) {
+    for (let d = 1; d <= Number(from[0]); d++) queries.push({ prefix: `${group}${d}` });
+  } else if ((BigInt(p.maxLast) + 1n) * 10n >= 10n ** BigInt(max.length) * 9n) {
+    queries.push({ prefix: `${group}1` });
+  }
   return queries;
 }
 

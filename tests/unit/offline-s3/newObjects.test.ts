@@ -65,6 +65,22 @@ describe('NewObjectFinder', () => {
     expect(await newKeys(finder, bucket, known)).toEqual([]);
   });
 
+  it('finds every object of a partition as its offsets grow through several lengths, polled after each', async () => {
+    const bucket = new QueryBucket();
+    bucket.put(lake('accounts', '2026-12-02', 0, 0, 49));
+    const known = new Set(bucket.objects.keys());
+    const finder = setup(bucket);
+    // Batches of 50 and 500 mixed (as the writer cuts them), from 50 to past 100,000.
+    let first = 50;
+    for (let i = 0; first < 120_000; i++) {
+      const size = i % 7 === 3 ? 50 : i < 40 ? 50 : 2_000;
+      const key = lake('accounts', '2026-12-02', 0, first, first + size - 1);
+      bucket.put(key);
+      expect(await newKeys(finder, bucket, known)).toEqual([key]);
+      first += size;
+    }
+  });
+
   it('finds a new date folder, a new table folder and a new partition', async () => {
     const bucket = new QueryBucket();
     bucket.put(lake('accounts', '2026-12-02', 0, 0, 9));
@@ -115,7 +131,7 @@ describe('NewObjectFinder', () => {
     expect(await newKeys(finder, bucket, known)).toEqual(['in/b c+d.parquet', 'top.parquet']);
   });
 
-  it('lists the "1" prefix only when a partition nears the next power of ten', () => {
+  it('lists the "1" prefix when a partition nears the next power of ten, leading digits when it just crossed', () => {
     const g = 'a/date=2026-12-02/a+0+';
     expect(partitionQueries(g, { firsts: ['500', '490', '480'], maxLast: '509' })).toEqual([
       { prefix: g, startAfter: `${g}480` },
@@ -123,6 +139,11 @@ describe('NewObjectFinder', () => {
     expect(partitionQueries(g, { firsts: ['990', '980', '970'], maxLast: '999' })).toEqual([
       { prefix: g, startAfter: `${g}970` },
       { prefix: `${g}1` },
+    ]);
+    // Just gained a digit: 1000.. sort before 500, so each leading digit up to 5 is listed.
+    expect(partitionQueries(g, { firsts: ['1500', '1000', '500'], maxLast: '1999' })).toEqual([
+      { prefix: g, startAfter: `${g}500` },
+      ...[1, 2, 3, 4, 5].map((d) => ({ prefix: `${g}${d}` })),
     ]);
   });
 });
