@@ -12,14 +12,13 @@ import { pgClient, runE2e, withWarehouse } from '../../infra/cli/e2e-run';
 jest.setTimeout(20 * 60_000);
 
 const cfg = loadConfig();
-const ADD = [
-  'ALTER TABLE customers ADD COLUMN IF NOT EXISTS loyalty_tier TEXT',
-  'ALTER TABLE accounts ADD COLUMN IF NOT EXISTS overdraft_limit NUMERIC(18,2)',
-];
-const DROP = [
-  'ALTER TABLE customers DROP COLUMN IF EXISTS loyalty_tier',
-  'ALTER TABLE accounts DROP COLUMN IF EXISTS overdraft_limit',
-];
+// Names of this run's own: a column dropped and added again under the same name would lose its
+// values in the source without a change event (a non-additive change), which RAW rightly keeps.
+const run = Date.now().toString(36);
+const TIER = `loyalty_tier_${run}`;
+const LIMIT = `overdraft_limit_${run}`;
+const ADD = [`ALTER TABLE customers ADD COLUMN ${TIER} TEXT`, `ALTER TABLE accounts ADD COLUMN ${LIMIT} NUMERIC(18,2)`];
+const DROP = [`ALTER TABLE customers DROP COLUMN IF EXISTS ${TIER}`, `ALTER TABLE accounts DROP COLUMN IF EXISTS ${LIMIT}`];
 
 async function deadLettersSince(since: Date): Promise<string[]> {
   const s3 = s3Client(cfg);
@@ -50,12 +49,12 @@ async function ddl(statements: string[]): Promise<void> {
 }
 
 afterAll(async () => {
-  // Leave the source as the other tests expect it (RAW keeps the columns: it never drops one).
+  // Leave the source as the other tests expect it (RAW keeps the columns: it never drops one;
+  // reconciliation compares the source's columns, so a dropped one is no longer compared).
   await ddl(DROP);
 });
 
 test('ADD COLUMN while the pipeline runs: the new columns reach RAW and reconcile exactly, no dead letters', async () => {
-  await ddl(DROP);
   const started = new Date(Date.now() - 1000);
   const report = await runE2e({
     iterations: 40,
@@ -72,8 +71,8 @@ test('ADD COLUMN while the pipeline runs: the new columns reach RAW and reconcil
     },
   });
   const { raw } = report;
-  expect(raw.columns.customers).toContain('loyalty_tier');
-  expect(raw.columns.accounts).toContain('overdraft_limit');
+  expect(raw.columns.customers).toContain(TIER);
+  expect(raw.columns.accounts).toContain(LIMIT);
   for (const t of ['customers', 'accounts', 'transactions'] as const) {
     expect([t, raw.diff[t]]).toEqual([t, { missing: 0, extra: 0, different: 0, samples: [] }]);
   }
@@ -82,17 +81,17 @@ test('ADD COLUMN while the pipeline runs: the new columns reach RAW and reconcil
   const inRaw = await withWarehouse(report.warehousePath, async (db) => {
     const types = await db.runAndReadAll(
       `SELECT table_name, column_name, data_type FROM information_schema.columns
-        WHERE table_schema = 'raw' AND column_name IN ('loyalty_tier', 'overdraft_limit') ORDER BY 1`,
+        WHERE table_schema = 'raw' AND column_name IN ('${TIER}', '${LIMIT}') ORDER BY 1`,
     );
     const values = await db.runAndReadAll(
-      `SELECT (SELECT count(loyalty_tier) FROM raw.customers) AS tiers, (SELECT count(overdraft_limit) FROM raw.accounts) AS limits,
-              (SELECT count(*) FROM raw.accounts WHERE overdraft_limit IS NULL) AS older`,
+      `SELECT (SELECT count(${TIER}) FROM raw.customers) AS tiers, (SELECT count(${LIMIT}) FROM raw.accounts) AS limits,
+              (SELECT count(*) FROM raw.accounts WHERE ${LIMIT} IS NULL) AS older`,
     );
     return { types: types.getRowObjectsJson(), values: values.getRowObjectsJson()[0]! };
   });
   expect(inRaw.types).toEqual([
-    { table_name: 'accounts', column_name: 'overdraft_limit', data_type: 'DECIMAL(18,2)' },
-    { table_name: 'customers', column_name: 'loyalty_tier', data_type: 'VARCHAR' },
+    { table_name: 'accounts', column_name: LIMIT, data_type: 'DECIMAL(18,2)' },
+    { table_name: 'customers', column_name: TIER, data_type: 'VARCHAR' },
   ]);
   // The generator wrote both after the change, and changes from before it load with NULL.
   expect(Number(inRaw.values.tiers)).toBeGreaterThan(0);
