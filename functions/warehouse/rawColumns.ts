@@ -7,10 +7,11 @@
  * - a column RAW has, but the object lacks, loads as NULL (an object older than the column),
  *   except the key and the required CDC metadata, without which a row means nothing;
  * - a type that differs from RAW's is refused: a type change is not additive;
- * - a column missing while an unknown one appears looks like a rename (or another table's
- *   object): refused, since loading it would put NULLs where values were.
+ * - a column of tables.ts missing while an unknown one appears looks like another table's object
+ *   (or a rename, which the writer dead-letters): refused, since loading it would put NULLs where
+ *   values were. Evolved columns may come and go (a nullable column dropped, another added).
  */
-import { CDC_COLUMNS, TABLES, type TableName } from '../shared/tables';
+import { CDC_COLUMNS, TABLES, changeColumns, type TableName } from '../shared/tables';
 import { LOAD_COLUMNS } from './ddl';
 import type { LakeColumn, LakeType } from './parquetColumns';
 
@@ -55,7 +56,8 @@ export function planColumns(
       );
     }
   }
-  const absent = [...raw.keys()].filter((n) => !present.has(n) && !(LOAD_COLUMNS as readonly string[]).includes(n));
+  const declared = new Set(changeColumns(table).map((c) => c.name));
+  const absent = [...raw.keys()].filter((n) => declared.has(n) && !present.has(n));
   if (absent.length > 0 && add.length > 0) {
     problems.push(
       ...absent.map((n) => `missing column ${n} (${raw.get(n)})`),

@@ -186,3 +186,29 @@ describe('Parquet logical types to warehouse types', () => {
     ]);
   });
 });
+
+describe('evolved columns that come and go', () => {
+  it('an object without an evolved column but with a newer one loads (a nullable column dropped, another added)', async () => {
+    const first = lakeKey('accounts', '2024-07-04', 0, 0, 3);
+    const second = lakeKey('accounts', '2024-07-04', 0, 3, 3);
+    const objects = new Map([
+      [`${bucket}/${first}`, encodeWithExtraColumns('accounts', evolvedAccounts(0, 3), [EXTRA[1]])],
+      [`${bucket}/${second}`, encodeWithExtraColumns('accounts', evolvedAccounts(3, 3), [EXTRA[0]])],
+    ]);
+    const { report } = await load(objects, [first]);
+    expect(report).toMatchObject({ loaded: 1, failed: 0 });
+    const again = await load(objects, [second]);
+    expect(again.report).toMatchObject({ loaded: 1, failed: 0 });
+    const rows = await withDuckdb(dbPath, (q) =>
+      q('SELECT _kafka_offset::INT AS o, overdraft_limit::VARCHAR AS l, loyalty_tier AS t FROM raw.accounts ORDER BY o'),
+    );
+    expect(rows.map((r) => [r.l === null, r.t === null])).toEqual([
+      [false, true],
+      [false, true],
+      [false, true],
+      [true, true],
+      [true, false],
+      [true, true],
+    ]);
+  });
+});
