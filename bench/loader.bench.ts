@@ -162,13 +162,14 @@ export async function runLoaderBench(opts: LoaderBenchOptions = {}): Promise<Loa
     const batched = duckdbWarehouse({ path: batchedPath, log: quiet, lock, keepOpenMs: 60_000, maxHoldMs: 600_000 });
     const batchedDeps: LoaderDeps = { warehouse: batched, store, log: quiet };
     const batchedMs = await loadAsInvocations(keys, batchedInvocationSize, batchedDeps, rows);
+    const batchedSessions = batched.sessionsOpened();
 
     const prefixes = TABLE_NAMES.map((t) => `${t}/date=${date}/`);
     const t1 = performance.now();
     const again = await backfill({ bucket: cfg.MINIO_BUCKET, prefixes, batchSize: batchedInvocationSize }, batchedDeps);
     const redriveMs = performance.now() - t1;
 
-    const load = figures(batchedMs, objects, rows, Math.ceil(objects / batchedInvocationSize), batched.sessionsOpened());
+    const load = figures(batchedMs, objects, rows, Math.ceil(objects / batchedInvocationSize), batchedSessions);
     const perObject = figures(perObjectMs, objects, rows, Math.ceil(objects / invocationSize), legacy.sessionsOpened());
     return {
       bench: 'loader',
