@@ -5,6 +5,7 @@
 import { ServiceError, errorMessage } from '../shared/errors';
 import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
 import { evolveSchema } from './snowflakeSchema';
+import { ObjectMissingError } from './objectStore';
 import {
   copyStatement,
   ledgerInsert,
@@ -41,8 +42,10 @@ export function snowflakeWarehouse(opts: {
 }): Warehouse {
   const target = validateTarget(opts.target);
   // One connection per container, kept across invocations: connecting and the DDL cost a few
-  // round trips each; a connection that failed is dropped and the next session reconnects.
+  // round trips each; after a failure the session may still finish with it, and the next session
+  // reconnects.
   let kept: SqlConnection | undefined;
+  let suspect = false;
   const drop = async () => {
     const c = kept;
     kept = undefined;
@@ -51,6 +54,8 @@ export function snowflakeWarehouse(opts: {
   return {
     name: 'snowflake',
     async open() {
+      if (kept && suspect) await drop();
+      suspect = false;
       if (!kept) {
         let conn: SqlConnection;
         try {
@@ -68,7 +73,7 @@ export function snowflakeWarehouse(opts: {
       }
       const session = snowflakeSession(kept, target, opts.log);
       const onError = async (err: unknown) => {
-        if (!(err instanceof CorruptObjectError)) await drop();
+        if (!(err instanceof CorruptObjectError)) suspect = true;
         throw err;
       };
       return {
@@ -102,7 +107,10 @@ function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log
       if (todo.length === 0) return objects.map(() => ({ status: 'already-loaded' }));
       if (!target.stage) {
         for (const object of todo) {
-          const local = await object.localFile();
+          const local = await object.localFile().catch((err: unknown) => {
+            if (err instanceof ObjectMissingError) throw err;
+            throw new ServiceError('s3', `cannot download ${object.key} to stage it: ${errorMessage(err)}`, { cause: err });
+          });
           try {
             await conn.execute(putStatement(target, object.table, object.key, local));
           } catch (err) {

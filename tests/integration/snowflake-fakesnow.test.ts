@@ -110,6 +110,8 @@ test("the adapter's DDL, ledger, failure record and transactions run in fakesnow
     await expect(session.loadAll([fresh])).rejects.toThrow(ServiceError);
     expect(await session.loadedKeys([fresh.key])).toEqual(new Set());
     await session.close();
+    // The adapter keeps its connection for the next invocation; release() closes it.
+    await warehouse.release();
   } catch (err) {
     await conn.close();
     throw err;
@@ -120,7 +122,8 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
   const conn = await proxyConnection();
   const dir = mkdtempSync(join(tmpdir(), 'fakesnow-parquet-'));
   try {
-    const session = await snowflakeWarehouse({ target, connect: async () => conn, log: quiet }).open();
+    const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
+    const session = await warehouse.open();
     // What COPY would have loaded: each table's Parquet, as the writer encodes it, into RAW.
     for (const [table, rows] of Object.entries(recordedRows()) as Array<[TableName, ChangeRow[]]>) {
       const file = join(dir, `${table}.parquet`);
@@ -130,6 +133,8 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
       );
     }
     await session.close();
+    // The adapter keeps its connection for the next invocation; release() closes it (dbt needs the file).
+    await warehouse.release();
   } catch (err) {
     await conn.close();
     throw err;

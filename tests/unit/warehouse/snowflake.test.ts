@@ -162,6 +162,9 @@ describe('Snowflake adapter (fake connection)', () => {
     await expect(loadObjects([{ bucket, key }], deps)).rejects.toThrow(ServiceError);
     expect(fake.sqls()).toContain('ROLLBACK');
     expect(fake.ledger.size).toBe(0);
+    // The failed connection is not reused: the next session closes it and connects again.
+    expect(fake.closed).toBe(false);
+    await (await deps.warehouse.open()).close();
     expect(fake.closed).toBe(true);
   });
 });
