@@ -34,17 +34,39 @@ export type TopicChange = {
   partitions: number;
 };
 
-/** Create the CDC topics with their partition counts, or grow them to it. Idempotent. */
-export async function ensureCdcTopics(cfg: Config, log: (m: string) => void = () => undefined): Promise<TopicChange[]> {
+/**
+ * Create the CDC topics with their partition counts, or grow them to it. Idempotent, so a try that
+ * meets a broker still settling (a fresh broker answers "does not host this topic-partition" for a
+ * while, seen in CI) is simply repeated until `deadlineMs`.
+ */
+export async function ensureCdcTopics(
+  cfg: Config,
+  log: (m: string) => void = () => undefined,
+  deadlineMs = 60_000,
+): Promise<TopicChange[]> {
+  const until = Date.now() + deadlineMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureCdcTopicsOnce(cfg, log);
+    } catch (e) {
+      const retriable = (e as { retriable?: boolean }).retriable !== false && !(e instanceof ConfigError);
+      if (!retriable || Date.now() > until) throw e;
+      log(`kafka: topics not settled yet (${(e as Error).message}); retrying (try ${attempt})`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function ensureCdcTopicsOnce(cfg: Config, log: (m: string) => void): Promise<TopicChange[]> {
   const wanted = topicPartitions(cfg);
   const kafka = new Kafka({ clientId: 'banking-cdc-topics', brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const meta = await admin.fetchTopicMetadata({
-      topics: TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX)).filter((t) => existing.has(t)),
-    });
+    const ours = TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX)).filter((t) => existing.has(t));
+    // An empty list would ask for every topic's metadata, Connect's own half-created ones included.
+    const meta = ours.length ? await admin.fetchTopicMetadata({ topics: ours }) : { topics: [] };
     const current = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
     const changes: TopicChange[] = [];
     const create: { topic: string; numPartitions: number; replicationFactor: number }[] = [];
