@@ -49,6 +49,9 @@ export function connectorConfig(cfg: Config, dbHost = '127.0.0.1'): Record<strin
     'publication.autocreate.mode': 'disabled',
     'slot.name': SLOT,
     'snapshot.mode': 'initial',
+    // How long the connector waits for more changes before it hands a batch to Kafka (default 500 ms):
+    // at 1k changes/s that wait was a quarter of the commit -> RAW latency. Full batches go at once.
+    'poll.interval.ms': '100',
     // Money stays exact: NUMERIC arrives as a decimal string, never a double.
     'decimal.handling.mode': 'string',
     'time.precision.mode': 'adaptive_time_microseconds',
