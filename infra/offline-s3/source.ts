@@ -215,8 +215,15 @@ export class S3EventSource {
       const present = new Set(matching.map((o) => o.key));
       for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
     }
-    const fresh = matching.filter((o) => this.#seen.get(o.key) !== o.eTag).sort(sortByAge);
-    for (const o of fresh) this.#seen.set(o.key, o.eTag);
+    // One pass that marks as it goes: the partial listings overlap (a new folder and a hot one can
+    // both list an object), and an object listed twice is delivered once (CI saw each one twice).
+    const fresh = matching
+      .filter((o) => {
+        if (this.#seen.get(o.key) === o.eTag) return false;
+        this.#seen.set(o.key, o.eTag);
+        return true;
+      })
+      .sort(sortByAge);
     this.#o.finder?.observe(fresh, !sweep);
     if (sweep) {
       this.#stats.swept = fresh.length;

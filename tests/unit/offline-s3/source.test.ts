@@ -117,6 +117,18 @@ describe('S3EventSource', () => {
     expect(delivered()).toEqual(['old.parquet', 'n1.parquet', 'n2.parquet', 'n3.parquet', 'n2.parquet']);
   });
 
+  it('delivers an object once when overlapping listings return it twice in one poll', async () => {
+    bucket.put('old.parquet');
+    start({ list: async (b, p) => (await bucket.list(b, p)).flatMap((o) => [o, { ...o }]) });
+    await waitFor(() => delivered().length >= 1, 'the sweep');
+    bucket.put('n1.parquet');
+    bucket.put('n2.parquet');
+    await waitFor(() => delivered().length >= 3, 'the new objects');
+    const polls = bucket.listings;
+    await waitFor(() => bucket.listings >= polls + 5, 'more polls');
+    expect(delivered()).toEqual(['old.parquet', 'n1.parquet', 'n2.parquet']);
+  });
+
   it('applies the prefix (in the listing) and suffix filters', async () => {
     for (const k of ['data/a.parquet', 'data/b.csv', 'other/c.parquet', 'data/_dlq.parquet.json']) bucket.put(k);
     const prefixes: Array<string | undefined> = [];
