@@ -21,6 +21,11 @@ interface Envelope {
 
 let pg: Client;
 let consumer: Consumer;
+/** With DEBEZIUM_INLINE_SCHEMAS (the default) a value is {schema, payload}: the envelope is its payload. */
+function unwrap(v: { schema?: unknown; payload?: unknown }): Envelope {
+  return ('schema' in v && 'payload' in v ? v.payload : v) as Envelope;
+}
+
 const seen: { topic: string; key: unknown; value: Envelope | null }[] = [];
 
 beforeAll(async () => {
@@ -48,7 +53,7 @@ beforeAll(async () => {
       seen.push({
         topic,
         key: message.key ? JSON.parse(message.key.toString()) : null,
-        value: message.value ? (JSON.parse(message.value.toString()) as Envelope) : null,
+        value: message.value ? unwrap(JSON.parse(message.value.toString())) : null,
       });
     },
   });

@@ -33,7 +33,7 @@ let dir: string;
 
 interface KafkaSample {
   eventSource: string;
-  records: Record<string, Array<{ topic: string; offset: number; key?: string; value: string | null }>>;
+  records: Record<string, Array<{ topic: string; partition: number; offset: number; key?: string; value: string | null }>>;
 }
 const kafkaSample = JSON.parse(readFileSync(join(root, 'events/writeBatch.json'), 'utf8')) as KafkaSample;
 const s3Sample = JSON.parse(readFileSync(join(root, 'events/loadObject.json'), 'utf8')) as {
@@ -96,15 +96,20 @@ test('writeBatch: the recorded Kafka sample becomes Parquet objects in MinIO, ke
   const objects = result.objects as string[];
   expect(result.deadLetters).toEqual([]);
   expect(result.tombstones).toBe(all.filter((r) => r.value === null).length);
-  // One object per table, named by the first and last offset of that table's data records.
-  expect(objects).toHaveLength(3);
-  for (const [, recs] of Object.entries(kafkaSample.records)) {
-    const data = recs.filter((r) => r.value !== null);
+  // One object per table and partition, named by the first and last offset of its data records.
+  const groups = Object.values(kafkaSample.records)
+    .map((recs) => recs.filter((r) => r.value !== null))
+    .filter((data) => data.length > 0);
+  expect(objects).toHaveLength(groups.length);
+  for (const data of groups) {
     const table = data[0]!.topic.split('.').pop()!;
+    const partition = data[0]!.partition;
     const first = Math.min(...data.map((r) => r.offset));
     const last = Math.max(...data.map((r) => r.offset));
     expect(objects).toContainEqual(
-      expect.stringMatching(new RegExp(`^${table}/date=\\d{4}-\\d{2}-\\d{2}/${table}\\+0\\+${first}-${last}\\.parquet$`)),
+      expect.stringMatching(
+        new RegExp(`^${table}/date=\\d{4}-\\d{2}-\\d{2}/${table}\\+${partition}\\+${first}-${last}\\.parquet$`),
+      ),
     );
   }
   for (const key of objects) {
@@ -134,10 +139,11 @@ test('loadObject: the recorded MinIO notification loads its rows into the temp D
   writeFileSync(eventFile, JSON.stringify(event));
   const { result } = await invokeLocal('loadObject', eventFile);
   const table = sampleKey.split('/')[0]!;
+  const partition = Number(sampleKey.split('+')[1]);
   const topic = `${cfg.KAFKA_TOPIC_PREFIX}.public.${table}`;
   const changes = Object.values(kafkaSample.records)
     .flat()
-    .filter((r) => r.topic === topic && r.value !== null);
+    .filter((r) => r.topic === topic && r.partition === partition && r.value !== null);
   expect(result).toMatchObject({ loaded: 1, rows: changes.length, alreadyLoaded: 0, failed: [] });
 
   const instance = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'), { access_mode: 'READ_ONLY' });
