@@ -16,6 +16,9 @@ const common = {
 // (`npm run test:faults` = `jest --selectProjects faults`), never as part of a plain `npm test`.
 const faultsSelected = process.argv.some((a) => /(^|=)faults$/.test(a));
 module.exports = {
+  // The stack the global setup starts is detached and outlives the run on purpose; a handle a
+  // failed test leaves behind must not keep jest (and CI) waiting after the last test (seen in CI).
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     {
