@@ -225,16 +225,21 @@ test('poison messages land in the dead-letter prefix and the pipeline goes on (t
   const topic = `${cfg.KAFKA_TOPIC_PREFIX}.public.transactions`;
   // A real Debezium envelope (recorded from the connector) with an amount NUMERIC(18,2) cannot hold,
   // on a key the source does not have: decoded by mistake, it would be an extra warehouse row.
+  // With DEBEZIUM_INLINE_SCHEMAS (the default) a value is {schema, payload}: the envelope is its payload.
+  const decode = (value: string): { schema?: unknown; payload?: unknown; op?: string; after?: Record<string, unknown> } =>
+    JSON.parse(Buffer.from(value, 'base64').toString());
+  const envelopeOf = (v: ReturnType<typeof decode>) =>
+    ('payload' in v && 'schema' in v ? v.payload : v) as { op?: string; after: Record<string, unknown> };
   const sample = loadRecording().records.find(
-    (r) =>
-      r.topic.endsWith('.public.transactions') && r.value && JSON.parse(Buffer.from(r.value, 'base64').toString()).op === 'c',
+    (r) => r.topic.endsWith('.public.transactions') && r.value && envelopeOf(decode(r.value)).op === 'c',
   );
   if (!sample?.value) throw new Error('the recording has no transaction insert');
-  const envelope = JSON.parse(Buffer.from(sample.value, 'base64').toString()) as { after: Record<string, unknown> };
+  const value = decode(sample.value);
+  const envelope = envelopeOf(value);
   envelope.after = { ...envelope.after, id: 987_654_321, amount: '1.005' };
   const poison = [
     { key: JSON.stringify({ id: 987_654_320 }), value: '{"op": "c", "after": {"id": 987654320, "amount": "10.00"' },
-    { key: JSON.stringify({ id: 987_654_321 }), value: JSON.stringify(envelope) },
+    { key: JSON.stringify({ id: 987_654_321 }), value: JSON.stringify(value) },
   ];
   const produced: Array<{ partition: number; offset: string }> = [];
 
