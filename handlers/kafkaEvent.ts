@@ -4,7 +4,7 @@
  * decoding it; this checks the same shape as events.ts's kafkaEventSchema in place, field by
  * field, and returns the event itself. A unit test keeps the two in agreement.
  */
-import type { KafkaEvent, KafkaEventRecord } from './events';
+import type { KafkaEvent } from './events';
 
 const SOURCES = new Set(['SelfManagedKafka', 'aws:SelfManagedKafka', 'aws:kafka']);
 
@@ -53,5 +53,3 @@ export function validateKafkaEvent(raw: unknown): Validation<KafkaEvent> {
   }
   return problems.length ? { success: false, problems } : { success: true, data: raw as unknown as KafkaEvent };
 }
-
-export type { KafkaEvent, KafkaEventRecord };

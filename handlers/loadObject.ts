@@ -6,7 +6,7 @@
  * event loads whatever of the last SWEEP_DAYS is missing from the ledger (a lost S3 event).
  */
 import { loadConfig } from '../functions/shared/config';
-import { decodeEventKey } from '../functions/warehouse/objectKeys';
+import { decodeEventKey } from '../functions/shared/objectKeys';
 import { loadObjects, type LoadReport } from '../functions/warehouse/loader';
 import { sweep } from '../functions/warehouse/sweep';
 import { objectStoreFromConfig, warehouseFromConfig } from '../functions/warehouse/fromConfig';

@@ -23,6 +23,11 @@ offsets: dict[str, int] = {}
 lsn = 10_000_000
 
 
+def lake_key(table, ts_ms, offset):
+    """The writer's object key for a one-record object (contract: functions/shared/objectKeys.ts)."""
+    return f"{table}/date={ts(ts_ms).date().isoformat()}/{table}+0+{offset}-{offset}.parquet"
+
+
 def change(con, table, op, row, ts_ms, tx_id, redeliver=False):
     """Append one change event as the loader would (CDC columns after the table's own)."""
     global lsn
@@ -35,8 +40,7 @@ def change(con, table, op, row, ts_ms, tx_id, redeliver=False):
         lsn += 100
     cols = list(row) + ["_op", "_lsn", "_source_ts_ms", "_tx_id", "_kafka_topic", "_kafka_partition",
                         "_kafka_offset", "_file", "_loaded_at"]
-    values = list(row.values()) + [op, lsn, ts_ms, tx_id, topic, 0, offset,
-                                   f"{table}/date=dev/{table}+0+{offset}-{offset}.parquet"]
+    values = list(row.values()) + [op, lsn, ts_ms, tx_id, topic, 0, offset, lake_key(table, ts_ms, offset)]
     con.execute(
         f"insert into raw.{table} ({', '.join(cols)}) values ({', '.join('?' * (len(values)))}, now())",
         values,

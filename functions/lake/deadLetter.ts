@@ -1,6 +1,6 @@
 /** A record that could not be decoded, kept whole (raw base64 as received) with the reason. */
 import type { KafkaRecordIn } from '../cdc/decodeRecord';
-import { deadLetterKey } from './objectKeys';
+import { deadLetterKey } from '../shared/objectKeys';
 
 export interface DeadLetter {
   error: string;

@@ -5,7 +5,7 @@
 import type { ChangeRow } from '../shared/rows';
 import { utcDate } from '../shared/rows';
 import type { TableName } from '../shared/tables';
-import { objectKey, type ObjectCoordinates } from './objectKeys';
+import { objectKey, type ObjectCoordinates } from '../shared/objectKeys';
 
 export interface TableRow {
   table: TableName;

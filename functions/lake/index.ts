@@ -1,6 +1,6 @@
 export { encodeColumns, encodeParquet, physical, unscaledDecimal, type EncodeOptions } from './encodeParquet';
 export { parquetSchema, schemaOf, columnElement } from './parquetSchema';
-export { objectKey, parseObjectKey, deadLetterKey, type ObjectCoordinates } from './objectKeys';
+export { objectKey, parseObjectKey, deadLetterKey, type ObjectCoordinates } from '../shared/objectKeys';
 export { groupChanges, type LakeObject, type TableRow } from './groupChanges';
 export { deadLetter, deadLetterObject, type DeadLetter } from './deadLetter';
 export { ObjectBuilder } from './objectBuilder';

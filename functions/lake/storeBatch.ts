@@ -16,7 +16,7 @@ import type { ColumnDef, TableName } from '../shared/tables';
 import { deadLetter, deadLetterObject } from './deadLetter';
 import { encodeColumns, type EncodeOptions } from './encodeParquet';
 import { ObjectBuilder } from './objectBuilder';
-import { objectKey } from './objectKeys';
+import { objectKey } from '../shared/objectKeys';
 import { settleAllBounded, type PutRequest } from './objectStore';
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';

@@ -9,12 +9,9 @@
  *   timestamptz  -> bigint, microseconds since the Unix epoch, UTC
  *   nullable     -> null when absent
  */
-import type { ColumnType } from './tables';
 
 export type CellValue = number | bigint | string | null;
 export type ChangeRow = Record<string, CellValue>;
-
-export type CellOf<T extends ColumnType> = T extends 'int32' ? number : T extends 'int64' | 'timestamptz' ? bigint : string;
 
 /** UTC calendar date (YYYY-MM-DD) of an epoch-milliseconds instant: the lake's partition. */
 export function utcDate(epochMs: number | bigint): string {

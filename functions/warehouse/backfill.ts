@@ -3,7 +3,7 @@
  * the same core as the S3 event, in batches so the DuckDB file is released between batches.
  * Safe to run any number of times: the ledger skips what is already loaded.
  */
-import { isLoadableKey } from './objectKeys';
+import { isLoadableKey } from '../shared/objectKeys';
 import { loadObjects, summarize, type LoaderDeps, type LoadRequest, type ObjectOutcome, type LoadReport } from './loader';
 
 export interface BackfillOptions {

@@ -8,7 +8,7 @@
  */
 import { backfill } from './backfill';
 import type { LoaderDeps, LoadReport } from './loader';
-import { prefixesForDates } from './objectKeys';
+import { prefixesForDates } from '../shared/objectKeys';
 
 export interface SweepOptions {
   bucket: string;

@@ -13,7 +13,7 @@ import { getLogger } from '../../functions/shared/logger';
 import { TABLE_NAMES, type TableName } from '../../functions/shared/tables';
 import { backfill, formatReport } from '../../functions/warehouse/backfill';
 import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/warehouse/fromConfig';
-import { prefixesForDates } from '../../functions/warehouse/objectKeys';
+import { prefixesForDates } from '../../functions/shared/objectKeys';
 
 export interface BackfillArgs {
   prefixes: string[];

@@ -4,7 +4,7 @@
  * (a letter never changes: it is keyed by its record's Kafka coordinates).
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parseObjectKey } from '../../functions/lake/objectKeys';
+import { parseObjectKey } from '../../functions/shared/objectKeys';
 import type { ListFn } from '../offline-s3/list';
 import type { Reason } from './types';
 

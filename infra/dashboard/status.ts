@@ -1,5 +1,5 @@
 /** Turns what the sources last read into the Status the page and /api/status show. */
-import { parseObjectKey } from '../../functions/lake/objectKeys';
+import { parseObjectKey } from '../../functions/shared/objectKeys';
 import type { Config } from '../../functions/shared/config';
 import type { Figures } from './collector';
 import { links } from './health';

@@ -14,6 +14,7 @@
  * padded, so lexical order is not offset order; see partitionQueries for how that is covered.
  * Any other folder is listed whole.
  */
+import { parseObjectKey } from '../../functions/shared/objectKeys';
 import type { S3ObjectInfo } from './event';
 
 export interface ListArgs {
@@ -39,8 +40,6 @@ export interface NewObjectFinderOptions {
   coldPerPoll?: number;
   now?: () => number;
 }
-
-const LAKE_NAME = /^([^/]*?\+\d+\+)(\d+)-(\d+)\.parquet$/;
 
 interface Folder {
   /** Partition prefix (`<folder><table>+<p>+`) -> its recent offsets. */
@@ -139,21 +138,25 @@ export class NewObjectFinder implements NewObjectLister {
         }
       }
       f.lastNewAt = Math.max(f.lastNewAt, areNew ? now : o.lastModified.getTime());
-      const m = LAKE_NAME.exec(o.key.slice(dir.length));
-      if (!m) {
+      // Lake keys are relative to the event's filter prefix (empty by default).
+      const k = parseObjectKey(o.key.slice(this.#rootParent().length));
+      if (!k) {
         f.other = true;
         continue;
       }
-      const group = dir + m[1]!;
-      f.names.add(dir + m[1]!.slice(0, m[1]!.slice(0, -1).lastIndexOf('+') + 1));
+      const name = `${dir}${k.table}+`;
+      const group = `${name}${k.partition}+`;
+      f.names.add(name);
+      const first = String(k.firstOffset);
+      const last = String(k.lastOffset);
       const p = f.groups.get(group) ?? { firsts: [], maxLast: '0' };
       f.groups.set(group, p);
-      if (!p.firsts.includes(m[2]!)) {
-        p.firsts.push(m[2]!);
+      if (!p.firsts.includes(first)) {
+        p.firsts.push(first);
         p.firsts.sort((a, b) => (greater(a, b) ? -1 : greater(b, a) ? 1 : 0));
         p.firsts.length = Math.min(p.firsts.length, RECENT_FIRSTS);
       }
-      if (greater(m[3]!, p.maxLast)) p.maxLast = m[3]!;
+      if (greater(last, p.maxLast)) p.maxLast = last;
     }
   }
 

@@ -4,7 +4,6 @@
  */
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { userInfo } from 'node:os';
 import { Client } from 'pg';
 import type { Service, StackContext } from '../service';
 import { VERSIONS } from '../versions';
@@ -243,5 +242,3 @@ export const postgresService: Service = {
     return a || b;
   },
 };
-
-export const currentUser = () => userInfo().username;

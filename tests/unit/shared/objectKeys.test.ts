@@ -1,4 +1,4 @@
-import { deadLetterKey, objectKey, parseObjectKey } from '../../../functions/lake';
+import { deadLetterKey, objectKey, parseObjectKey } from '../../../functions/shared/objectKeys';
 
 describe('object keys', () => {
   it('follows the loader contract <table>/date=YYYY-MM-DD/<table>+<partition>+<first>-<last>.parquet', () => {
@@ -20,6 +20,7 @@ describe('object keys', () => {
     });
     expect(key).toBe('customers/date=2026-11-24/customers+1+4611686018427387904-4611686018427387909.parquet');
     expect(parseObjectKey(key)).toEqual({
+      key,
       table: 'customers',
       date: '2026-11-24',
       partition: 1,

@@ -1,4 +1,4 @@
-import { decodeEventKey, isLoadableKey, parseLakeKey, prefixesForDates } from '../../../functions/warehouse/objectKeys';
+import { decodeEventKey, isLoadableKey, parseLakeKey, prefixesForDates } from '../../../functions/shared/objectKeys';
 
 describe('S3 event keys', () => {
   it('decodes %2B to + and + to space, as S3 and MinIO encode keys', () => {
