@@ -18,11 +18,9 @@ export interface ObjectCoordinates {
   lastOffset: bigint | number;
 }
 
-export interface LakeObjectKey {
+/** A parsed key: its coordinates, with exact offsets. */
+export interface LakeObjectKey extends ObjectCoordinates {
   key: string;
-  table: TableName;
-  date: string;
-  partition: number;
   firstOffset: bigint;
   lastOffset: bigint;
 }
