@@ -12,6 +12,7 @@ import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_FULL_LIST_INTERVAL_MS,
   DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_NOTIFIED_POLL_INTERVAL_MS,
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_SWEEP_BATCH_SIZE,
 } from './source';
@@ -35,6 +36,9 @@ export interface OfflineS3Options {
   sweepBatchSize: number;
   maxInFlight: number;
   fullListIntervalMs: number;
+  /** Listen to MinIO's notification stream (off: listings only). */
+  notifications: boolean;
+  notifiedPollIntervalMs: number;
 }
 
 export function readS3Specs(service: ServiceLike, opts: { warn?: (m: string) => void } = {}): S3Spec[] {
@@ -86,7 +90,7 @@ function readRules(rules: unknown, where: string): S3Filters {
   return filters;
 }
 
-/** `custom.offlineS3` with defaults; `OFFLINE_S3=off` also disables it. */
+/** `custom.offlineS3` with defaults; `OFFLINE_S3=off` disables it, `OFFLINE_S3_NOTIFICATIONS=off` its notification stream. */
 export function readOptions(service: ServiceLike, env: NodeJS.ProcessEnv = process.env): OfflineS3Options {
   const c = asRecord(service.custom?.offlineS3) ?? {};
   const int = (name: string, fallback: number, min: number) => {
@@ -101,5 +105,7 @@ export function readOptions(service: ServiceLike, env: NodeJS.ProcessEnv = proce
     sweepBatchSize: int('sweepBatchSize', DEFAULT_SWEEP_BATCH_SIZE, 1),
     maxInFlight: int('maxInFlight', DEFAULT_MAX_IN_FLIGHT, 1),
     fullListIntervalMs: int('fullListIntervalMs', DEFAULT_FULL_LIST_INTERVAL_MS, 0),
+    notifications: env.OFFLINE_S3_NOTIFICATIONS !== 'off' && c.notifications !== false && c.notifications !== 'false',
+    notifiedPollIntervalMs: int('notifiedPollIntervalMs', DEFAULT_NOTIFIED_POLL_INTERVAL_MS, 0),
   };
 }

@@ -21,7 +21,7 @@ export function createS3Lister(client: S3Client, pageTimeoutMs = LIST_PAGE_TIMEO
   return async (bucket, prefix) => (await query(bucket, { prefix: prefix ?? '' })).objects;
 }
 
-/** One ListObjectsV2 query (Prefix, StartAfter, Delimiter), every page. */
+/** One ListObjectsV2 query (Prefix, Delimiter), every page. */
 export function createS3Query(client: S3Client, pageTimeoutMs = LIST_PAGE_TIMEOUT_MS): ListQueryFn {
   return async (bucket, args) => {
     const out: S3ObjectInfo[] = [];
@@ -33,7 +33,6 @@ export function createS3Query(client: S3Client, pageTimeoutMs = LIST_PAGE_TIMEOU
           Bucket: bucket,
           ContinuationToken: token,
           ...(args.prefix ? { Prefix: args.prefix } : {}),
-          ...(args.startAfter ? { StartAfter: args.startAfter } : {}),
           ...(args.delimiter ? { Delimiter: args.delimiter } : {}),
         }),
         { abortSignal: AbortSignal.timeout(pageTimeoutMs) },

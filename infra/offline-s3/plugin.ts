@@ -1,6 +1,6 @@
 /**
  * The serverless-offline plugin: at `sls offline start` it reads every function's `s3` events and
- * runs one S3EventSource per event, polling the bucket (MinIO locally) and invoking the function
+ * runs one S3EventSource per event, fed by MinIO's notification stream and listings of the bucket, invoking the function
  * through serverless-offline's own Lambda API, like offline-kafka (see its plugin.ts for why the
  * HTTP Invoke API rather than serverless-offline's internal Lambda class).
  *
@@ -21,6 +21,7 @@ import type { S3Event } from './event';
 import { describeFilters } from './filters';
 import { createS3Lister, createS3Query } from './list';
 import { NewObjectFinder } from './newObjects';
+import { NotificationStream } from './notifications';
 import { S3EventSource } from './source';
 
 interface ServerlessLike {
@@ -37,6 +38,7 @@ export class OfflineS3Plugin {
   #options: OfflineS3Options | undefined;
   #specs: S3Spec[] = [];
   #sources: S3EventSource[] = [];
+  #streams: NotificationStream[] = [];
   #stopping: Promise<void> | undefined;
   #stopped = false;
 
@@ -81,6 +83,8 @@ export class OfflineS3Plugin {
     const client = createS3Client(cfg);
     const list = createS3Lister(client);
     const query = createS3Query(client);
+    // MinIO's notification stream is MinIO's own API: against AWS S3 (no endpoint) only listings run.
+    const notifications = options.notifications && cfg.MINIO_ENDPOINT !== '';
     for (const spec of this.#specs) {
       const invoke = createLambdaInvoker<S3Event>({
         host,
@@ -88,24 +92,41 @@ export class OfflineS3Plugin {
         functionName: spec.functionName,
         timeoutSeconds: spec.timeoutSeconds,
       });
-      this.#sources.push(
-        new S3EventSource({
-          bucket: spec.bucket,
-          filters: spec.filters,
-          list,
-          invoke: (event) => invoke(event),
-          pollIntervalMs: options.pollIntervalMs,
-          batchSize: options.batchSize,
-          sweepBatchSize: options.sweepBatchSize,
-          maxInFlight: options.maxInFlight,
-          finder: new NewObjectFinder({ list: query, rootPrefix: spec.filters.prefix ?? '' }),
-          fullListIntervalMs: options.fullListIntervalMs,
-          region: cfg.AWS_REGION,
-          configurationId: spec.configurationId,
-          logger: this.#log,
-          label: spec.functionKey,
-        }),
-      );
+      const source = new S3EventSource({
+        bucket: spec.bucket,
+        filters: spec.filters,
+        list,
+        invoke: (event) => invoke(event),
+        pollIntervalMs: options.pollIntervalMs,
+        batchSize: options.batchSize,
+        sweepBatchSize: options.sweepBatchSize,
+        maxInFlight: options.maxInFlight,
+        finder: new NewObjectFinder({ list: query, rootPrefix: spec.filters.prefix ?? '' }),
+        fullListIntervalMs: options.fullListIntervalMs,
+        notifiedPollIntervalMs: options.notifiedPollIntervalMs,
+        region: cfg.AWS_REGION,
+        configurationId: spec.configurationId,
+        logger: this.#log,
+        label: spec.functionKey,
+      });
+      this.#sources.push(source);
+      if (notifications) {
+        this.#streams.push(
+          new NotificationStream({
+            endpoint: cfg.MINIO_ENDPOINT,
+            region: cfg.AWS_REGION,
+            accessKeyId: cfg.MINIO_ACCESS_KEY,
+            secretAccessKey: cfg.MINIO_SECRET_KEY,
+            bucket: spec.bucket,
+            filters: spec.filters,
+            onObjects: (objects) => source.notify(objects),
+            onConnected: () => source.setNotificationsFlowing(true),
+            onDisconnected: () => source.setNotificationsFlowing(false),
+            log: this.#log,
+            label: spec.functionKey,
+          }),
+        );
+      }
     }
     this.#listenForTermination();
     this.#log.info(
@@ -124,6 +145,7 @@ export class OfflineS3Plugin {
     }
     if (this.#stopped) return;
     for (const s of this.#sources) s.start();
+    for (const s of this.#streams) s.start();
   }
 
   #listenForTermination(): void {
@@ -142,7 +164,9 @@ export class OfflineS3Plugin {
     if (!this.#stopping) {
       this.#stopped = true;
       this.#stopping = Promise.all(
-        this.#sources.map((s) => s.stop().catch((err: unknown) => this.#log.error(`stop failed: ${errorMessage(err)}`))),
+        [...this.#streams, ...this.#sources].map((s) =>
+          s.stop().catch((err: unknown) => this.#log.error(`stop failed: ${errorMessage(err)}`)),
+        ),
       ).then(() => undefined);
     }
     return this.#stopping;

@@ -1,14 +1,15 @@
 /**
- * S3EventSource: S3 event notifications + Lambda's asynchronous invocation, emulated locally by
- * polling the bucket (MinIO's bucket notifications arrived minutes late or never here, see
- * README.md; a listing is the bucket's truth: whatever is in it gets delivered).
+ * S3EventSource: S3 event notifications + Lambda's asynchronous invocation, emulated locally from
+ * MinIO's notification stream (notifications.ts: milliseconds, but it loses a few events) and
+ * listings of the bucket (the bucket's truth: whatever is in it gets delivered).
  *
  * - Start: a sweep delivers every matching object once, `sweepBatchSize` per invocation (the
  *   consumer is idempotent, as on AWS, where events come at least once).
- * - Then every `pollIntervalMs`: objects not seen before by key and ETag (an overwrite is a new
- *   PUT), oldest first, `batchSize` per invocation. With a `finder` (newObjects.ts) a poll lists
- *   only where objects can be new, so its cost does not grow with the bucket; a full listing
- *   every `fullListIntervalMs` forgets deleted objects and is the safety net.
+ * - Then each notified object, and every `pollIntervalMs` (`notifiedPollIntervalMs` while the
+ *   stream flows) a listing: objects not seen before by key and ETag (an overwrite is a new PUT),
+ *   oldest first, `batchSize` per invocation. With a `finder` (newObjects.ts) a poll lists only
+ *   the folders where objects can be new, so its cost does not grow with the lake; a full
+ *   listing every `fullListIntervalMs` forgets deleted objects.
  * - A failed invocation is retried with capped backoff until it succeeds, while other batches go
  *   on; a batch leaves the queue only on success, and what is queued at stop() is swept next start.
  * - At most `maxInFlight` invocations at a time (default 1: the warehouse has one writer anyway).
@@ -52,6 +53,8 @@ export interface S3EventSourceOptions {
   finder?: NewObjectLister;
   /** With a finder: a full listing this often anyway. */
   fullListIntervalMs?: number;
+  /** Pause between listings while notifications flow (they deliver; listings only catch what they lose). */
+  notifiedPollIntervalMs?: number;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
@@ -60,6 +63,7 @@ export const DEFAULT_SWEEP_BATCH_SIZE = 100;
 export const DEFAULT_MAX_IN_FLIGHT = 1;
 export const DEFAULT_SLOW_INVOCATION_LOG_MS = 30_000;
 export const DEFAULT_FULL_LIST_INTERVAL_MS = 5 * 60_000;
+export const DEFAULT_NOTIFIED_POLL_INTERVAL_MS = 5000;
 
 interface Batch {
   kind: 'sweep' | 'new';
@@ -115,6 +119,7 @@ export class S3EventSource {
   #loop: Promise<void> | undefined;
   #wakePoll: (() => void) | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  #notified = false;
 
   constructor(options: S3EventSourceOptions) {
     this.#o = {
@@ -131,6 +136,7 @@ export class S3EventSource {
       slowInvocationLogMs: options.slowInvocationLogMs ?? DEFAULT_SLOW_INVOCATION_LOG_MS,
       finder: options.finder,
       fullListIntervalMs: options.fullListIntervalMs ?? DEFAULT_FULL_LIST_INTERVAL_MS,
+      notifiedPollIntervalMs: options.notifiedPollIntervalMs ?? DEFAULT_NOTIFIED_POLL_INTERVAL_MS,
     };
     if (!(this.#o.pollIntervalMs >= 0)) throw new Error(`pollIntervalMs must be >= 0, got ${this.#o.pollIntervalMs}`);
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -171,10 +177,29 @@ export class S3EventSource {
     if (left > 0) this.#log.info(`${this.#label}stopped with ${left} object(s) not yet delivered; the next start sweeps them`);
   }
 
+  /**
+   * Objects a notification announced: queued at once (after the start-up sweep's listing, which
+   * delivers everything that is already there).
+   */
+  notify(objects: readonly S3ObjectInfo[]): void {
+    if (this.#stopped || this.#stats.polls === 0) return;
+    const fresh = this.#fresh(objects);
+    if (fresh.length === 0) return;
+    this.#o.finder?.observe(fresh, true);
+    this.#log.debug(`${this.#label}${fresh.length} object(s) notified`);
+    this.#enqueue(fresh, 'new');
+  }
+
+  /** While notifications flow, listings slow down; when the stream opens or breaks, list at once for what it missed. */
+  setNotificationsFlowing(flowing: boolean): void {
+    this.#notified = flowing;
+    this.#wakePoll?.();
+  }
+
   async #pollLoop(): Promise<void> {
     let listFailures = 0;
     while (!this.#stopped) {
-      let delay = this.#o.pollIntervalMs;
+      let delay = this.#notified ? this.#o.notifiedPollIntervalMs : this.#o.pollIntervalMs;
       const t0 = Date.now();
       try {
         const finder = this.#o.finder;
@@ -215,15 +240,7 @@ export class S3EventSource {
       const present = new Set(matching.map((o) => o.key));
       for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
     }
-    // One pass that marks as it goes: the partial listings overlap (a new folder and a hot one can
-    // both list an object), and an object listed twice is delivered once (CI saw each one twice).
-    const fresh = matching
-      .filter((o) => {
-        if (this.#seen.get(o.key) === o.eTag) return false;
-        this.#seen.set(o.key, o.eTag);
-        return true;
-      })
-      .sort(sortByAge);
+    const fresh = this.#fresh(matching);
     this.#o.finder?.observe(fresh, !sweep);
     if (sweep) {
       this.#stats.swept = fresh.length;
@@ -234,9 +251,35 @@ export class S3EventSource {
     } else if (fresh.length > 0) {
       this.#log.debug(`${this.#label}${fresh.length} new object(s) (listing took ${listMs} ms)`);
     }
-    const size = sweep ? this.#o.sweepBatchSize : this.#o.batchSize;
-    for (let i = 0; i < fresh.length; i += size) {
-      this.#queue.push({ kind: sweep ? 'sweep' : 'new', objects: fresh.slice(i, i + size), failures: 0, notBefore: 0 });
+    this.#enqueue(fresh, sweep ? 'sweep' : 'new');
+  }
+
+  /**
+   * The matching objects not queued or delivered before, oldest first, marked as they go: listings
+   * overlap each other and the notifications, and an object seen twice is delivered once.
+   */
+  #fresh(objects: readonly S3ObjectInfo[]): S3ObjectInfo[] {
+    return objects
+      .filter((o) => {
+        if (!matchesFilters(o.key, this.#o.filters) || this.#seen.get(o.key) === o.eTag) return false;
+        this.#seen.set(o.key, o.eTag);
+        return true;
+      })
+      .sort(sortByAge);
+  }
+
+  #enqueue(objects: S3ObjectInfo[], kind: Batch['kind']): void {
+    const size = kind === 'sweep' ? this.#o.sweepBatchSize : this.#o.batchSize;
+    // New objects join a queued batch that is not full yet, so a burst of notifications makes full invocations.
+    const tail = this.#queue[this.#queue.length - 1];
+    let rest = objects;
+    if (kind === 'new' && tail && tail.kind === 'new' && tail.failures === 0 && tail.objects.length < size) {
+      const room = size - tail.objects.length;
+      tail.objects.push(...rest.slice(0, room));
+      rest = rest.slice(room);
+    }
+    for (let i = 0; i < rest.length; i += size) {
+      this.#queue.push({ kind, objects: rest.slice(i, i + size), failures: 0, notBefore: 0 });
     }
     this.#pump();
   }

@@ -77,6 +77,8 @@ describe('readOptions', () => {
       sweepBatchSize: 100,
       maxInFlight: 1,
       fullListIntervalMs: 300_000,
+      notifications: true,
+      notifiedPollIntervalMs: 5000,
     });
     expect(readOptions(service({}, { offlineS3: { pollIntervalMs: '250', maxInFlight: 2, batchSize: 1 } }), {})).toMatchObject({
       pollIntervalMs: 250,
@@ -88,6 +90,8 @@ describe('readOptions', () => {
   it('can be switched off, and refuses bad numbers', () => {
     expect(readOptions(service({}, { offlineS3: { enabled: false } }), {}).enabled).toBe(false);
     expect(readOptions(service({}), { OFFLINE_S3: 'off' }).enabled).toBe(false);
+    expect(readOptions(service({}), { OFFLINE_S3_NOTIFICATIONS: 'off' }).notifications).toBe(false);
+    expect(readOptions(service({}, { offlineS3: { notifications: false } }), {}).notifications).toBe(false);
     expect(() => readOptions(service({}, { offlineS3: { maxInFlight: 0 } }), {})).toThrow(/maxInFlight must be an integer >= 1/);
     expect(() => readOptions(service({}, { offlineS3: { pollIntervalMs: 'soon' } }), {})).toThrow(
       /pollIntervalMs must be a number/,

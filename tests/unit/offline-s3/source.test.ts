@@ -129,6 +129,27 @@ describe('S3EventSource', () => {
     expect(delivered()).toEqual(['old.parquet', 'n1.parquet', 'n2.parquet']);
   });
 
+  it('delivers notified objects at once and once only; listings slow down while notifications flow', async () => {
+    bucket.put('old.parquet');
+    const s = start({ pollIntervalMs: 5, notifiedPollIntervalMs: 60_000, batchSize: 10, filters: { suffix: '.parquet' } });
+    await waitFor(() => delivered().length === 1, 'the sweep');
+    s.setNotificationsFlowing(true);
+    await waitFor(() => bucket.listings >= 2, 'the listing on (re)connect');
+    const listings = bucket.listings;
+    bucket.put('n1.parquet');
+    bucket.put('n2.txt');
+    s.notify([bucket.objects.get('n1.parquet')!, bucket.objects.get('n2.txt')!]);
+    s.notify([bucket.objects.get('n1.parquet')!]); // a notification repeated
+    await waitFor(() => delivered().length === 2, 'the notified object');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bucket.listings).toBe(listings); // no listing ran meanwhile: the notification delivered it
+    expect(delivered()).toEqual(['old.parquet', 'n1.parquet']); // the suffix filter applies to notifications too
+    // The stream breaks: listings are what find objects, at the fast pace again.
+    s.setNotificationsFlowing(false);
+    bucket.put('lost.parquet');
+    await waitFor(() => delivered().includes('lost.parquet'), 'an object whose notification was lost');
+  });
+
   it('applies the prefix (in the listing) and suffix filters', async () => {
     for (const k of ['data/a.parquet', 'data/b.csv', 'other/c.parquet', 'data/_dlq.parquet.json']) bucket.put(k);
     const prefixes: Array<string | undefined> = [];
