@@ -27,7 +27,7 @@ import { sleep } from '../infra/stack/proc';
 import { stackUp } from '../infra/stack/stack';
 import { startDashboard } from '../infra/dashboard';
 import { loadavg, machineInfo } from './machine';
-import { changesOf, marker, silent, waitDrained, windowLatency, type Rig } from './pipeline/measure';
+import { changesOf, marker, silent, steerRate, waitDrained, windowLatency, type Rig } from './pipeline/measure';
 import { step, type StepResult } from './pipeline/step';
 
 export interface PipelineBenchOptions {
@@ -85,15 +85,17 @@ async function overload(
   const customers = Math.max(1, Math.round((target * intervalMs) / 1000 / perCustomer));
   rig.log(`overload: ${target} changes/s for ${seconds}s`);
   const t0 = Date.now();
+  const options = parseGeneratorOptions({
+    intervalMs,
+    seed: 900,
+    scale: { customers, accounts: 2 * customers, transactions: 5 * customers },
+  });
   const s = await runGenerator({
-    options: parseGeneratorOptions({
-      intervalMs,
-      seed: 900,
-      scale: { customers, accounts: 2 * customers, transactions: 5 * customers },
-    }),
+    options,
     connect: connectFromConfig(rig.cfg),
     logger: silent,
     signal: AbortSignal.timeout(seconds * 1000),
+    onIteration: steerRate(options, target, t0),
   });
   const t1 = Date.now();
   const markerAt = await marker(rig, 901);

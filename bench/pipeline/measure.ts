@@ -3,7 +3,14 @@
  * (epoch_ms(_loaded_at) - _source_ts_ms), and the generator's calls that mark a window's end.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { connectFromConfig, parseGeneratorOptions, runGenerator, type RunSummary } from '../../functions/generator';
+import {
+  connectFromConfig,
+  parseGeneratorOptions,
+  runGenerator,
+  type GeneratorOptions,
+  type IterationResult,
+  type RunSummary,
+} from '../../functions/generator';
 import type { LoopLogger } from '../../functions/generator/loop';
 import type { Config } from '../../functions/shared/config';
 import { TABLE_NAMES } from '../../functions/shared/tables';
@@ -27,7 +34,7 @@ export interface Rig {
 export const silent: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Row changes a generator run committed (inserts + updates + deletes). */
-export function changesOf(s: RunSummary): number {
+export function changesOf(s: Pick<RunSummary, 'totals'>): number {
   const t = s.totals;
   return (
     t.inserted.customers +
@@ -116,4 +123,24 @@ export async function windowLatency(
     await sleep(2000);
   }
   return measured!;
+}
+
+/**
+ * Holds the generator to `target` changes/s: after each iteration it sets the next iteration's
+ * scale from the changes per customer measured so far and the deficit against the target (a
+ * fixed scale calibrated on a small warm-up fell 20% short: changes per customer vary with scale).
+ * Mutates `options.scale`, which the generator reads at each iteration.
+ */
+export function steerRate(options: GeneratorOptions, target: number, startedAt = Date.now()) {
+  let changes = 0;
+  let customers = 0;
+  return (_index: number, result: IterationResult): void => {
+    changes += changesOf({ totals: result.counts });
+    customers += options.scale.customers;
+    const perCustomer = changes / Math.max(1, customers);
+    const dueBy = ((Date.now() - startedAt + options.intervalMs) / 1000) * target;
+    const next = Math.max(1, Math.round(Math.max(0, dueBy - changes) / Math.max(0.1, perCustomer)));
+    const c = Math.min(next, 4 * Math.max(1, Math.round((target * options.intervalMs) / 1000 / Math.max(0.1, perCustomer))));
+    options.scale = { customers: c, accounts: 2 * c, transactions: 5 * c };
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import { sleep } from '../../infra/stack/proc';
-import { changesOf, marker, silent, waitDrained, windowLatency, type Latency, type Rig } from './measure';
+import { changesOf, marker, silent, steerRate, waitDrained, windowLatency, type Latency, type Rig } from './measure';
 
 export interface StepResult {
   targetChangesPerSec: number;
@@ -50,11 +50,13 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
     `step ${o.target} changes/s for ${o.seconds}s: scale ${customers},${2 * customers},${5 * customers} every ${o.intervalMs} ms`,
   );
   const t0 = Date.now();
+  const options = parseGeneratorOptions({ intervalMs: o.intervalMs, seed: o.seed, scale });
   const summary = await runGenerator({
-    options: parseGeneratorOptions({ intervalMs: o.intervalMs, seed: o.seed, scale }),
+    options,
     connect: connectFromConfig(rig.cfg),
     logger: silent,
     signal: AbortSignal.timeout(o.seconds * 1000),
+    onIteration: steerRate(options, o.target, t0),
   });
   const t1 = Date.now();
   const generated = changesOf(summary);

@@ -7,10 +7,18 @@ import type { Config } from './config';
 
 export type S3Settings = Pick<Config, 'MINIO_ENDPOINT' | 'MINIO_ACCESS_KEY' | 'MINIO_SECRET_KEY' | 'AWS_REGION'>;
 
+/**
+ * The SDK sets no timeout by default: a request the server never answers would hold an
+ * invocation until Lambda's timeout (the bench saw writer invocations hang for 120 s). With these,
+ * a silent socket fails the request and the SDK retries it (3 attempts).
+ */
+const requestHandler = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+
 export function s3ClientFromConfig(cfg: S3Settings): S3Client {
-  if (!cfg.MINIO_ENDPOINT) return new S3Client({ region: cfg.AWS_REGION });
+  if (!cfg.MINIO_ENDPOINT) return new S3Client({ region: cfg.AWS_REGION, requestHandler });
   return new S3Client({
     region: cfg.AWS_REGION,
+    requestHandler,
     endpoint: cfg.MINIO_ENDPOINT,
     forcePathStyle: true,
     credentials: { accessKeyId: cfg.MINIO_ACCESS_KEY, secretAccessKey: cfg.MINIO_SECRET_KEY },
