@@ -12,7 +12,7 @@
  *   - an overload: 60 s at twice the highest sustained rate, then the time until everything
  *     committed in it is in RAW (the pipeline must drain, not stall).
  *
- *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,6000,8000] [--overload-seconds 60] [--with-dashboard]
+ *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000] [--overload-seconds 60] [--with-dashboard]
  *                                                              -> bench/results/pipeline.json
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -118,7 +118,9 @@ async function overload(
 export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise<PipelineBenchResult> {
   const log = opts.log ?? ((m: string) => console.log(`[bench:pipeline] ${m}`));
   const stepSeconds = opts.stepSeconds ?? 30;
-  const rates = opts.rates ?? [1000, 2000, 4000, 6000, 8000];
+  // The issue's ramp (1k, 2k, 4k, 6k, 8k) plus 5k, the rate the target is set at.
+  // The issue's ramp (1k, 2k, 4k, 6k, 8k) plus 5k, the rate its target is set at.
+  const rates = opts.rates ?? [1000, 2000, 4000, 5000, 6000, 8000];
   const overloadSeconds = opts.overloadSeconds ?? 60;
   // One commit a second: the generator's cost is mostly per iteration (it locks and reads its pool
   // of rows each time), so at 250 ms it could not reach 2k changes/s beside the pipeline on 2 cores.
@@ -242,7 +244,7 @@ if (require.main === module) {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '30' },
-      rates: { type: 'string', default: '1000,2000,4000,6000,8000' },
+      rates: { type: 'string', default: '1000,2000,4000,5000,6000,8000' },
       'overload-seconds': { type: 'string', default: '60' },
       // serverless params, e.g. batchSize=500,maximumBatchingWindow=1
       params: { type: 'string', default: '' },
