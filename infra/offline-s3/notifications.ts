@@ -14,7 +14,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { backoffDelay, DEFAULT_RETRY, sleep } from '../offline-common/retry';
 import { errorMessage, type SourceLogger } from '../offline-common/log';
-import type { S3ObjectInfo } from './event';
+import { stripETagQuotes, type S3ObjectInfo } from './event';
 import type { S3Filters } from './filters';
 
 export interface NotificationStreamOptions {
@@ -54,7 +54,7 @@ export function objectsOfLine(line: string): S3ObjectInfo[] {
       // '+' and 'é' arrive raw; tests/fixtures/minio/), so decoding would corrupt a key with '%'.
       key: o.key,
       size: o.size ?? 0,
-      eTag: (o.eTag ?? '').replace(/^"|"$/g, ''),
+      eTag: stripETagQuotes(o.eTag ?? ''),
       lastModified: r.eventTime ? new Date(r.eventTime) : new Date(),
     });
   }

@@ -1,8 +1,8 @@
 /**
  * The serverless-offline plugin: at `sls offline start` it reads every function's `s3` events and
- * runs one S3EventSource per event, fed by MinIO's notification stream and listings of the bucket, invoking the function
- * through serverless-offline's own Lambda API, like offline-kafka (see its plugin.ts for why the
- * HTTP Invoke API rather than serverless-offline's internal Lambda class).
+ * runs one S3EventSource per event, fed by MinIO's notification stream and listings of the
+ * bucket, invoking the function through serverless-offline's own Lambda API, like offline-kafka
+ * (see its plugin.ts for why the HTTP Invoke API rather than serverless-offline's internal Lambda class).
  *
  * Hooks: `offline:start:init` reads and logs the config; `offline:start:ready` (after
  * serverless-offline has started its Lambda API) starts polling; `offline:start:end` and

@@ -234,13 +234,12 @@ export class S3EventSource {
   #onListing(all: S3ObjectInfo[], listMs: number, complete: boolean): void {
     const sweep = this.#stats.polls === 0;
     this.#stats.polls++;
-    const matching = all.filter((o) => matchesFilters(o.key, this.#o.filters));
     if (complete) {
       // A deleted object is forgotten, so that a new object under its key is delivered again.
-      const present = new Set(matching.map((o) => o.key));
+      const present = new Set(all.map((o) => o.key));
       for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
     }
-    const fresh = this.#fresh(matching);
+    const fresh = this.#fresh(all);
     this.#o.finder?.observe(fresh, !sweep);
     if (sweep) {
       this.#stats.swept = fresh.length;
