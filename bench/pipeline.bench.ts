@@ -12,7 +12,7 @@
  *   - an overload: 60 s at twice the highest sustained rate, then the time until everything
  *     committed in it is in RAW (the pipeline must drain, not stall).
  *
- *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000] [--overload-seconds 60] [--with-dashboard]
+ *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000] [--overload-seconds 60] [--with-dashboard] [--keep]
  *                                                              -> bench/results/pipeline.json
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,8 @@ export interface PipelineBenchOptions {
   log?: (m: string) => void;
   /** Run the pipeline page's collector beside the pipeline (to see that it does not slow it). */
   withDashboard?: boolean;
+  /** Keep the run's warehouse file (under .stack/bench/<run>/) for a look at where latency goes. */
+  keep?: boolean;
 }
 
 export interface OverloadResult {
@@ -118,7 +120,6 @@ async function overload(
 export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise<PipelineBenchResult> {
   const log = opts.log ?? ((m: string) => console.log(`[bench:pipeline] ${m}`));
   const stepSeconds = opts.stepSeconds ?? 30;
-  // The issue's ramp (1k, 2k, 4k, 6k, 8k) plus 5k, the rate the target is set at.
   // The issue's ramp (1k, 2k, 4k, 6k, 8k) plus 5k, the rate its target is set at.
   const rates = opts.rates ?? [1000, 2000, 4000, 5000, 6000, 8000];
   const overloadSeconds = opts.overloadSeconds ?? 60;
@@ -200,8 +201,11 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   } finally {
     await dashboard?.stop();
     await offline.stop();
-    rmSync(warehousePath, { force: true });
-    rmSync(`${warehousePath}.wal`, { force: true });
+    if (opts.keep) log(`kept ${warehousePath}`);
+    else {
+      rmSync(warehousePath, { force: true });
+      rmSync(`${warehousePath}.wal`, { force: true });
+    }
   }
   const ok = steps.filter((s) => s.sustained);
   const best = ok[ok.length - 1];
@@ -250,6 +254,7 @@ if (require.main === module) {
       params: { type: 'string', default: '' },
       out: { type: 'string' },
       'with-dashboard': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
     },
   });
   runPipelineBench({
@@ -264,6 +269,7 @@ if (require.main === module) {
     ),
     out: values.out,
     withDashboard: values['with-dashboard'],
+    keep: values.keep,
   }).then(
     (r) => console.log(JSON.stringify({ headline: r.headline, overload: r.overload, error: r.error }, null, 2)),
     (err: unknown) => {

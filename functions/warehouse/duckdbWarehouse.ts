@@ -13,8 +13,8 @@ import { ServiceError, errorMessage } from '../shared/errors';
 import { rawDdlStatements } from './ddl';
 import { duckdbStatements, type DuckdbStatements } from './duckdbSession';
 import { withLockRetry, type LockRetryOptions } from './lockRetry';
-import { acquireWriterMutex } from './writerMutex';
-import { fileIsWanted } from './wantedMarker';
+import { acquireWriterMutex, MAX_WAIT_STEP_MS } from './writerMutex';
+import { fileIsWanted, markFileWanted } from './wantedMarker';
 import type { Log, Warehouse, WarehouseSession } from './port';
 
 export { sqlString } from './duckdbSession';
@@ -41,6 +41,9 @@ interface Held {
 
 /** While idle, how often the loader looks whether someone asked for the file. */
 const WANTED_CHECK_MS = 200;
+/** Longer than a waiter's step, so a waiting thread or process gets the file first. */
+const HAND_OVER_MS = MAX_WAIT_STEP_MS + 100;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { sessionsOpened(): number } {
   const keepOpenMs = opts.keepOpenMs ?? 0;
@@ -48,16 +51,21 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
   let held: Held | undefined;
   let inUse = false;
   let opened = 0;
+  let releasedAt = 0;
 
   async function openFile(): Promise<Held> {
     mkdirSync(dirname(opts.path), { recursive: true });
+    // Having just let go because someone asked for the file, wait for them to take it: the mutex
+    // is not fair, and a sweep reopening at once kept fresh loads waiting 50-60 s (measured).
+    if (Date.now() - releasedAt < 1000 && fileIsWanted(opts.path)) await sleep(HAND_OVER_MS);
     // Threads of one process first take turns among themselves (see writerMutex.ts), then the
     // process waits for DuckDB's own lock, held by other processes (dbt, readers).
-    const release = await acquireWriterMutex(`${opts.path}.writer-lock`, opts.log, { timeoutMs: opts.lock.timeoutMs }).catch(
-      (err: unknown) => {
-        throw new ServiceError('warehouse', errorMessage(err), { cause: err });
-      },
-    );
+    const release = await acquireWriterMutex(`${opts.path}.writer-lock`, opts.log, {
+      timeoutMs: opts.lock.timeoutMs,
+      onWait: () => markFileWanted(opts.path),
+    }).catch((err: unknown) => {
+      throw new ServiceError('warehouse', errorMessage(err), { cause: err });
+    });
     const instance = await withLockRetry(opts.path, () => DuckDBInstance.create(opts.path), opts.log, opts.lock).catch(
       (err: unknown) => {
         release();
@@ -90,6 +98,7 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
       h.instance.closeSync();
     } finally {
       h.release();
+      releasedAt = Date.now();
     }
     opts.log.debug('warehouse file released');
   }

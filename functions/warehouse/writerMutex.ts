@@ -18,6 +18,8 @@ import { threadId } from 'node:worker_threads';
 import type { Log } from './port';
 
 const HEARTBEAT_MS = 5_000;
+/** A waiter looks at least this often, so that it is there when a holder lets go (see duckdbWarehouse.ts). */
+export const MAX_WAIT_STEP_MS = 200;
 /** A guard older than this was left by a holder that died inside its few-microsecond section. */
 const GUARD_STALE_MS = 2_000;
 
@@ -25,6 +27,8 @@ export interface MutexOptions {
   timeoutMs: number;
   staleMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Called each time the lock is found held: a waiter says so (wantedMarker.ts) so the holder lets go. */
+  onWait?: () => void;
 }
 
 function readLock(file: string): { age: number; content: string } | undefined {
@@ -114,6 +118,7 @@ export async function acquireWriterMutex(file: string, log: Log, opts: MutexOpti
     });
     if (state === 'stale') log.warn('took over a stale warehouse writer lock', { file });
     if (state !== 'held') continue;
+    opts.onWait?.();
     if (Date.now() - started + delay > opts.timeoutMs) {
       throw new Error(
         `warehouse writer lock ${file} still held after ${Math.round((Date.now() - started) / 1000)} s (${attempt} attempts)`,
@@ -121,6 +126,6 @@ export async function acquireWriterMutex(file: string, log: Log, opts: MutexOpti
     }
     if (attempt === 1 || attempt % 20 === 0) log.info('waiting for another warehouse writer in this machine', { file, attempt });
     await sleep(delay);
-    delay = Math.min(delay * 2, 500);
+    delay = Math.min(delay * 2, MAX_WAIT_STEP_MS);
   }
 }

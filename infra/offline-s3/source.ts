@@ -20,6 +20,9 @@ import { buildS3Event, type S3Event, type S3ObjectInfo } from './event';
 import { describeFilters, matchesFilters, type S3Filters } from './filters';
 import type { ListFn } from './list';
 import type { NewObjectLister } from './newObjects';
+import { DeliveryQueue, type QueuedBatch } from './deliveryQueue';
+
+type Batch = QueuedBatch<S3ObjectInfo>;
 
 export interface DeliveryInfo {
   kind: 'sweep' | 'new';
@@ -65,15 +68,6 @@ export const DEFAULT_SLOW_INVOCATION_LOG_MS = 30_000;
 export const DEFAULT_FULL_LIST_INTERVAL_MS = 5 * 60_000;
 export const DEFAULT_NOTIFIED_POLL_INTERVAL_MS = 5000;
 
-interface Batch {
-  kind: 'sweep' | 'new';
-  objects: S3ObjectInfo[];
-  /** Failed tries so far. */
-  failures: number;
-  /** Not retried before this time (ms since epoch). */
-  notBefore: number;
-}
-
 export interface S3EventSourceStats {
   /** Listings completed. */
   polls: number;
@@ -105,7 +99,7 @@ export class S3EventSource {
   readonly #label: string;
   /** key -> ETag of every matching object already queued or delivered. */
   readonly #seen = new Map<string, string>();
-  readonly #queue: Batch[] = [];
+  readonly #queue: DeliveryQueue<S3ObjectInfo>;
   readonly #inFlight = new Set<Promise<void>>();
   #stats: Omit<S3EventSourceStats, 'queuedObjects' | 'inFlight'> = {
     polls: 0,
@@ -142,11 +136,11 @@ export class S3EventSource {
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#log = options.logger ?? consoleLoggerFor('offline-s3:', 'OFFLINE_S3_DEBUG');
     this.#label = options.label ? `${options.label}: ` : '';
+    this.#queue = new DeliveryQueue({ new: this.#o.batchSize, sweep: this.#o.sweepBatchSize });
   }
 
   stats(): S3EventSourceStats {
-    const queuedObjects = this.#queue.reduce((n, b) => n + b.objects.length, 0);
-    return { ...this.#stats, queuedObjects, inFlight: this.#inFlight.size };
+    return { ...this.#stats, queuedObjects: this.#queue.objectCount, inFlight: this.#inFlight.size };
   }
 
   /** Starts polling in the background (a bucket that is unreachable now is retried, not fatal). */
@@ -268,29 +262,16 @@ export class S3EventSource {
   }
 
   #enqueue(objects: S3ObjectInfo[], kind: Batch['kind']): void {
-    const size = kind === 'sweep' ? this.#o.sweepBatchSize : this.#o.batchSize;
-    // New objects join a queued batch that is not full yet, so a burst of notifications makes full invocations.
-    const tail = this.#queue[this.#queue.length - 1];
-    let rest = objects;
-    if (kind === 'new' && tail && tail.kind === 'new' && tail.failures === 0 && tail.objects.length < size) {
-      const room = size - tail.objects.length;
-      tail.objects.push(...rest.slice(0, room));
-      rest = rest.slice(room);
-    }
-    for (let i = 0; i < rest.length; i += size) {
-      this.#queue.push({ kind, objects: rest.slice(i, i + size), failures: 0, notBefore: 0 });
-    }
+    this.#queue.add(objects, kind);
     this.#pump();
   }
 
-  /** Starts as many ready batches as the in-flight limit allows, oldest first. */
+  /** Starts as many ready batches as the in-flight limit allows (see deliveryQueue.ts for the order). */
   #pump(): void {
     if (this.#stopped) return;
     const now = Date.now();
     while (this.#inFlight.size < this.#o.maxInFlight) {
-      const i = this.#queue.findIndex((b) => b.notBefore <= now);
-      if (i < 0) break;
-      const [batch] = this.#queue.splice(i, 1);
+      const batch = this.#queue.take(now);
       if (!batch) break;
       const p: Promise<void> = this.#deliver(batch).finally(() => {
         this.#inFlight.delete(p);
@@ -298,18 +279,11 @@ export class S3EventSource {
       });
       this.#inFlight.add(p);
     }
-    this.#scheduleRetryWakeup(now);
-  }
-
-  /** When only backing-off batches are queued, wake up when the earliest may be retried. */
-  #scheduleRetryWakeup(now: number): void {
+    // When only backing-off batches are queued, wake up when the earliest may be retried.
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
-    if (this.#stopped || this.#inFlight.size >= this.#o.maxInFlight) return;
-    const waiting = this.#queue.filter((b) => b.notBefore > now);
-    if (waiting.length === 0) return;
-    const next = Math.min(...waiting.map((b) => b.notBefore));
-    this.#retryTimer = setTimeout(() => this.#pump(), Math.max(0, next - now));
+    const next = this.#inFlight.size < this.#o.maxInFlight ? this.#queue.nextRetryAt(now) : undefined;
+    if (next !== undefined) this.#retryTimer = setTimeout(() => this.#pump(), Math.max(0, next - now));
   }
 
   async #deliver(batch: Batch): Promise<void> {
@@ -336,8 +310,8 @@ export class S3EventSource {
       batch.failures++;
       const delay = backoffDelay(batch.failures, this.#retry);
       batch.notBefore = Date.now() + delay;
-      // Back at the head of the queue: once its backoff has passed it goes before newer batches.
-      this.#queue.unshift(batch);
+      // Back at the head of its lane: once its backoff has passed it goes before newer batches.
+      this.#queue.putBack(batch);
       this.#log.error(
         `${this.#label}invocation failed for ${what} (attempt ${attempt}, ${Date.now() - t0} ms): ${errorMessage(err)}; ` +
           `retrying in ${delay} ms`,

@@ -117,6 +117,33 @@ describe('S3EventSource', () => {
     expect(delivered()).toEqual(['old.parquet', 'n1.parquet', 'n2.parquet', 'n3.parquet', 'n2.parquet']);
   });
 
+  it('delivers objects new since the start before the rest of the start-up sweep', async () => {
+    for (let i = 0; i < 5; i++) bucket.put(`old/${i}.parquet`);
+    let release: () => void = () => undefined;
+    const firstHeld = new Promise<void>((r) => (release = r));
+    start({
+      sweepBatchSize: 1,
+      invoke: async (event, info) => {
+        calls.push({ keys: keysOf(event), info });
+        if (calls.length === 1) await firstHeld; // a slow first sweep invocation
+      },
+    });
+    await waitFor(() => calls.length === 1, 'the first sweep batch');
+    bucket.put('new/a.parquet');
+    await waitFor(() => source!.stats().queuedObjects === 5, 'the new object to be queued');
+    release();
+    await waitFor(() => delivered().length === 6, 'everything');
+    expect(delivered()).toEqual([
+      'old/0.parquet',
+      'new/a.parquet',
+      'old/1.parquet',
+      'old/2.parquet',
+      'old/3.parquet',
+      'old/4.parquet',
+    ]);
+    expect(calls[1]!.info.kind).toBe('new');
+  });
+
   it('delivers an object once when overlapping listings return it twice in one poll', async () => {
     bucket.put('old.parquet');
     start({ list: async (b, p) => (await bucket.list(b, p)).flatMap((o) => [o, { ...o }]) });
