@@ -99,7 +99,7 @@ describe.each(TABLE_NAMES)('dbt models of %s against tables.ts', (table) => {
     expect(ymlColumns('staging', `stg_${table}`)).toEqual([...staging.columns].sort());
   });
 
-  it("the current-state model is current_state over the staging model, and its yml documents exactly the columns it exposes", () => {
+  it('the current-state model is current_state over the staging model, and its yml documents exactly the columns it exposes', () => {
     const model = `int_${table}_current`;
     const sql = read(`models/intermediate/${model}.sql`);
     expect(sql).toMatch(new RegExp(`current_state\\(ref\\('stg_${table}'\\), key='${keyOf(table)}'\\)`));
