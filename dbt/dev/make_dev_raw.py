@@ -23,9 +23,12 @@ offsets: dict[str, int] = {}
 lsn = 10_000_000
 
 
-def lake_key(table, ts_ms, offset):
-    """The writer's object key for a one-record object (contract: functions/shared/objectKeys.ts)."""
-    return f"{table}/date={ts(ts_ms).date().isoformat()}/{table}+0+{offset}-{offset}.parquet"
+def dev_object(table, offset):
+    """Where a change row "came from" (RAW's `_file`, the ledger's `object_key`). dbt never reads these
+    (staging drops `_file`; only sources.yml tests `_loads.object_key` for unique and not null), so this
+    file invents no lake keys: the one key contract is functions/shared/objectKeys.ts, and these names
+    do not follow it on purpose (no loader, sweep or backfill would take them for lake objects)."""
+    return f"dev/make_dev_raw/{table}/{offset}"
 
 
 def change(con, table, op, row, ts_ms, tx_id, redeliver=False):
@@ -40,7 +43,7 @@ def change(con, table, op, row, ts_ms, tx_id, redeliver=False):
         lsn += 100
     cols = list(row) + ["_op", "_lsn", "_source_ts_ms", "_tx_id", "_kafka_topic", "_kafka_partition",
                         "_kafka_offset", "_file", "_loaded_at"]
-    values = list(row.values()) + [op, lsn, ts_ms, tx_id, topic, 0, offset, lake_key(table, ts_ms, offset)]
+    values = list(row.values()) + [op, lsn, ts_ms, tx_id, topic, 0, offset, dev_object(table, offset)]
     con.execute(
         f"insert into raw.{table} ({', '.join(cols)}) values ({', '.join('?' * (len(values)))}, now())",
         values,
@@ -98,7 +101,7 @@ def main():
     txn("c", 5, 2, "WITHDRAWAL", "0.01", None, "COMPLETED", t4 + 60_000, 106)
     account("u", 2, 2, "75.49", "OPEN", T0, t4 + 60_000, 106)
     account("u", 2, 2, "75.49", "CLOSED", T0, t4 + 120_000, 107)
-    # The loader's ledger: one row per object, as it writes them with the rows.
+    # The loader's ledger: one row per (dev) object, as it writes them with the rows.
     for table in ("customers", "accounts", "transactions"):
         con.execute(
             f"""insert into raw._loads (object_key, table_name, etag, row_count, loaded_at)

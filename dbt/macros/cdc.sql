@@ -36,11 +36,11 @@
 
 {#-
   The change log of one RAW table, each change once: Kafka may redeliver a record, and a redelivered
-  record carries the same (topic, partition, offset). Adds:
-    changed_at    source commit time of the change (timestamptz)
-    change_seq    total order of the changes of one key: LSN, then Kafka offset
+  record carries the same (topic, partition, offset): a delivery artefact, not a change. Adds
+  changed_at, the source commit time of the change (timestamptz). The changes of one key are
+  ordered by _lsn, then _kafka_offset (current_state, scd2_dimension).
 -#}
-{% macro deduplicated_changes(source_table, key='id') -%}
+{% macro deduplicated_changes(source_table) -%}
     select
         src.*,
         {{ epoch_ms_to_timestamp('src._source_ts_ms') }} as changed_at
@@ -51,58 +51,13 @@
     ) = 1
 {%- endmacro %}
 
-{#- Current state per key: the latest change wins (by LSN, then offset); a key whose latest change is
-    a delete is gone. -#}
-{% macro current_state(changes_relation, key='id') -%}
-    select *
-    from {{ changes_relation }}
-    qualify row_number() over (
-        partition by {{ key }}
-        order by _lsn desc, _kafka_offset desc
-    ) = 1
-{%- endmacro %}
-
-{#-
-  SCD type 2 versions from a change log. Each insert / update / snapshot read opens a version at its
-  commit time; the key's next change (whatever its op) closes it, so a delete closes the last version.
-  Several changes of one key inside one source transaction were never visible apart: only the last
-  one makes a version.
--#}
-{% macro scd2_versions(changes_relation, key='id') -%}
-    with changes as (
-        select *
-        from {{ changes_relation }}
-        qualify row_number() over (
-            partition by {{ key }}, coalesce(_tx_id, -_lsn)
-            order by _lsn desc, _kafka_offset desc
-        ) = 1
-    ),
-
-    sequenced as (
-        select
-            changes.*,
-            lead(changed_at) over (partition by {{ key }} order by _lsn, _kafka_offset) as next_changed_at,
-            lead(_op) over (partition by {{ key }} order by _lsn, _kafka_offset) as next_op
-        from changes
-    )
-
-    select
-        *,
-        changed_at as valid_from,
-        next_changed_at as valid_to,
-        next_changed_at is null as is_current,
-        coalesce(next_op = 'd', false) as closed_by_delete
-    from sequenced
-    where _op <> 'd'
-{%- endmacro %}
-
-{#- RAW columns the staging change models do not expose (Kafka coordinates other than the offset,
+{#- RAW columns the staging models do not expose (Kafka coordinates other than the offset,
     the raw commit epoch, the loader's file). -#}
 {% macro unexposed_raw_columns() -%}
     _source_ts_ms, _kafka_topic, _kafka_partition, _file
 {%- endmacro %}
 
-{#- Change-log columns of a staging change model that its current-state model leaves out. -#}
+{#- Change-log columns of a staging model that its current-state model (current_state) leaves out. -#}
 {% macro change_log_columns() -%}
     _op, _lsn, _kafka_offset, _tx_id, changed_at, _loaded_at
 {%- endmacro %}

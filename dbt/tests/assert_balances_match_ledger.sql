@@ -12,6 +12,6 @@ with ledger as (
 )
 
 select accounts.account_id, accounts.balance, coalesce(ledger.ledger_balance, 0) as ledger_balance
-from {{ ref('stg_accounts') }} as accounts
+from {{ ref('int_accounts_current') }} as accounts
 left join ledger on ledger.account_id = accounts.account_id
 where accounts.balance <> coalesce(ledger.ledger_balance, 0)

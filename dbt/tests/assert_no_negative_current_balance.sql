@@ -1,7 +1,7 @@
 -- Postgres forbids a negative balance (CHECK balance >= 0); if one shows up here, decoding, loading
 -- or the latest-change logic is wrong. Checked on both the current state and the current SCD2 version.
-select 'stg_accounts' as model, account_id, balance
-from {{ ref('stg_accounts') }}
+select 'int_accounts_current' as model, account_id, balance
+from {{ ref('int_accounts_current') }}
 where balance < 0
 union all
 select 'dim_accounts', account_id, balance

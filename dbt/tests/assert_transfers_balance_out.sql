@@ -29,6 +29,6 @@ union all
 -- Currencies are compared only when both accounts are known (their rows may land a little later).
 select transfers.transaction_id, 'transfer between currencies'
 from transfers
-inner join {{ ref('stg_accounts') }} as src on src.account_id = transfers.account_id
-inner join {{ ref('stg_accounts') }} as dst on dst.account_id = transfers.related_account_id
+inner join {{ ref('int_accounts_current') }} as src on src.account_id = transfers.account_id
+inner join {{ ref('int_accounts_current') }} as dst on dst.account_id = transfers.related_account_id
 where src.currency <> dst.currency

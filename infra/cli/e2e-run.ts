@@ -242,40 +242,41 @@ function sumCounts(totals: unknown, kind: 'inserted' | 'updated' | 'deleted'): n
   return Object.values(t).reduce((a, b) => a + b, 0);
 }
 
-/** The dbt models agree with the source: current dimension rows, facts and balances. */
+/** The dbt models agree with the source: the current state, the dims' current versions, the facts, balances. */
 async function reconcileModels(
   pg: Client,
   warehousePath: string,
 ): Promise<{ models: Record<string, number>; match: boolean; problems: string[] }> {
-  const src = {
-    customers: Number((await pg.query('SELECT count(*) FROM customers')).rows[0].count),
-    accounts: Number((await pg.query('SELECT count(*) FROM accounts')).rows[0].count),
-    transactions: Number((await pg.query('SELECT count(*) FROM transactions')).rows[0].count),
-    balance: (await pg.query('SELECT coalesce(sum(balance),0)::numeric(20,2)::text AS s FROM accounts')).rows[0].s as string,
-  };
+  const pgOne = async (sql: string) => String((await pg.query(sql)).rows[0].v);
+  const [customers, accounts, transactions] = await Promise.all(
+    ['customers', 'accounts', 'transactions'].map(async (t) => Number(await pgOne(`SELECT count(*) AS v FROM ${t}`))),
+  );
+  const balance = await pgOne('SELECT coalesce(sum(balance),0)::numeric(20,2)::text AS v FROM accounts');
+  const [rows, sum] = ['count(*)', 'CAST(CAST(coalesce(sum(balance),0) AS DECIMAL(20,2)) AS VARCHAR)'];
+  // [figure, of what, model, which rows, the source's]; the fact keeps deleted transactions, flagged, so history stays
+  const checks: Array<[string, string, string, string, number | string]> = [
+    ['int_customers_current', rows, 'int_customers_current', 'true', customers!],
+    ['int_accounts_current', rows, 'int_accounts_current', 'true', accounts!],
+    ['int_transactions_current', rows, 'int_transactions_current', 'true', transactions!],
+    ['dim_customers_current', rows, 'dim_customers', 'is_current', customers!],
+    ['dim_accounts_current', rows, 'dim_accounts', 'is_current', accounts!],
+    ['fact_transactions', rows, 'fact_transactions', 'NOT is_deleted', transactions!],
+    ['int_accounts_current balances', sum, 'int_accounts_current', 'true', balance],
+    ['dim_accounts current balances', sum, 'dim_accounts', 'is_current', balance],
+  ];
   return withWarehouse(warehousePath, async (db) => {
     const one = async (sql: string) => String((await db.runAndReadAll(sql)).getRows()[0]![0]);
-    const schemaOf = async (name: string) =>
-      one(`SELECT table_schema FROM information_schema.tables WHERE table_name = '${name}' ORDER BY table_schema LIMIT 1`);
     const models: Record<string, number> = {};
     const problems: string[] = [];
-    const dimC = await schemaOf('dim_customers');
-    const dimA = await schemaOf('dim_accounts');
-    const fact = await schemaOf('fact_transactions');
-    models.dim_customers_current = Number(await one(`SELECT count(*) FROM ${dimC}.dim_customers WHERE is_current`));
-    models.dim_accounts_current = Number(await one(`SELECT count(*) FROM ${dimA}.dim_accounts WHERE is_current`));
-    // the fact keeps deleted transactions, flagged, so history stays; the source has only live ones
-    models.fact_transactions = Number(await one(`SELECT count(*) FROM ${fact}.fact_transactions WHERE NOT is_deleted`));
-    const balance = await one(
-      `SELECT CAST(CAST(coalesce(sum(balance),0) AS DECIMAL(20,2)) AS VARCHAR) FROM ${dimA}.dim_accounts WHERE is_current`,
-    );
-    if (models.dim_customers_current !== src.customers)
-      problems.push(`dim_customers current ${models.dim_customers_current} != source ${src.customers}`);
-    if (models.dim_accounts_current !== src.accounts)
-      problems.push(`dim_accounts current ${models.dim_accounts_current} != source ${src.accounts}`);
-    if (models.fact_transactions !== src.transactions)
-      problems.push(`fact_transactions ${models.fact_transactions} != source ${src.transactions}`);
-    if (balance !== src.balance) problems.push(`current balances ${balance} != source ${src.balance}`);
+    for (const [name, what, model, where, want] of checks) {
+      const schema = await one(
+        `SELECT table_schema FROM information_schema.tables WHERE table_name = '${model}' ORDER BY table_schema LIMIT 1`,
+      );
+      const value = await one(`SELECT ${what} FROM ${schema}.${model} WHERE ${where}`);
+      const got = typeof want === 'number' ? Number(value) : value;
+      if (typeof got === 'number') models[name] = got;
+      if (got !== want) problems.push(`${name} ${got} != source ${want}`);
+    }
     return { models, match: problems.length === 0, problems };
   });
 }

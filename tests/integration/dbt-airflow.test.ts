@@ -439,8 +439,8 @@ describe('dbt on the real pipeline warehouse', () => {
       expectWithin(account[0]!.valid_to, s.tx.deletes);
       const live = await rows(
         db,
-        `SELECT (SELECT count(*) FROM staging.stg_customers WHERE customer_id = ${s.customerB}) AS customers,
-                (SELECT count(*) FROM staging.stg_accounts WHERE account_id = ${s.accountD}) AS accounts,
+        `SELECT (SELECT count(*) FROM intermediate.int_customers_current WHERE customer_id = ${s.customerB}) AS customers,
+                (SELECT count(*) FROM intermediate.int_accounts_current WHERE account_id = ${s.accountD}) AS accounts,
                 (SELECT count(*) FROM marts.customer_360 WHERE customer_id = ${s.customerB}) AS c360`,
       );
       expect(live[0]).toEqual({ customers: '0', accounts: '0', c360: '0' });
@@ -460,7 +460,7 @@ describe('dbt on the real pipeline warehouse', () => {
       const ledger = await rows(
         db,
         `SELECT a.account_id, CAST(a.balance AS VARCHAR) AS balance, CAST(sum(l.signed_amount) AS VARCHAR) AS ledger
-         FROM staging.stg_accounts a JOIN marts.account_ledger l USING (account_id)
+         FROM intermediate.int_accounts_current a JOIN marts.account_ledger l USING (account_id)
          WHERE a.account_id IN (${s.accountA}, ${s.accountC}) GROUP BY ALL ORDER BY a.account_id`,
       );
       expect(ledger).toEqual([

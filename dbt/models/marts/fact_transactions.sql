@@ -9,7 +9,7 @@
 -- transactions with a change loaded since the last run are rebuilt, each from its whole change log,
 -- so a change loaded late (files of one topic load in any order) can never overwrite a newer one.
 with changes as (
-    select * from {{ ref('stg_transactions_changes') }}
+    select * from {{ ref('stg_transactions') }}
 ),
 
 {% if is_incremental() %}

@@ -1,11 +1,15 @@
--- Current state of each account: its latest change (by LSN, then Kafka offset); deleted accounts are excluded.
--- Every column of the change log but its CDC bookkeeping, so new columns pass through.
-with latest as (
-    {{ current_state(ref('stg_accounts_changes'), key='account_id') }}
+-- Every change to an account, once (Kafka redeliveries removed), typed, with its commit time.
+-- Columns that need no cast pass through by name (`* exclude`), so a column the source gained
+-- (RAW adds it, typed exactly, when an object carries it) reaches staging with no edit here.
+with changes as (
+    {{ deduplicated_changes('accounts') }}
 )
 
 select
-    * exclude ({{ change_log_columns() }}),
-    changed_at as last_changed_at
-from latest
-where _op <> 'd'
+    cast(id as integer) as account_id,
+    cast(customer_id as integer) as customer_id,
+    {{ money('balance') }} as balance,
+    -- CHAR(3) in Postgres: trim any padding so codes compare equal everywhere.
+    trim(currency) as currency,
+    * exclude (id, customer_id, balance, currency, {{ unexposed_raw_columns() }})
+from changes

@@ -1,11 +1,11 @@
--- Current state of each customer: its latest change (by LSN, then Kafka offset); deleted customers are excluded.
--- Every column of the change log but its CDC bookkeeping, so new columns pass through.
-with latest as (
-    {{ current_state(ref('stg_customers_changes'), key='customer_id') }}
+-- Every change to a customer, once (Kafka redeliveries removed), typed, with its commit time.
+-- Columns that need no cast pass through by name (`* exclude`), so a column the source gained
+-- (RAW adds it, typed exactly, when an object carries it) reaches staging with no edit here.
+with changes as (
+    {{ deduplicated_changes('customers') }}
 )
 
 select
-    * exclude ({{ change_log_columns() }}),
-    changed_at as last_changed_at
-from latest
-where _op <> 'd'
+    cast(id as integer) as customer_id,
+    * exclude (id, {{ unexposed_raw_columns() }})
+from changes
