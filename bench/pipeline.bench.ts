@@ -27,6 +27,8 @@ import { sleep } from '../infra/stack/proc';
 import { stackUp } from '../infra/stack/stack';
 import { startDashboard } from '../infra/dashboard';
 import { loadavg, machineInfo } from './machine';
+import { createBenchBucket } from './pipeline/bucket';
+import { s3ClientFromConfig } from '../functions/shared/s3';
 import { changesOf, marker, silent, steerRate, waitDrained, windowLatency, type Rig } from './pipeline/measure';
 import { step, type StepResult } from './pipeline/step';
 
@@ -134,8 +136,12 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const dir = join(ctx.stackDir, 'bench', runId);
   mkdirSync(dir, { recursive: true });
   const warehousePath = join(dir, 'warehouse.duckdb');
+  const s3 = s3ClientFromConfig(loadConfig());
+  const bucket = await createBenchBucket(s3, `bench-${runId}`);
+  log(`the run's own bucket: s3://${bucket.name}`);
   const env = {
     WAREHOUSE_PATH: warehousePath,
+    MINIO_BUCKET: bucket.name,
     NODE_NO_WARNINGS: '1',
     OFFLINE_HTTP_PORT: String(await freePort()),
     OFFLINE_LAMBDA_PORT: String(await freePort()),
@@ -201,11 +207,13 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   } finally {
     await dashboard?.stop();
     await offline.stop();
-    if (opts.keep) log(`kept ${warehousePath}`);
+    if (opts.keep) log(`kept ${warehousePath} and s3://${bucket.name}`);
     else {
       rmSync(warehousePath, { force: true });
       rmSync(`${warehousePath}.wal`, { force: true });
+      await bucket.remove().catch((err: Error) => log(`could not remove s3://${bucket.name}: ${err.message}`));
     }
+    s3.destroy();
   }
   const ok = steps.filter((s) => s.sustained);
   const best = ok[ok.length - 1];
@@ -216,7 +224,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     machine: machineInfo(),
     loadavg: { start, end: loadavg() },
     method:
-      "sls offline with serverless.yml's batching, its own consumer group at LATEST and a fresh DuckDB file; generator at a " +
+      "sls offline with serverless.yml's batching, its own consumer group at LATEST, its own bucket and a fresh DuckDB file; generator at a " +
       'fixed scale every intervalMs; latency = epoch_ms(_loaded_at) - _source_ts_ms over RAW rows committed in the window; ' +
       'lag grew = last-third p50 minus first-third p50 beyond max(2 s, half the first-third p50); sustained = complete, ' +
       'drained within 30 s after the step, no lag growth, generator within 90% of target. Overload: 60 s at twice the ' +

@@ -12,6 +12,8 @@
  *
  *   npx tsx bench/replay.bench.ts [--burst 150000] [--min-backlog 150000] -> bench/results/replay.json
  */
+import { createBenchBucket } from './pipeline/bucket';
+import { s3ClientFromConfig } from '../functions/shared/s3';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -91,7 +93,11 @@ export async function measureReplay(
       .map(([k, offset]) => ({ partition: Number(k.slice(k.lastIndexOf('-') + 1)), offset: String(offset) }));
     await admin.setOffsets({ groupId, topic, partitions });
   }
+  // The replay's objects go to a bucket of its own (see pipeline/bucket.ts), removed after.
+  const s3 = s3ClientFromConfig(cfg);
+  const bucket = await createBenchBucket(s3, `bench-replay-${runId}`);
   const env = {
+    MINIO_BUCKET: bucket.name,
     OFFLINE_S3: 'off',
     NODE_NO_WARNINGS: '1',
     OFFLINE_HTTP_PORT: String(await freePort()),
@@ -137,6 +143,8 @@ export async function measureReplay(
     };
   } finally {
     await offline.stop();
+    await bucket.remove().catch((err: Error) => log(`could not remove s3://${bucket.name}: ${err.message}`));
+    s3.destroy();
   }
 }
 

@@ -14,7 +14,7 @@ import { rawDdlStatements } from './ddl';
 import { duckdbStatements, type DuckdbStatements } from './duckdbSession';
 import { withLockRetry, type LockRetryOptions } from './lockRetry';
 import { acquireWriterMutex, MAX_WAIT_STEP_MS } from './writerMutex';
-import { fileIsWanted, markFileWanted } from './wantedMarker';
+import { fileIsWanted, markFileWanted, withdrawFileWanted } from './wantedMarker';
 import type { Log, Warehouse, WarehouseSession } from './port';
 
 export { sqlString } from './duckdbSession';
@@ -66,6 +66,7 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
     }).catch((err: unknown) => {
       throw new ServiceError('warehouse', errorMessage(err), { cause: err });
     });
+    withdrawFileWanted(opts.path);
     const instance = await withLockRetry(opts.path, () => DuckDBInstance.create(opts.path), opts.log, opts.lock).catch(
       (err: unknown) => {
         release();
@@ -93,9 +94,12 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
     if (!h) return;
     clearTimeout(h.idle);
     clearInterval(h.watch);
+    const t0 = Date.now();
     try {
       h.conn.closeSync();
-      h.instance.closeSync();
+      h.instance.closeSync(); // checkpoints the WAL into the file
+      const ms = Date.now() - t0;
+      if (ms > 500) opts.log.info('warehouse file closed slowly (checkpoint)', { ms });
     } finally {
       h.release();
       releasedAt = Date.now();

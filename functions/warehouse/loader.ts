@@ -92,9 +92,13 @@ export async function loadObjects(requests: readonly LoadRequest[], deps: Loader
   if (candidates.length === 0) return summarize(outcomes);
 
   const workDir = await mkdtemp(join(tmpdir(), 'loader-'));
+  // Where an invocation's time goes (open, ledger check, loads, close), in one line at the end.
+  const t = [performance.now()];
   const session = await deps.warehouse.open();
+  t.push(performance.now());
   try {
     const already = await session.loadedKeys(candidates.map((c) => c.key));
+    t.push(performance.now());
     const toLoad: Array<{ req: LoadRequest; parsed: LakeObjectKey }> = [];
     for (const c of candidates) {
       if (c.parsed instanceof Error) {
@@ -116,9 +120,13 @@ export async function loadObjects(requests: readonly LoadRequest[], deps: Loader
       }
     }
   } finally {
+    t.push(performance.now());
     await session.close();
+    t.push(performance.now());
     await rm(workDir, { recursive: true, force: true });
   }
+  const [opened, checked, loaded, closed] = t.slice(1).map((x, i) => Math.round(x - t[i]!));
+  log.info('objects loaded', { objects: candidates.length, ms: { open: opened, check: checked, load: loaded, close: closed } });
   return summarize(outcomes);
 }
 

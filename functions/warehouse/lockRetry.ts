@@ -6,7 +6,7 @@
  */
 import { ServiceError, errorMessage } from '../shared/errors';
 import type { Log } from './port';
-import { markFileWanted } from './wantedMarker';
+import { markFileWanted, withdrawFileWanted } from './wantedMarker';
 
 export interface LockRetryOptions {
   /** Give up after this long (ms) of the file being busy. */
@@ -38,7 +38,9 @@ export async function withLockRetry<T>(path: string, open: () => Promise<T>, log
   const started = now();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await open();
+      const opened = await open();
+      if (attempt > 1) withdrawFileWanted(path);
+      return opened;
     } catch (err) {
       if (!isLockError(err)) throw err;
       // Ask the holder (a loader keeping the file open between batches) to let go.

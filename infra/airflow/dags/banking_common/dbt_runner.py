@@ -66,15 +66,30 @@ def dbt_env(work_name: str) -> dict[str, str]:
     return env
 
 
+def _wanted_marker() -> Path | None:
+    path = os.environ.get("WAREHOUSE_PATH")
+    if not path:
+        return None
+    return Path(path if os.path.isabs(path) else REPO_ROOT / path).with_name(Path(path).name + ".wanted")
+
+
 def mark_warehouse_wanted() -> None:
     """Touch <warehouse>.wanted: a loader keeping the file open between batches then lets go of it
     after its current batch (functions/warehouse/wantedMarker.ts). Best effort."""
-    path = os.environ.get("WAREHOUSE_PATH")
-    if not path:
-        return
-    marker = Path(path if os.path.isabs(path) else REPO_ROOT / path).with_name(Path(path).name + ".wanted")
+    marker = _wanted_marker()
     try:
-        marker.write_text(f"dbt:{os.getpid()}\n")
+        if marker:
+            marker.write_text(f"dbt:{os.getpid()}\n")
+    except OSError:
+        pass
+
+
+def withdraw_warehouse_wanted() -> None:
+    """dbt got the file: remove our marker (left standing, loaders would keep letting go for 30 s)."""
+    marker = _wanted_marker()
+    try:
+        if marker and marker.read_text().strip() == f"dbt:{os.getpid()}":
+            marker.unlink()
     except OSError:
         pass
 
@@ -96,6 +111,7 @@ def run_dbt(args: list[str], work_name: str, attempts: int | None = None, delay_
         for line in output.splitlines():
             log.info("dbt | %s", line)
         if proc.returncode == 0:
+            withdraw_warehouse_wanted()
             return output
         if LOCK_ERROR.search(output):
             mark_warehouse_wanted()

@@ -1,0 +1,36 @@
+/**
+ * A bucket of the bench run's own: its objects never reach the user's lake (where a sweep would
+ * load another consumer group's objects into the e2e warehouse, the same offsets cut otherwise),
+ * and the pipeline under test starts on an empty lake, as a caught-up pipeline does, instead of
+ * sweeping every object earlier runs left (a 6,955-object start-up sweep skewed a 5k step).
+ */
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+export interface BenchBucket {
+  name: string;
+  /** Deletes every object, then the bucket. */
+  remove(): Promise<void>;
+}
+
+export async function createBenchBucket(s3: S3Client, name: string): Promise<BenchBucket> {
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  return {
+    name,
+    async remove() {
+      for (let token: string | undefined; ;) {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: name, ContinuationToken: token }));
+        const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: keys, Quiet: true } }));
+        if (!page.IsTruncated) break;
+        token = page.NextContinuationToken;
+      }
+      await s3.send(new DeleteBucketCommand({ Bucket: name }));
+    },
+  };
+}
