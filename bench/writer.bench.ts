@@ -14,7 +14,7 @@ import { machineInfo, type Machine } from './machine';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import { decodeRecord, type KafkaRecordIn } from '../functions/cdc';
+import { decodeRecord, type KafkaRecordIn } from '../functions/writer';
 import {
   createS3Client,
   encodeParquet,
@@ -23,7 +23,7 @@ import {
   storeBatch,
   type ObjectSink,
   type TableRow,
-} from '../functions/lake';
+} from '../functions/writer';
 import { loadConfig } from '../functions/shared/config';
 import type { ChangeRow } from '../functions/shared/rows';
 import { changeColumns, type ColumnDef, type TableName } from '../functions/shared/tables';

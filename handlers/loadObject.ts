@@ -6,10 +6,14 @@
  * event loads whatever of the last SWEEP_DAYS is missing from the ledger (a lost S3 event).
  */
 import { loadConfig } from '../functions/shared/config';
-import { decodeEventKey } from '../functions/shared/objectKeys';
-import { loadObjects, type LoadReport } from '../functions/warehouse/loader';
-import { sweep } from '../functions/warehouse/sweep';
-import { objectStoreFromConfig, warehouseFromConfig } from '../functions/warehouse/fromConfig';
+import {
+  decodeEventKey,
+  loadObjects,
+  objectStoreFromConfig,
+  sweep,
+  warehouseFromConfig,
+  type LoadReport,
+} from '../functions/loader';
 import { loadObjectEventSchema } from './events';
 import { lambda, logger } from './middleware';
 import { recordLoad } from './metrics';

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { getLogger } from '../functions/shared/logger';
+import { getLogger } from '../functions/shared';
 import type { Validation } from './kafkaEvent';
 
 export const logger = getLogger('banking-cdc');

@@ -3,7 +3,7 @@
  * Returns only after every object is stored; throws otherwise so the event source retries the batch.
  */
 import { loadConfig } from '../functions/shared/config';
-import { createS3Client, putObject, storeBatch } from '../functions/lake';
+import { createS3Client, putObject, storeBatch } from '../functions/writer';
 import { validateKafkaEvent } from './kafkaEvent';
 import { lambda, logger } from './middleware';
 import { recordBatch } from './metrics';

@@ -67,7 +67,7 @@ const schema = z.object({
   // How long a loader waits for another process (dbt, another loader) to release the DuckDB file.
   WAREHOUSE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(120_000),
   // The loader's scheduled sweep loads what is missing from the ledger among the objects of this
-  // many commit dates, counting back from today (functions/warehouse/sweep.ts).
+  // many commit dates, counting back from today (functions/loader/sweep.ts).
   SWEEP_DAYS: z.coerce.number().int().min(1).default(3),
   // The loader keeps the DuckDB file open this long after a batch for the next one (0: close at
   // once), and lets go after holding it WAREHOUSE_MAX_HOLD_MS, or at once when dbt asks for it.

@@ -14,7 +14,7 @@ export type S3Settings = Pick<Config, 'MINIO_ENDPOINT' | 'MINIO_ACCESS_KEY' | 'M
  */
 const requestHandler = { connectionTimeout: 5_000, requestTimeout: 30_000 };
 
-export function s3ClientFromConfig(cfg: S3Settings): S3Client {
+export function createS3Client(cfg: S3Settings): S3Client {
   if (!cfg.MINIO_ENDPOINT) return new S3Client({ region: cfg.AWS_REGION, requestHandler });
   return new S3Client({
     region: cfg.AWS_REGION,

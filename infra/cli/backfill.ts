@@ -11,8 +11,8 @@ import { loadConfig } from '../../functions/shared/config';
 import { errorMessage } from '../../functions/shared/errors';
 import { getLogger } from '../../functions/shared/logger';
 import { TABLE_NAMES, type TableName } from '../../functions/shared/tables';
-import { backfill, formatReport } from '../../functions/warehouse/backfill';
-import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/warehouse/fromConfig';
+import { backfill, formatReport } from '../../functions/loader/backfill';
+import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/loader/fromConfig';
 import { prefixesForDates } from '../../functions/shared/objectKeys';
 
 export interface BackfillArgs {

@@ -15,7 +15,7 @@ import {
   replayDeadLetters,
   s3DeadLetterStore,
   type DeadLetterFilter,
-} from '../../functions/lake';
+} from '../../functions/writer';
 import { loadConfig } from '../../functions/shared/config';
 import { errorMessage } from '../../functions/shared/errors';
 

@@ -18,7 +18,7 @@ import { loadConfig, type Config } from '../../functions/shared/config';
 import { reconcile, type Reconciliation } from '../../functions/reconcile';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import type { GeneratorOptionsInput } from '../../functions/generator/options';
-import { withLockRetry } from '../../functions/warehouse/lockRetry';
+import { withLockRetry } from '../../functions/loader/lockRetry';
 import { stackUp } from '../stack/stack';
 import { makeContext, REPO_ROOT } from '../stack/context';
 import { startOffline, type OfflineProcess } from './offline';

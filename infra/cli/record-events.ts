@@ -32,7 +32,7 @@ import { Client } from 'pg';
 import * as prettier from 'prettier';
 import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
 import { TABLE_NAMES, topicFor, type TableName } from '../../functions/shared/tables';
-import { createS3Client } from '../../functions/lake/objectStore';
+import { createS3Client } from '../../functions/shared/s3';
 import { buildKafkaEvent, type PartitionBatch, type SourceMessage } from '../offline-kafka/event';
 import type { S3Event } from '../offline-s3/event';
 import { createS3Lister } from '../offline-s3/list';

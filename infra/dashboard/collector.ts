@@ -10,7 +10,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { kafkaBrokers, type Config } from '../../functions/shared/config';
-import { s3ClientFromConfig } from '../../functions/shared/s3';
+import { createS3Client } from '../../functions/shared/s3';
 import type { Totals } from '../../functions/reconcile';
 import { createS3Lister } from '../offline-s3/list';
 import type { StackContext } from '../stack/service';
@@ -75,7 +75,7 @@ export class Collector {
     this.figures = { groups: fallbackGroups(o.cfg, o.params), groupsResolved: false, loaded: new Map(), services: [] };
     const kafka = new Kafka({ clientId: 'dashboard', brokers: kafkaBrokers(o.cfg), logLevel: logLevel.NOTHING });
     this.admin = kafka.admin();
-    this.s3 = s3ClientFromConfig(o.cfg);
+    this.s3 = createS3Client(o.cfg);
   }
 
   start(): void {

@@ -63,7 +63,7 @@ export function connectorConfig(cfg: Config, dbHost = '127.0.0.1'): Record<strin
     'heartbeat.action.query':
       'INSERT INTO public.debezium_heartbeat (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts',
     // Values carry their schema inline, so a column added in Postgres reaches the lake with its exact
-    // type, with no redeploy (functions/cdc/connectSchema.ts); the writer caches each topic's schema
+    // type, with no redeploy (functions/writer/decode/connectSchema.ts); the writer caches each topic's schema
     // by its text, so only the payload is parsed. Postgres's own column type, length and scale are
     // added to every field: NUMERIC(18,2) in string decimal mode is otherwise a plain string.
     // DEBEZIUM_INLINE_SCHEMAS=false trades that for ~8x smaller values (README, Schema evolution).

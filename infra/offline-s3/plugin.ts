@@ -11,7 +11,7 @@
  * Plain `sls offline` (hook `offline:start`) also works: polling waits until the Lambda port answers.
  */
 import { loadConfig } from '../../functions/shared/config';
-import { createS3Client } from '../../functions/lake/objectStore';
+import { createS3Client } from '../../functions/shared/s3';
 import { createLambdaInvoker } from '../offline-common/invoke';
 import { errorMessage, pluginLogger, type OslsLog, type SourceLogger } from '../offline-common/log';
 import { sleep } from '../offline-common/retry';

@@ -6,7 +6,7 @@
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../functions/shared/config';
-import { s3Client } from '../../functions/warehouse/objectStore';
+import { createS3Client } from '../../functions/shared/s3';
 import { pgClient, runE2e, withWarehouse } from '../../infra/cli/e2e-run';
 import { endOffsets } from '../fixtures/kafkaCapture';
 
@@ -27,7 +27,7 @@ const DROP = [`ALTER TABLE customers DROP COLUMN IF EXISTS ${TIER}`, `ALTER TABL
  * of records other tests put there on purpose (the dashboard test's broken record); those are not its.
  */
 async function deadLettersOfRun(start: Map<string, number>): Promise<string[]> {
-  const s3 = s3Client(cfg);
+  const s3 = createS3Client(cfg);
   const keys: string[] = [];
   let token: string | undefined;
   try {

@@ -18,7 +18,7 @@ import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { existsSync } from 'node:fs';
 import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
-import { s3Client } from '../../functions/warehouse/objectStore';
+import { createS3Client } from '../../functions/shared/s3';
 import { newRunId, runE2e, type DuringRunContext, type E2eReport } from '../../infra/cli/e2e-run';
 import { makeContext } from '../../infra/stack/context';
 import { sleep } from '../../infra/stack/proc';
@@ -271,7 +271,7 @@ test('poison messages land in the dead-letter prefix and the pipeline goes on (t
 
   // The writer has consumed past the poison (the reconciliation above includes later changes), so
   // each dead letter is stored by now; read them back.
-  const s3 = s3Client(cfg);
+  const s3 = createS3Client(cfg);
   try {
     const letters = [];
     for (const p of produced) {

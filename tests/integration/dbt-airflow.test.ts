@@ -24,7 +24,7 @@ import { ensureVenv, venvBin } from '../../infra/stack/python';
 import { airflowEnv } from '../../infra/stack/services/airflow';
 import { startOffline, type OfflineProcess } from '../../infra/cli/offline';
 import { portOpen } from '../../infra/stack/proc';
-import { withLockRetry } from '../../functions/warehouse/lockRetry';
+import { withLockRetry } from '../../functions/loader/lockRetry';
 
 // The writer replays the topics from the start (a fresh consumer group), so the time grows with the
 // history on the machine: minutes on a busy dev machine, much less in CI's fresh clone.

@@ -12,7 +12,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../functions/shared/config';
-import { createS3Client } from '../../functions/lake/objectStore';
+import { createS3Client } from '../../functions/shared/s3';
 import type { SourceLogger } from '../../infra/offline-common/log';
 import { decodeEventKeyForm, type S3Event } from '../../infra/offline-s3/event';
 import { createS3Lister } from '../../infra/offline-s3/list';

@@ -17,14 +17,14 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { Client } from 'pg';
-import { createS3Client, parseObjectKey } from '../../functions/lake';
+import { createS3Client, parseObjectKey } from '../../functions/writer';
 import { loadConfig } from '../../functions/shared/config';
 import { TABLES, TABLE_NAMES, tableForTopic } from '../../functions/shared/tables';
 import { sourceToRow, withEnvelope, envelopeOf, type LambdaKafkaRecord } from '../fixtures/debezium';
 import { captureRecords, endOffsets } from '../fixtures/kafkaCapture';
 import { ADDED, evolveAndChange } from '../fixtures/schemaEvolution';
 import { makeChanges, type SourceChange } from '../fixtures/sourceChanges';
-import { readParquetRows } from '../unit/lake/readParquetWithDuckdb';
+import { readParquetRows } from '../unit/writer/readParquetWithDuckdb';
 
 jest.setTimeout(180_000);
 

@@ -68,7 +68,7 @@ def dbt_env(work_name: str) -> dict[str, str]:
 
 def mark_warehouse_wanted() -> None:
     """Touch <warehouse>.wanted: a loader keeping the file open between batches then lets go of it
-    after its current batch (functions/warehouse/wantedMarker.ts). Best effort."""
+    after its current batch (functions/loader/wantedMarker.ts). Best effort."""
     path = os.environ.get("WAREHOUSE_PATH")
     if not path:
         return
