@@ -24,7 +24,7 @@ import { machineInfo, type Machine } from './machine';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { encodeParquet } from '../functions/writer';
-import { loadConfig } from '../functions/shared/config';
+import { loadSettings } from '../infra/stack/settings';
 import { TABLE_NAMES } from '../functions/shared/tables';
 import { backfill } from '../functions/loader/backfill';
 import { DEFAULT_OBJECTS_PER_TRANSACTION, loadObjects, type LoaderDeps } from '../functions/loader/loader';
@@ -106,7 +106,7 @@ async function loadAsInvocations(keys: string[], size: number, deps: LoaderDeps,
   let rows = 0;
   for (let i = 0; i < keys.length; i += size) {
     const report = await loadObjects(
-      keys.slice(i, i + size).map((key) => ({ bucket: loadConfig().MINIO_BUCKET, key })),
+      keys.slice(i, i + size).map((key) => ({ bucket: loadSettings().MINIO_BUCKET, key })),
       deps,
     );
     if (report.failed)
@@ -124,7 +124,7 @@ export async function runLoaderBench(opts: LoaderBenchOptions = {}): Promise<Loa
   const rowsPerObject = opts.rowsPerObject ?? 500;
   const invocationSize = opts.invocationSize ?? 10;
   const batchedInvocationSize = opts.batchedInvocationSize ?? 100;
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const client = createS3Client(cfg);
   const date = `2097-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}`;
   const partition = 100 + Math.floor(Math.random() * 800);

@@ -19,7 +19,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
-import { loadConfig } from '../functions/shared/config';
+import { loadSettings } from '../infra/stack/settings';
 import { freePort } from '../infra/cli/e2e-run';
 import { startOffline, type OfflineProcess } from '../infra/cli/offline';
 import { makeContext, REPO_ROOT } from '../infra/stack/context';
@@ -139,7 +139,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     OFFLINE_HTTP_PORT: String(await freePort()),
     OFFLINE_LAMBDA_PORT: String(await freePort()),
   };
-  const cfg = loadConfig({ ...process.env, ...env });
+  const cfg = loadSettings({ ...process.env, ...env });
   const rig: Rig = { cfg, warehousePath, log };
   const params = {
     consumerGroupId: `bench-${runId}`,

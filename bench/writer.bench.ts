@@ -24,7 +24,7 @@ import {
   type ObjectSink,
   type TableRow,
 } from '../functions/writer';
-import { loadConfig } from '../functions/shared/config';
+import { loadSettings } from '../infra/stack/settings';
 import type { ChangeRow } from '../functions/shared/rows';
 import { changeColumns, type ColumnDef, type TableName } from '../functions/shared/tables';
 
@@ -161,7 +161,7 @@ export async function runWriterBench(opts: WriterBenchOptions = {}): Promise<Wri
   const rows = opts.rows ?? 150_000;
   const batchSize = opts.batchSize ?? 2_000;
   const put = opts.put ?? true;
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const bucket = opts.bucket ?? 'banking-data-bench';
   let sink: ObjectSink = { put: async () => undefined };
   if (put) {

@@ -5,9 +5,9 @@
  * the other objects; `npm run backfill` re-drives it once fixed. A scheduled `{ sweep: true }`
  * event loads whatever of the last SWEEP_DAYS is missing from the ledger (a lost S3 event).
  */
-import { loadConfig } from '../functions/shared/config';
 import {
   decodeEventKey,
+  loadLoaderConfig,
   loadObjects,
   objectStoreFromConfig,
   sweep,
@@ -18,7 +18,7 @@ import { loadObjectEventSchema } from './events';
 import { lambda, logger } from './middleware';
 import { recordLoad } from './metrics';
 
-const cfg = loadConfig();
+const cfg = loadLoaderConfig();
 const warehouse = warehouseFromConfig(cfg, logger);
 const store = objectStoreFromConfig(cfg);
 

@@ -4,7 +4,7 @@
  * "this iteration failed, roll back and go on".
  */
 import { Client } from 'pg';
-import type { Config } from '../shared/config';
+import type { PostgresConfig } from '../shared/config';
 import { ConfigError, ServiceError, errorMessage } from '../shared/errors';
 
 export interface DbSettings {
@@ -19,7 +19,7 @@ export interface DbSettings {
   connectTimeoutMs?: number;
 }
 
-export function dbSettingsFromConfig(cfg: Config, extra: Partial<DbSettings> = {}): DbSettings {
+export function dbSettingsFromConfig(cfg: PostgresConfig, extra: Partial<DbSettings> = {}): DbSettings {
   return {
     host: cfg.POSTGRES_HOST,
     port: cfg.POSTGRES_PORT,

@@ -1,6 +1,6 @@
 /** Build the configured warehouse adapter and object store from validated config. */
 import { resolve } from 'node:path';
-import type { Config } from '../shared/config';
+import type { LoaderConfig } from './config';
 import { createS3Client } from '../shared/s3';
 import { s3ObjectStore, type ObjectStore } from './objectStore';
 import type { Log, Warehouse } from './port';
@@ -11,7 +11,7 @@ import { snowflakeWarehouse } from './snowflakeWarehouse';
 // snowflake-sdk's load time on cold start, and the cloud (Snowflake) package leaves the native
 // DuckDB binding out altogether (serverless.yml, param `warehouse`), so it must never be loaded there.
 
-export function warehouseFromConfig(cfg: Config, log: Log): Warehouse {
+export function warehouseFromConfig(cfg: LoaderConfig, log: Log): Warehouse {
   if (cfg.WAREHOUSE === 'snowflake') {
     const password = snowflakePassword(cfg);
     return snowflakeWarehouse({
@@ -35,6 +35,6 @@ export function warehouseFromConfig(cfg: Config, log: Log): Warehouse {
   });
 }
 
-export function objectStoreFromConfig(cfg: Config): ObjectStore {
+export function objectStoreFromConfig(cfg: LoaderConfig): ObjectStore {
   return s3ObjectStore(createS3Client(cfg));
 }

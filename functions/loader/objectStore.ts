@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import { ServiceError, errorMessage } from '../shared/errors';
+import { PipelineError, ServiceError, errorMessage } from '../shared/errors';
 
 export interface ListedObject {
   key: string;
@@ -18,8 +18,14 @@ export interface ObjectStore {
   list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
 }
 
-export class ObjectMissingError extends Error {
+/** The object an event named is gone (deleted or never stored): there is nothing to load. */
+export class ObjectMissingError extends PipelineError {
   override readonly name = 'ObjectMissingError';
+  constructor(message: string) {
+    super(message, {
+      hint: 'nothing to load; if the object should exist, re-run the writer for its offsets (npm run dlq -- replay, or a Kafka replay)',
+    });
+  }
 }
 
 /** S3 ETags arrive quoted. */

@@ -2,6 +2,7 @@
  * The warehouse port: what the loader needs from a warehouse, and nothing more. Adapters:
  * duckdbWarehouse.ts (local, embedded) and snowflakeWarehouse.ts (cloud).
  */
+import { PipelineError } from '../shared/errors';
 import type { TableName } from '../shared/tables';
 
 export interface ObjectToLoad {
@@ -46,14 +47,17 @@ export interface Warehouse {
  * that violate RAW's constraints). Retrying cannot help, so the loader records it and goes on.
  * Any other error from an adapter means the warehouse refused, and the batch is retried.
  */
-export class CorruptObjectError extends Error {
+export class CorruptObjectError extends PipelineError {
   override readonly name = 'CorruptObjectError';
   constructor(
     readonly key: string,
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`object ${key} cannot be loaded: ${reason}`, options);
+    super(`object ${key} cannot be loaded: ${reason}`, {
+      hint: 'recorded in raw._load_errors; fix the object (or RAW), then npm run backfill re-drives it',
+      ...options,
+    });
   }
 }
 

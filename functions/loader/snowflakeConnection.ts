@@ -1,10 +1,10 @@
 /** SqlConnection over snowflake-sdk. Credentials go to the driver only; nothing here logs them. */
 import snowflake from 'snowflake-sdk';
-import type { Config } from '../shared/config';
+import type { LoaderConfig } from './config';
 import type { SqlBind, SqlConnection } from './snowflakeWarehouse';
 
 type SnowflakeConfig = Pick<
-  Config,
+  LoaderConfig,
   | 'SNOWFLAKE_ACCOUNT'
   | 'SNOWFLAKE_USER'
   | 'SNOWFLAKE_PASSWORD'

@@ -1,4 +1,5 @@
 /** The writer's public surface (Kafka change events -> Parquet objects in S3), for the handler, the CLIs, tests and benchmarks. */
+export { loadWriterConfig, WRITER_CONFIG_KEYS, type WriterConfig } from './config';
 export { decodeRecord, RecordDecoder, type Decoded, type DecodedValues, type KafkaRecordIn } from './decode/decodeRecord';
 export { parseEnvelope, toEnvelope, MAX_TS_MS, type Envelope } from './decode/envelope';
 export {

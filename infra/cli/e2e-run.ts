@@ -14,7 +14,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { loadConfig, type Config } from '../../functions/shared/config';
+import { loadSettings, type Settings } from '../stack/settings';
 import { reconcile, type Reconciliation } from '../../functions/reconcile';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import type { GeneratorOptionsInput } from '../../functions/generator/options';
@@ -51,7 +51,7 @@ export interface E2eOptions {
 
 export interface DuringRunContext {
   offline: OfflineProcess;
-  cfg: Config;
+  cfg: Settings;
   /** SIGKILL the sls offline process group and start it again (same group, warehouse, ports, log). */
   restartOffline: () => Promise<void>;
   /** sls offline's log (appended to across restarts). */
@@ -73,7 +73,7 @@ export interface E2eReport {
   warehousePath: string;
 }
 
-export function pgClient(cfg: Config): Client {
+export function pgClient(cfg: Settings): Client {
   return new Client({
     host: cfg.POSTGRES_HOST,
     port: cfg.POSTGRES_PORT,
@@ -124,7 +124,7 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     OFFLINE_LAMBDA_PORT: String(await freePort()),
     ...opts.offline?.env,
   };
-  const cfg = loadConfig({ ...process.env, ...env });
+  const cfg = loadSettings({ ...process.env, ...env });
   const params = { consumerGroupId: `e2e-${runId}`, generateSchedule: 'false', ...opts.offline?.params };
 
   const offlineLog = join(dir, 'offline.log');

@@ -30,7 +30,7 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
 import * as prettier from 'prettier';
-import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
+import { kafkaBrokers, loadSettings } from '../stack/settings';
 import { TABLE_NAMES, topicFor, type TableName } from '../../functions/shared/tables';
 import { createS3Client } from '../../functions/shared/s3';
 import { buildKafkaEvent, type PartitionBatch, type SourceMessage } from '../offline-kafka/event';
@@ -40,7 +40,7 @@ import { S3EventSource } from '../offline-s3/source';
 
 const ROOT = resolve(__dirname, '..', '..');
 const EVENTS = join(ROOT, 'events');
-const cfg = loadConfig();
+const cfg = loadSettings();
 const topicOf = (t: TableName) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX);
 
 /**

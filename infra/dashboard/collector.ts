@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { kafkaBrokers, type Config } from '../../functions/shared/config';
+import { kafkaBrokers, type Settings } from '../stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
 import type { Totals } from '../../functions/reconcile';
 import { createS3Lister } from '../offline-s3/list';
@@ -28,7 +28,7 @@ import type { Reconciliation, ServiceHealth, Status } from './types';
 import { readWarehouse, whenFree, type WarehouseFigures } from './warehouse';
 
 export interface CollectorOptions {
-  cfg: Config;
+  cfg: Settings;
   ctx: StackContext;
   warehousePath: string;
   /** The serverless params sls offline runs with (e.g. consumerGroupId), to find the same consumer groups. */

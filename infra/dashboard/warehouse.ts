@@ -13,11 +13,16 @@ import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { acquireWriterMutex } from '../../functions/loader/writerMutex';
 import { TABLE_NAMES } from '../../functions/shared/tables';
+import { PipelineError } from '../../functions/shared/errors';
 import type { LatencyBucket, Reason } from './types';
 
 /** Not read this time; it cost the loaders nothing, so the next try need not wait longer. */
-export class WarehouseBusy extends Error {
+export class WarehouseBusy extends PipelineError {
+  override readonly name = 'WarehouseBusy';
   readonly cost = 0;
+  constructor(message: string) {
+    super(message, { hint: 'nothing to do: the page reads it again on its next turn' });
+  }
 }
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -5,14 +5,14 @@
  * warehouse must reconcile exactly, the new columns' values included, with zero dead letters.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { loadConfig } from '../../functions/shared/config';
+import { loadSettings } from '../../infra/stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
 import { pgClient, runE2e, withWarehouse } from '../../infra/cli/e2e-run';
 import { endOffsets } from '../fixtures/kafkaCapture';
 
 jest.setTimeout(20 * 60_000);
 
-const cfg = loadConfig();
+const cfg = loadSettings();
 // Names of this run's own: a column dropped and added again under the same name would lose its
 // values in the source without a change event (a non-additive change), which RAW rightly keeps.
 const run = Date.now().toString(36);

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers } from '../../functions/shared/config';
+import { kafkaBrokers } from '../../infra/stack/settings';
 import { consumerGroupFor } from '../../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';

@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { loadConfig, kafkaBrokers } from '../../functions/shared/config';
+import { loadSettings, kafkaBrokers } from '../../infra/stack/settings';
 import { topicFor, TABLES, postgresType, TABLE_NAMES } from '../../functions/shared/tables';
 
-const cfg = loadConfig();
+const cfg = loadSettings();
 jest.setTimeout(120_000);
 
 interface Envelope {

@@ -8,11 +8,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { loadConfig } from '../../functions/shared/config';
+import { loadSettings } from '../../infra/stack/settings';
 import { dbSettingsFromConfig, openConnection } from '../../functions/generator';
 import { applyMigrations, readMigrations } from '../../infra/stack/migrations';
 
-const cfg = loadConfig();
+const cfg = loadSettings();
 let dir: string;
 let db: Client;
 const schema = `migr_${Date.now().toString(36)}`;

@@ -18,7 +18,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { Client } from 'pg';
 import { createS3Client, parseObjectKey } from '../../functions/writer';
-import { loadConfig } from '../../functions/shared/config';
+import { loadSettings } from '../../infra/stack/settings';
 import { TABLES, TABLE_NAMES, tableForTopic } from '../../functions/shared/tables';
 import { sourceToRow, withEnvelope, envelopeOf, type LambdaKafkaRecord } from '../fixtures/debezium';
 import { captureRecords, endOffsets } from '../fixtures/kafkaCapture';
@@ -30,7 +30,7 @@ jest.setTimeout(180_000);
 
 const BUCKET = process.env.WRITER_TEST_BUCKET ?? 'banking-data-writer-test';
 process.env.MINIO_BUCKET = BUCKET;
-const cfg = loadConfig();
+const cfg = loadSettings();
 
 const context = {
   functionName: 'writeBatch',

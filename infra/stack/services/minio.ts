@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../functions/shared/s3';
 import type { Service, StackContext } from '../service';
-import { urlPort } from '../../../functions/shared/config';
+import { urlPort } from '../settings';
 import { httpGet, portOpen, run, startDetached, stopByPidFile } from '../proc';
 import { VERSIONS } from '../versions';
 

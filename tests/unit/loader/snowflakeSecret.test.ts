@@ -1,4 +1,4 @@
-import { loadConfig } from '../../../functions/shared/config';
+import { loadSettings } from '../../../infra/stack/settings';
 import { ConfigError } from '../../../functions/shared/errors';
 import { passwordFromSecret, snowflakePassword } from '../../../functions/loader/snowflakeSecret';
 import { secretPassword } from '../../../functions/shared/secrets';
@@ -44,16 +44,16 @@ describe('Snowflake password from Secrets Manager', () => {
 
   test('config: WAREHOUSE=snowflake accepts a secret id instead of a password', () => {
     const base = { WAREHOUSE: 'snowflake', SNOWFLAKE_ACCOUNT: 'acme', SNOWFLAKE_USER: 'loader', SNOWFLAKE_WAREHOUSE: 'wh' };
-    expect(() => loadConfig(base)).toThrow(/SNOWFLAKE_PASSWORD.*SNOWFLAKE_SECRET_ID/);
-    expect(loadConfig({ ...base, SNOWFLAKE_SECRET_ID: 'banking-cdc/prod/snowflake' }).SNOWFLAKE_SECRET_ID).toBe(
+    expect(() => loadSettings(base)).toThrow(/SNOWFLAKE_PASSWORD.*SNOWFLAKE_SECRET_ID/);
+    expect(loadSettings({ ...base, SNOWFLAKE_SECRET_ID: 'banking-cdc/prod/snowflake' }).SNOWFLAKE_SECRET_ID).toBe(
       'banking-cdc/prod/snowflake',
     );
   });
 });
 
 test('config: MINIO_ENDPOINT=aws selects real S3 (empty endpoint), empty keeps the local MinIO', () => {
-  expect(loadConfig({ MINIO_ENDPOINT: 'aws' }).MINIO_ENDPOINT).toBe('');
-  expect(loadConfig({ MINIO_ENDPOINT: '' }).MINIO_ENDPOINT).toBe('http://127.0.0.1:9000');
+  expect(loadSettings({ MINIO_ENDPOINT: 'aws' }).MINIO_ENDPOINT).toBe('');
+  expect(loadSettings({ MINIO_ENDPOINT: '' }).MINIO_ENDPOINT).toBe('http://127.0.0.1:9000');
 });
 
 describe('the generator password (POSTGRES_SECRET_ID)', () => {
@@ -72,6 +72,6 @@ describe('the generator password (POSTGRES_SECRET_ID)', () => {
     await expect(
       secretPassword({ password: '', secretId: '', variables: ['POSTGRES_PASSWORD', 'POSTGRES_SECRET_ID'] })(),
     ).rejects.toThrow(/POSTGRES_PASSWORD or POSTGRES_SECRET_ID must be set/);
-    expect(loadConfig({}).POSTGRES_PASSWORD).toBe('banking_password');
+    expect(loadSettings({}).POSTGRES_PASSWORD).toBe('banking_password');
   });
 });
