@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadSettings, type Settings } from '../stack/settings';
 import { reconcile, type Reconciliation } from '../../functions/reconcile';
@@ -24,6 +24,7 @@ import { makeContext, REPO_ROOT } from '../stack/context';
 import { startOffline, type OfflineProcess } from './offline';
 import { runDbt } from './dbt';
 import { sleep } from '../stack/proc';
+import { postgresClient } from '../../functions/shared/postgres';
 
 export interface E2eOptions {
   iterations: number;
@@ -74,13 +75,7 @@ export interface E2eReport {
 }
 
 export function pgClient(cfg: Settings): Client {
-  return new Client({
-    host: cfg.POSTGRES_HOST,
-    port: cfg.POSTGRES_PORT,
-    user: cfg.POSTGRES_USER,
-    password: cfg.POSTGRES_PASSWORD,
-    database: cfg.POSTGRES_DB,
-  });
+  return postgresClient(cfg);
 }
 
 /** Open the DuckDB file read-only for a moment, waiting while a loader holds it. */

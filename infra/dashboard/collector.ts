@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { kafkaBrokers, type Settings } from '../stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
@@ -26,6 +26,7 @@ import { lastE2eReport, reconcileTotals, sourceSnapshot } from './reconcile';
 import { buildStatus, sampleOf } from './status';
 import type { Reconciliation, ServiceHealth, Status } from './types';
 import { readWarehouse, whenFree, type WarehouseFigures } from './warehouse';
+import { postgresClient } from '../../functions/shared/postgres';
 
 export interface CollectorOptions {
   cfg: Settings;
@@ -145,15 +146,7 @@ export class Collector {
   }
 
   private async connect(): Promise<Client> {
-    const c = new Client({
-      host: this.o.cfg.POSTGRES_HOST,
-      port: this.o.cfg.POSTGRES_PORT,
-      user: this.o.cfg.POSTGRES_USER,
-      password: this.o.cfg.POSTGRES_PASSWORD,
-      database: this.o.cfg.POSTGRES_DB,
-      connectionTimeoutMillis: 3000,
-      application_name: 'dashboard',
-    });
+    const c = postgresClient(this.o.cfg, { connectTimeoutMs: 3000, applicationName: 'dashboard' });
     await c.connect();
     return c;
   }
