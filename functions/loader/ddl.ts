@@ -8,6 +8,7 @@
  * so the table's other columns are legitimately null on `d` rows.
  */
 import { changeColumns, TABLE_NAMES, TABLES, type ColumnDef, type TableName } from '../shared/tables';
+import { typeName } from '../shared/typeNames';
 
 export type Dialect = 'duckdb' | 'snowflake';
 
@@ -19,39 +20,16 @@ export const LOAD_ERRORS_TABLE = '_load_errors';
 export const LOAD_COLUMNS = ['_file', '_loaded_at'] as const;
 
 export function duckdbType(col: ColumnDef): string {
-  switch (col.type) {
-    case 'int32':
-      return 'INTEGER';
-    case 'int64':
-      return 'BIGINT';
-    case 'text':
-    case 'char':
-      return 'VARCHAR';
-    case 'decimal':
-      return `DECIMAL(${col.precision},${col.scale})`;
-    case 'timestamptz':
-      return 'TIMESTAMPTZ';
-  }
+  return typeName('duckdb', col.type, col);
 }
 
 /** The type DuckDB reports (DESCRIBE) for a Parquet column that follows the lake contract. */
 export function duckdbDescribedType(col: ColumnDef): string {
-  return col.type === 'timestamptz' ? 'TIMESTAMP WITH TIME ZONE' : duckdbType(col);
+  return typeName('duckdbDescribed', col.type, col);
 }
 
 export function snowflakeType(col: ColumnDef): string {
-  switch (col.type) {
-    case 'int32':
-    case 'int64':
-      return 'NUMBER(38,0)';
-    case 'text':
-    case 'char':
-      return `VARCHAR(${col.length})`;
-    case 'decimal':
-      return `NUMBER(${col.precision},${col.scale})`;
-    case 'timestamptz':
-      return 'TIMESTAMP_TZ(6)';
-  }
+  return typeName('snowflake', col.type, col);
 }
 
 function isRequired(table: TableName, col: ColumnDef): boolean {

@@ -5,6 +5,7 @@
  * The same description drives both warehouses' DDL (duckdbColumnType, snowflakeColumnType).
  */
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
+import { typeName } from '../shared/typeNames';
 
 export type LakeType =
   | { kind: 'int32' | 'int64' | 'text' | 'boolean' | 'date' | 'timestamptz' | 'timestamp' | 'double' }
@@ -74,47 +75,10 @@ export async function readLakeColumns(file: string): Promise<{ columns: LakeColu
 
 /** DuckDB type, as information_schema.columns.data_type spells it (so it can be compared). */
 export function duckdbColumnType(t: LakeType): string {
-  switch (t.kind) {
-    case 'int32':
-      return 'INTEGER';
-    case 'int64':
-      return 'BIGINT';
-    case 'text':
-      return 'VARCHAR';
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'date':
-      return 'DATE';
-    case 'timestamptz':
-      return 'TIMESTAMP WITH TIME ZONE';
-    case 'timestamp':
-      return 'TIMESTAMP';
-    case 'double':
-      return 'DOUBLE';
-    case 'decimal':
-      return `DECIMAL(${t.precision},${t.scale})`;
-  }
+  return typeName('duckdbDescribed', t.kind, t.kind === 'decimal' ? t : {});
 }
 
-/** Snowflake type for ALTER TABLE ... ADD COLUMN. */
+/** Snowflake type for ALTER TABLE ... ADD COLUMN (a lake column has no length: VARCHAR). */
 export function snowflakeColumnType(t: LakeType): string {
-  switch (t.kind) {
-    case 'int32':
-    case 'int64':
-      return 'NUMBER(38,0)';
-    case 'text':
-      return 'VARCHAR';
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'date':
-      return 'DATE';
-    case 'timestamptz':
-      return 'TIMESTAMP_TZ(6)';
-    case 'timestamp':
-      return 'TIMESTAMP_NTZ(6)';
-    case 'double':
-      return 'FLOAT';
-    case 'decimal':
-      return `NUMBER(${t.precision},${t.scale})`;
-  }
+  return typeName('snowflake', t.kind, t.kind === 'decimal' ? t : {});
 }

@@ -1,37 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { duckdbWarehouse } from '../../../functions/loader/duckdbWarehouse';
 import { WarehouseBusyError } from '../../../functions/loader/lockRetry';
 import { loadObjects } from '../../../functions/loader/loader';
-import {
-  encodeParquet,
-  expectedStrings,
-  lakeKey,
-  memoryStore,
-  rawRowsOf,
-  recordingLog,
-  sampleRows,
-  withDuckdb,
-} from './fixtures';
+import { encodeParquet, expectedStrings, lakeKey, memoryStore, rawRowsOf } from './fixtures';
+import { recordingLog, sampleRows, scratchWarehouse, withDuckdb } from './fixtures';
 
 const bucket = 'banking-data';
-let dir: string;
-let dbPath: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wh-unit-'));
-  dbPath = join(dir, 'nested', 'banking.duckdb');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = scratchWarehouse('wh-unit-', 'nested', 'banking.duckdb');
 
 function deps(objects: Map<string, Uint8Array>, lockTimeoutMs = 10_000) {
   const log = recordingLog();
   const store = memoryStore(objects);
-  const warehouse = duckdbWarehouse({ path: dbPath, log, lock: { timeoutMs: lockTimeoutMs, initialDelayMs: 20 } });
+  const warehouse = duckdbWarehouse({ path: tmp.dbPath, log, lock: { timeoutMs: lockTimeoutMs, initialDelayMs: 20 } });
   return { log, store, warehouse };
 }
 
@@ -54,13 +36,13 @@ describe('DuckDB adapter', () => {
 
     for (const [key, rows] of rowsByKey) {
       const table = key.split('/')[0] as 'customers' | 'accounts' | 'transactions';
-      expect(await rawRowsOf(dbPath, table, key)).toEqual(rows.map((r) => expectedStrings(table, r)));
+      expect(await rawRowsOf(tmp.dbPath, table, key)).toEqual(rows.map((r) => expectedStrings(table, r)));
     }
-    const [edge] = await withDuckdb(dbPath, (q) =>
+    const [edge] = await withDuckdb(tmp.dbPath, (q) =>
       q(`SELECT CAST(max(balance) AS VARCHAR) AS hi, CAST(min(balance) AS VARCHAR) AS lo FROM raw.accounts`),
     );
     expect(edge).toEqual({ hi: '999999999999999.99', lo: '-999999999999999.99' });
-    const ledger = await withDuckdb(dbPath, (q) =>
+    const ledger = await withDuckdb(tmp.dbPath, (q) =>
       q(`SELECT object_key, table_name, etag, row_count FROM raw._loads ORDER BY object_key`),
     );
     expect(ledger).toEqual(
@@ -85,7 +67,7 @@ describe('DuckDB adapter', () => {
     expect(again).toMatchObject({ loaded: 0, alreadyLoaded: 1, rows: 0 });
     expect(d.store.downloads).toEqual([key]);
     expect(d.log.lines.some((l) => l.message === 'already loaded' && l.attrs.key === key)).toBe(true);
-    const [count] = await withDuckdb(dbPath, (q) =>
+    const [count] = await withDuckdb(tmp.dbPath, (q) =>
       q('SELECT count(*)::INT AS n, (SELECT count(*)::INT FROM raw._loads) AS files FROM raw.accounts'),
     );
     expect(count).toEqual({ n: 25, files: 1 });
@@ -116,11 +98,11 @@ describe('DuckDB adapter', () => {
     expect(failures[wrongTableKey]).toMatch(/missing column balance \(DECIMAL\(18,2\)\).*unexpected column amount/);
     expect(failures[missingKey]).toMatch(/does not exist/);
     expect(failures[badKey]).toMatch(/does not match/);
-    const errors = await withDuckdb(dbPath, (q) => q('SELECT object_key FROM raw._load_errors ORDER BY object_key'));
+    const errors = await withDuckdb(tmp.dbPath, (q) => q('SELECT object_key FROM raw._load_errors ORDER BY object_key'));
     expect(errors.map((e) => e.object_key)).toEqual(Object.keys(failures).sort());
-    const ledger = await withDuckdb(dbPath, (q) => q('SELECT object_key FROM raw._loads'));
+    const ledger = await withDuckdb(tmp.dbPath, (q) => q('SELECT object_key FROM raw._loads'));
     expect(ledger.map((e) => e.object_key)).toEqual([goodKey]);
-    expect(await rawRowsOf(dbPath, 'transactions', goodKey)).toEqual(good.map((r) => expectedStrings('transactions', r)));
+    expect(await rawRowsOf(tmp.dbPath, 'transactions', goodKey)).toEqual(good.map((r) => expectedStrings('transactions', r)));
   });
 });
 
@@ -151,20 +133,20 @@ describe('DuckDB file lock', () => {
     const rows = sampleRows('accounts', 5);
     const key = lakeKey('accounts', '2024-05-04', 0, 0, 5);
     const d = deps(new Map([[`${bucket}/${key}`, encodeParquet('accounts', rows)]]));
-    const holder = await holdLock(dbPath, 1500);
+    const holder = await holdLock(tmp.dbPath, 1500);
     const exited = new Promise((r) => holder.on('exit', r));
     const report = await loadObjects([{ bucket, key }], d);
     await exited;
     expect(report.loaded).toBe(1);
     const retries = d.log.lines.filter((l) => l.message === 'warehouse file busy, retrying');
     expect(retries.length).toBeGreaterThan(0);
-    expect(retries[0]!.attrs).toMatchObject({ path: dbPath, heldBy: expect.stringContaining(`(PID ${holder.pid})`) });
+    expect(retries[0]!.attrs).toMatchObject({ path: tmp.dbPath, heldBy: expect.stringContaining(`(PID ${holder.pid})`) });
   });
 
   it('gives up after the configured time with a clear error, loading nothing', async () => {
     const key = lakeKey('accounts', '2024-05-04', 0, 0, 5);
     const d = deps(new Map([[`${bucket}/${key}`, encodeParquet('accounts', sampleRows('accounts', 5))]]), 300);
-    const path = join(dir, 'busy.duckdb');
+    const path = join(tmp.dir, 'busy.duckdb');
     const holder = await holdLock(path, 5000);
     const exited = new Promise((r) => holder.on('exit', r));
     try {

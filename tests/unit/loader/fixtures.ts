@@ -12,7 +12,9 @@ import type { ChangeRow } from '../../../functions/shared/rows';
 import { changeColumns, type TableName } from '../../../functions/shared/tables';
 import type { Log } from '../../../functions/loader/port';
 import { ObjectMissingError, type ListedObject, type ObjectStore } from '../../../functions/loader/objectStore';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export { lakeKey, sampleRows } from '../../../bench/lakeSamples';
 
@@ -151,4 +153,18 @@ export function encodeWithExtraColumns(
     nullable: !('nullable' in c) || c.nullable,
   }));
   return new Uint8Array(parquetWriteBuffer({ columnData, schema }));
+}
+
+/**
+ * A fresh folder per test (removed after it) and the DuckDB file's path inside it, for the
+ * loader's DuckDB tests: `const tmp = scratchWarehouse('wh-x-')`, then `tmp.dbPath`, `tmp.dir`.
+ */
+export function scratchWarehouse(prefix: string, ...file: string[]): { readonly dir: string; readonly dbPath: string } {
+  const tmp = { dir: '', dbPath: '' };
+  beforeEach(async () => {
+    tmp.dir = await mkdtemp(join(tmpdir(), prefix));
+    tmp.dbPath = join(tmp.dir, ...(file.length ? file : ['banking.duckdb']));
+  });
+  afterEach(() => rm(tmp.dir, { recursive: true, force: true }));
+  return tmp;
 }

@@ -1,23 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { duckdbWarehouse } from '../../../functions/loader/duckdbWarehouse';
 import { loadObjects } from '../../../functions/loader/loader';
 import { lakeColumns, snowflakeColumnType } from '../../../functions/loader/parquetColumns';
 import { addColumnStatement, comparableType } from '../../../functions/loader/snowflakeSchema';
-import { encodeParquet, encodeWithExtraColumns, lakeKey, memoryStore, recordingLog, sampleRows, withDuckdb } from './fixtures';
+import { encodeParquet, encodeWithExtraColumns, lakeKey, memoryStore } from './fixtures';
+import { recordingLog, sampleRows, scratchWarehouse, withDuckdb } from './fixtures';
 import { parquetMetadata } from 'hyparquet';
 
 const bucket = 'banking-data';
-let dir: string;
-let dbPath: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wh-evolve-'));
-  dbPath = join(dir, 'banking.duckdb');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = scratchWarehouse('wh-evolve-');
 
 const EXTRA = [
   { name: 'loyalty_tier', type: 'text' },
@@ -42,7 +32,7 @@ function evolvedAccounts(firstOffset: number, n: number) {
 
 async function load(objects: Map<string, Uint8Array>, keys: string[]) {
   const log = recordingLog();
-  const warehouse = duckdbWarehouse({ path: dbPath, log, lock: { timeoutMs: 5_000 } });
+  const warehouse = duckdbWarehouse({ path: tmp.dbPath, log, lock: { timeoutMs: 5_000 } });
   const report = await loadObjects(
     keys.map((key) => ({ bucket, key })),
     { warehouse, store: memoryStore(objects), log },
@@ -63,7 +53,7 @@ describe('schema evolution in the loader (DuckDB)', () => {
     // One batch (one transaction): old, evolved, then old again.
     const { report, log } = await load(objects, [oldKey, newKey, olderAgain]);
     expect(report).toMatchObject({ loaded: 3, rows: 12, failed: 0 });
-    const types = await withDuckdb(dbPath, (q) =>
+    const types = await withDuckdb(tmp.dbPath, (q) =>
       q(
         `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'accounts' ` +
           `AND column_name IN (${EXTRA.map((c) => `'${c.name}'`).join(', ')}) ORDER BY column_name`,
@@ -78,7 +68,7 @@ describe('schema evolution in the loader (DuckDB)', () => {
       { column_name: 'vip', data_type: 'BOOLEAN' },
     ]);
     expect(log.lines.filter((l) => l.message === 'added a column to RAW')).toHaveLength(EXTRA.length);
-    const rows = await withDuckdb(dbPath, (q) =>
+    const rows = await withDuckdb(tmp.dbPath, (q) =>
       q(
         `SELECT _kafka_offset::INT AS o, loyalty_tier, overdraft_limit::VARCHAR AS limit_, epoch_us(reviewed_at)::VARCHAR AS at_, ` +
           `score, vip, opened_on::VARCHAR AS d FROM raw.accounts ORDER BY _kafka_offset`,
@@ -116,7 +106,7 @@ describe('schema evolution in the loader (DuckDB)', () => {
     expect(failure && 'reason' in failure ? failure.reason : '').toMatch(
       /column overdraft_limit is VARCHAR in the object but DECIMAL\(18,2\) in raw\.accounts: a type change is not additive; migrate .* npm run backfill/,
     );
-    const errors = await withDuckdb(dbPath, (q) => q('SELECT object_key FROM raw._load_errors'));
+    const errors = await withDuckdb(tmp.dbPath, (q) => q('SELECT object_key FROM raw._load_errors'));
     expect(errors).toEqual([{ object_key: conflicting }]);
   });
 
@@ -140,7 +130,7 @@ describe('schema evolution in the loader (DuckDB)', () => {
     expect(cols[0]!.name).toBe('_kafka_offset');
     const { report } = await load(new Map([[`${bucket}/${key}`, new Uint8Array(reversed)]]), [key]);
     expect(report).toMatchObject({ loaded: 1, rows: 3, failed: 0 });
-    const got = await withDuckdb(dbPath, (q) => q('SELECT id, email, _kafka_offset::INT AS o FROM raw.customers ORDER BY o'));
+    const got = await withDuckdb(tmp.dbPath, (q) => q('SELECT id, email, _kafka_offset::INT AS o FROM raw.customers ORDER BY o'));
     expect(got).toEqual(rows.map((r) => ({ id: r.id, email: r.email, o: Number(r._kafka_offset) })));
   });
 });
@@ -199,7 +189,7 @@ describe('evolved columns that come and go', () => {
     expect(report).toMatchObject({ loaded: 1, failed: 0 });
     const again = await load(objects, [second]);
     expect(again.report).toMatchObject({ loaded: 1, failed: 0 });
-    const rows = await withDuckdb(dbPath, (q) =>
+    const rows = await withDuckdb(tmp.dbPath, (q) =>
       q('SELECT _kafka_offset::INT AS o, overdraft_limit::VARCHAR AS l, loyalty_tier AS t FROM raw.accounts ORDER BY o'),
     );
     expect(rows.map((r) => [r.l === null, r.t === null])).toEqual([
