@@ -74,10 +74,6 @@ export interface E2eReport {
   warehousePath: string;
 }
 
-export function pgClient(cfg: Settings): Client {
-  return postgresClient(cfg);
-}
-
 /** Open the DuckDB file read-only for a moment, waiting while a loader holds it. */
 export async function withWarehouse<T>(path: string, fn: (db: DuckDBConnection) => Promise<T>, timeoutMs = 60_000): Promise<T> {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -129,7 +125,7 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     await offline.stop('SIGKILL');
     offline = await startOffline({ root: REPO_ROOT, logFile: offlineLog, env, params });
   };
-  const pg = pgClient(cfg);
+  const pg = postgresClient(cfg);
   await pg.connect();
   try {
     log(`generating ${opts.iterations} iterations with seed ${opts.seed}...`);

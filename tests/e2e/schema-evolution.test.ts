@@ -7,7 +7,8 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { loadSettings } from '../../infra/stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
-import { pgClient, runE2e, withWarehouse } from '../../infra/cli/e2e-run';
+import { runE2e, withWarehouse } from '../../infra/cli/e2e-run';
+import { postgresClient } from '../../functions/shared/postgres';
 import { endOffsets } from '../fixtures/kafkaCapture';
 
 jest.setTimeout(20 * 60_000);
@@ -53,7 +54,7 @@ async function deadLettersOfRun(start: Map<string, number>): Promise<string[]> {
 }
 
 async function ddl(statements: string[]): Promise<void> {
-  const pg = pgClient(cfg);
+  const pg = postgresClient(cfg);
   await pg.connect();
   try {
     for (const s of statements) await pg.query(s);
