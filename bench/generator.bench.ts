@@ -13,7 +13,7 @@ import { machineInfo, type Machine } from './machine';
 import { join } from 'node:path';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import type { LoopLogger } from '../functions/generator/loop';
-import { loadConfig } from '../functions/shared/config';
+import { loadSettings } from '../infra/stack/settings';
 import { LEDGER_VIOLATIONS_SQL } from '../tests/support/ledger-sql';
 import { createScratchSchema } from '../tests/support/scratch-schema';
 
@@ -48,7 +48,7 @@ export interface GeneratorBenchResult {
 const silent: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function scenario(scale: ScenarioResult['scale'], seconds: number): Promise<ScenarioResult> {
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const schema = await createScratchSchema(cfg, 'bench_generator');
   try {
     const summary = await runGenerator({
@@ -84,7 +84,7 @@ async function scenario(scale: ScenarioResult['scale'], seconds: number): Promis
 
 export async function runGeneratorBench(opts: GeneratorBenchOptions = {}): Promise<GeneratorBenchResult> {
   const seconds = opts.seconds ?? 20;
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const probe = await createScratchSchema(cfg, 'bench_probe');
   const postgres = (await probe.client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
   await probe.drop();

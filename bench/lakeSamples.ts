@@ -1,6 +1,6 @@
 /**
  * Change rows that exercise every column type and the edges of NUMERIC(18,2), and lake keys for
- * them: shared by the loader's benchmark and its unit tests (tests/unit/warehouse/fixtures.ts).
+ * them: shared by the loader's benchmark and its unit tests (tests/unit/loader/fixtures.ts).
  */
 import type { ChangeRow } from '../functions/shared/rows';
 import { topicFor, type TableName } from '../functions/shared/tables';

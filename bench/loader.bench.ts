@@ -23,14 +23,15 @@ import os from 'node:os';
 import { machineInfo, type Machine } from './machine';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { encodeParquet } from '../functions/lake';
-import { loadConfig } from '../functions/shared/config';
+import { encodeParquet } from '../functions/writer';
+import { loadSettings } from '../infra/stack/settings';
 import { TABLE_NAMES } from '../functions/shared/tables';
-import { backfill } from '../functions/warehouse/backfill';
-import { DEFAULT_OBJECTS_PER_TRANSACTION, loadObjects, type LoaderDeps } from '../functions/warehouse/loader';
-import { duckdbWarehouse } from '../functions/warehouse/duckdbWarehouse';
-import { s3Client, s3ObjectStore } from '../functions/warehouse/objectStore';
-import type { Log } from '../functions/warehouse/port';
+import { backfill } from '../functions/loader/backfill';
+import { DEFAULT_OBJECTS_PER_TRANSACTION, loadObjects, type LoaderDeps } from '../functions/loader/loader';
+import { duckdbWarehouse } from '../functions/loader/duckdbWarehouse';
+import { s3ObjectStore } from '../functions/loader/objectStore';
+import { createS3Client } from '../functions/shared/s3';
+import type { Log } from '../functions/loader/port';
 import { lakeKey, sampleRows } from './lakeSamples';
 
 export interface LoaderBenchOptions {
@@ -105,7 +106,7 @@ async function loadAsInvocations(keys: string[], size: number, deps: LoaderDeps,
   let rows = 0;
   for (let i = 0; i < keys.length; i += size) {
     const report = await loadObjects(
-      keys.slice(i, i + size).map((key) => ({ bucket: loadConfig().MINIO_BUCKET, key })),
+      keys.slice(i, i + size).map((key) => ({ bucket: loadSettings().MINIO_BUCKET, key })),
       deps,
     );
     if (report.failed)
@@ -123,8 +124,8 @@ export async function runLoaderBench(opts: LoaderBenchOptions = {}): Promise<Loa
   const rowsPerObject = opts.rowsPerObject ?? 500;
   const invocationSize = opts.invocationSize ?? 10;
   const batchedInvocationSize = opts.batchedInvocationSize ?? 100;
-  const cfg = loadConfig();
-  const client = s3Client(cfg);
+  const cfg = loadSettings();
+  const client = createS3Client(cfg);
   const date = `2097-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}`;
   const partition = 100 + Math.floor(Math.random() * 800);
   const dir = await mkdtemp(join(os.tmpdir(), 'loader-bench-'));

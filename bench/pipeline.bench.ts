@@ -19,7 +19,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
-import { loadConfig } from '../functions/shared/config';
+import { loadSettings } from '../infra/stack/settings';
 import { freePort } from '../infra/cli/e2e-run';
 import { startOffline, type OfflineProcess } from '../infra/cli/offline';
 import { makeContext, REPO_ROOT } from '../infra/stack/context';
@@ -28,7 +28,7 @@ import { stackUp } from '../infra/stack/stack';
 import { startDashboard } from '../infra/dashboard';
 import { loadavg, machineInfo } from './machine';
 import { createBenchBucket } from './pipeline/bucket';
-import { s3ClientFromConfig } from '../functions/shared/s3';
+import { createS3Client } from '../functions/shared/s3';
 import { changesOf, marker, silent, steerRate, waitDrained, windowLatency, type Rig } from './pipeline/measure';
 import { step, type StepResult } from './pipeline/step';
 
@@ -136,7 +136,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const dir = join(ctx.stackDir, 'bench', runId);
   mkdirSync(dir, { recursive: true });
   const warehousePath = join(dir, 'warehouse.duckdb');
-  const s3 = s3ClientFromConfig(loadConfig());
+  const s3 = createS3Client(loadSettings());
   const bucket = await createBenchBucket(s3, `bench-${runId}`);
   log(`the run's own bucket: s3://${bucket.name}`);
   const env = {
@@ -146,7 +146,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     OFFLINE_HTTP_PORT: String(await freePort()),
     OFFLINE_LAMBDA_PORT: String(await freePort()),
   };
-  const cfg = loadConfig({ ...process.env, ...env });
+  const cfg = loadSettings({ ...process.env, ...env });
   const rig: Rig = { cfg, warehousePath, log };
   const params = {
     consumerGroupId: `bench-${runId}`,

@@ -13,12 +13,12 @@
  *   npx tsx bench/replay.bench.ts [--burst 150000] [--min-backlog 150000] -> bench/results/replay.json
  */
 import { createBenchBucket } from './pipeline/bucket';
-import { s3ClientFromConfig } from '../functions/shared/s3';
+import { createS3Client } from '../functions/shared/s3';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { kafkaBrokers, loadConfig, type Config } from '../functions/shared/config';
+import { kafkaBrokers, loadSettings, type Settings } from '../infra/stack/settings';
 import { consumerGroupFor } from '../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../functions/shared/tables';
 import { freePort } from '../infra/cli/e2e-run';
@@ -67,7 +67,7 @@ const ORIGINAL_RECORDS_PER_SEC = 1629;
 
 /** (b) Writer-only replay of the records between `from` and `to`, by fresh groups set to `from`. */
 export async function measureReplay(
-  cfg: Config,
+  cfg: Settings,
   admin: Admin,
   dir: string,
   log: (m: string) => void,
@@ -94,7 +94,7 @@ export async function measureReplay(
     await admin.setOffsets({ groupId, topic, partitions });
   }
   // The replay's objects go to a bucket of its own (see pipeline/bucket.ts), removed after.
-  const s3 = s3ClientFromConfig(cfg);
+  const s3 = createS3Client(cfg);
   const bucket = await createBenchBucket(s3, `bench-replay-${runId}`);
   const env = {
     MINIO_BUCKET: bucket.name,
@@ -149,7 +149,7 @@ export async function measureReplay(
 }
 
 /** Mean value size of the last records of each partition (what one format costs on the wire). */
-async function meanValueBytes(cfg: Config, kafka: Kafka, to: Map<string, number>): Promise<number> {
+async function meanValueBytes(cfg: Settings, kafka: Kafka, to: Map<string, number>): Promise<number> {
   const consumer = kafka.consumer({ groupId: `bench-size-${Date.now().toString(36)}` });
   await consumer.connect();
   let n = 0;
@@ -188,7 +188,7 @@ export async function runReplayBench(
   const start = loadavg();
   const ctx = makeContext({ quiet: true });
   await stackUp({ ctx: { ...ctx, log: (m) => log(`stack: ${m}`) } });
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const configured = cfg.DEBEZIUM_INLINE_SCHEMAS === 'true';
   const kafka = new Kafka({ brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING, clientId: 'bench-replay' });
   const admin = kafka.admin();
@@ -198,7 +198,7 @@ export async function runReplayBench(
   const formats: FormatResult[] = [];
   try {
     for (const inline of o.formats ?? [configured, !configured]) {
-      const fcfg: Config = { ...cfg, DEBEZIUM_INLINE_SCHEMAS: inline ? 'true' : 'false' };
+      const fcfg: Settings = { ...cfg, DEBEZIUM_INLINE_SCHEMAS: inline ? 'true' : 'false' };
       log(`values ${inline ? 'with inline schemas' : 'schema-less'}: registering the connector that way...`);
       await registerConnector(fcfg, () => undefined);
       const burstRange = await measureCapture(fcfg, admin, o.burst ?? 150_000, log);
@@ -244,7 +244,7 @@ if (require.main === module) {
       out: { type: 'string' },
     },
   });
-  const configured = loadConfig().DEBEZIUM_INLINE_SCHEMAS === 'true';
+  const configured = loadSettings().DEBEZIUM_INLINE_SCHEMAS === 'true';
   const formats = values.formats === 'inline' ? [true] : values.formats === 'schemaless' ? [false] : [configured, !configured];
   runReplayBench({ burst: Number(values.burst), formats, out: values.out }).then(
     (r) => console.log(JSON.stringify(r.formats, null, 2)),

@@ -14,7 +14,7 @@ import { machineInfo, type Machine } from './machine';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import { decodeRecord, type KafkaRecordIn } from '../functions/cdc';
+import { decodeRecord, type KafkaRecordIn } from '../functions/writer';
 import {
   createS3Client,
   encodeParquet,
@@ -23,8 +23,8 @@ import {
   storeBatch,
   type ObjectSink,
   type TableRow,
-} from '../functions/lake';
-import { loadConfig } from '../functions/shared/config';
+} from '../functions/writer';
+import { loadSettings } from '../infra/stack/settings';
 import type { ChangeRow } from '../functions/shared/rows';
 import { changeColumns, type ColumnDef, type TableName } from '../functions/shared/tables';
 
@@ -161,7 +161,7 @@ export async function runWriterBench(opts: WriterBenchOptions = {}): Promise<Wri
   const rows = opts.rows ?? 150_000;
   const batchSize = opts.batchSize ?? 2_000;
   const put = opts.put ?? true;
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const bucket = opts.bucket ?? 'banking-data-bench';
   let sink: ObjectSink = { put: async () => undefined };
   if (put) {

@@ -5,7 +5,7 @@
  *
  * - baseline: the writer at BASELINE_COMMIT (zod-validated event with its copy, row objects, then
  *   columns), materialised from git into bench/.baseline/ (gitignored) and imported from there;
- * - current: functions/lake/storeBatch with handlers/kafkaEvent's in-place validation.
+ * - current: functions/writer/lake/storeBatch with handlers/kafkaEvent's in-place validation.
  *
  * Both run on the same events, built from real recorded envelopes (bench/fixtures/), with and
  * without the value's inline schema (value.converter.schemas.enable). It also reports event bytes
@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { storeBatch, type ObjectSink, type PutRequest } from '../functions/lake';
+import { storeBatch, type ObjectSink, type PutRequest } from '../functions/writer';
 import { validateKafkaEvent } from '../handlers/kafkaEvent';
 import { loadavg, machineInfo } from './machine';
 

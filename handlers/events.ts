@@ -25,7 +25,6 @@ export const kafkaEventSchema = z.object({
 });
 
 export type KafkaEvent = z.infer<typeof kafkaEventSchema>;
-export type KafkaEventRecord = z.infer<typeof kafkaRecordSchema>;
 
 export const s3EventSchema = z.object({
   Records: z.array(

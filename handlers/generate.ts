@@ -1,7 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
-import { loadConfig } from '../functions/shared/config';
+import { connectFromConfig, loadGeneratorConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import { scheduleEventSchema, type ScheduleEvent } from './events';
 import { lambda, logger } from './middleware';
 
@@ -30,7 +29,7 @@ export const SCHEDULED_RUN_MS = 45_000;
 
 export const handler = lambda(generateEventSchema, async (event, context: Context) => {
   const started = Date.now();
-  const cfg = loadConfig();
+  const cfg = loadGeneratorConfig();
   const options = parseGeneratorOptions({ iterations: iterationsFor(event), seed: event.seed });
   logger.info('generate invoked', { time: event.time, iterations: options.iterations ?? 'until deadline' });
   return runGenerator({

@@ -5,16 +5,20 @@
  * the other objects; `npm run backfill` re-drives it once fixed. A scheduled `{ sweep: true }`
  * event loads whatever of the last SWEEP_DAYS is missing from the ledger (a lost S3 event).
  */
-import { loadConfig } from '../functions/shared/config';
-import { decodeEventKey } from '../functions/shared/objectKeys';
-import { loadObjects, type LoadReport } from '../functions/warehouse/loader';
-import { sweep } from '../functions/warehouse/sweep';
-import { objectStoreFromConfig, warehouseFromConfig } from '../functions/warehouse/fromConfig';
+import {
+  decodeEventKey,
+  loadLoaderConfig,
+  loadObjects,
+  objectStoreFromConfig,
+  sweep,
+  warehouseFromConfig,
+  type LoadReport,
+} from '../functions/loader';
 import { loadObjectEventSchema } from './events';
 import { lambda, logger } from './middleware';
 import { recordLoad } from './metrics';
 
-const cfg = loadConfig();
+const cfg = loadLoaderConfig();
 const warehouse = warehouseFromConfig(cfg, logger);
 const store = objectStoreFromConfig(cfg);
 

@@ -3,13 +3,17 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { getLogger } from '../functions/shared/logger';
+import { getLogger, PipelineError } from '../functions/shared';
 import type { Validation } from './kafkaEvent';
 
 export const logger = getLogger('banking-cdc');
 
-export class InvalidEventError extends Error {
+/** The event does not have the shape the function accepts (the message lists each problem). */
+export class InvalidEventError extends PipelineError {
   override readonly name = 'InvalidEventError';
+  constructor(message: string) {
+    super(message, { hint: "check the trigger's event source mapping; events/*.json are valid samples" });
+  }
 }
 
 /** A zod schema, or a function that validates in place (no copy) for large events. */

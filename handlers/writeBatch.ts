@@ -2,14 +2,13 @@
  * Kafka-triggered (self-managed Kafka or MSK): Debezium change events -> Parquet objects in S3.
  * Returns only after every object is stored; throws otherwise so the event source retries the batch.
  */
-import { loadConfig } from '../functions/shared/config';
-import { createS3Client, putObject, storeBatch } from '../functions/lake';
+import { createS3Client, loadWriterConfig, putObject, storeBatch } from '../functions/writer';
 import { validateKafkaEvent } from './kafkaEvent';
 import { lambda, logger } from './middleware';
 import { recordBatch } from './metrics';
 
 // One client per container: reused connections across invocations.
-const cfg = loadConfig();
+const cfg = loadWriterConfig();
 const s3 = createS3Client(cfg);
 const sink = { put: (req: Parameters<typeof putObject>[2]) => putObject(s3, cfg.MINIO_BUCKET, req) };
 

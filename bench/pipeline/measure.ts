@@ -12,7 +12,7 @@ import {
   type RunSummary,
 } from '../../functions/generator';
 import type { LoopLogger } from '../../functions/generator/loop';
-import type { Config } from '../../functions/shared/config';
+import type { Settings as Config } from '../../infra/stack/settings';
 import { TABLE_NAMES } from '../../functions/shared/tables';
 import { withWarehouse } from '../../infra/cli/e2e-run';
 import { sleep } from '../../infra/stack/proc';

@@ -4,7 +4,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
-import type { Config } from '../../functions/shared/config';
+import type { Settings } from '../../infra/stack/settings';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { sleep } from '../../infra/stack/proc';
 import { changesOf, silent } from '../pipeline/measure';
@@ -15,10 +15,10 @@ export interface CaptureResult {
   recordsPerSec: number;
 }
 
-const topics = (cfg: Config) => TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX));
+const topics = (cfg: Settings) => TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX));
 
 /** Sum of end offsets over every partition of the CDC topics. */
-export async function endOffsets(admin: Admin, cfg: Config): Promise<Map<string, number>> {
+export async function endOffsets(admin: Admin, cfg: Settings): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const t of topics(cfg)) {
     for (const p of await admin.fetchTopicOffsets(t)) out.set(`${t}-${p.partition}`, Number(p.high));
@@ -27,19 +27,19 @@ export async function endOffsets(admin: Admin, cfg: Config): Promise<Map<string,
 }
 export const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
-async function connector(cfg: Config, action: 'pause' | 'resume'): Promise<void> {
+async function connector(cfg: Settings, action: 'pause' | 'resume'): Promise<void> {
   const res = await fetch(`${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/${action}`, { method: 'PUT' });
   if (!res.ok) throw new Error(`connector ${action}: HTTP ${res.status} ${await res.text()}`);
 }
 
-async function connectorState(cfg: Config): Promise<string> {
+async function connectorState(cfg: Settings): Promise<string> {
   const res = await fetch(`${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/status`);
   const body = (await res.json()) as { connector: { state: string }; tasks: { state: string }[] };
   return [body.connector.state, ...body.tasks.map((t) => t.state)].every((s) => s === 'PAUSED') ? 'PAUSED' : 'RUNNING';
 }
 
 /** Commits a burst of at least `changes` row changes in big iterations (the generator's fastest shape). */
-async function burst(cfg: Config, changes: number, seed: number): Promise<number> {
+async function burst(cfg: Settings, changes: number, seed: number): Promise<number> {
   // One iteration of this scale is ~2,500 inserts and ~200 updates.
   const iterations = Math.ceil(changes / 2600);
   const s = await runGenerator({
@@ -57,7 +57,7 @@ async function burst(cfg: Config, changes: number, seed: number): Promise<number
 
 /** (a) Pause, commit a burst, resume; time the end offsets from first growth until they stop growing. */
 export async function measureCapture(
-  cfg: Config,
+  cfg: Settings,
   admin: Admin,
   changes: number,
   log: (m: string) => void,

@@ -6,10 +6,14 @@ import type { ClientBase } from 'pg';
 import { composeEmail } from './email';
 import { formatCents, parseCents } from './money';
 import type { AccountRef, IterationPlan } from './plan';
+import { PipelineError } from '../shared/errors';
 
 /** Someone changed a locked balance behind our back: the iteration must not commit. */
-export class LedgerDriftError extends Error {
+export class LedgerDriftError extends PipelineError {
   override readonly name = 'LedgerDriftError';
+  constructor(message: string) {
+    super(message, { hint: 'nothing to do: the iteration rolled back and the next one plans from the balances as they are' });
+  }
 }
 
 export interface IterationCounts {

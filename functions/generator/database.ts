@@ -1,85 +1,16 @@
 /**
- * The generator's Postgres connection: settings from the shared config, start-up errors that
- * name the variable to fix, and the test for "the connection is gone, reconnect" versus
- * "this iteration failed, roll back and go on".
+ * The generator's Postgres connection (functions/shared/postgres.ts): its settings, and the test
+ * for "the connection is gone, reconnect" versus "this iteration failed, roll back and go on".
  */
-import { Client } from 'pg';
-import type { Config } from '../shared/config';
-import { ConfigError, ServiceError, errorMessage } from '../shared/errors';
+import type { Client } from 'pg';
+import type { PostgresConfig } from '../shared/config';
+import { ServiceError, errorMessage } from '../shared/errors';
+import { postgresSettings, type DbSettings } from '../shared/postgres';
 
-export interface DbSettings {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password: string;
-  /** Tables live in this schema instead of public (benchmarks and isolated tests). */
-  schema?: string;
-  applicationName?: string;
-  connectTimeoutMs?: number;
-}
+export { openConnection, describeConnectError, type DbSettings } from '../shared/postgres';
 
-export function dbSettingsFromConfig(cfg: Config, extra: Partial<DbSettings> = {}): DbSettings {
-  return {
-    host: cfg.POSTGRES_HOST,
-    port: cfg.POSTGRES_PORT,
-    database: cfg.POSTGRES_DB,
-    user: cfg.POSTGRES_USER,
-    password: cfg.POSTGRES_PASSWORD,
-    applicationName: 'banking-generator',
-    ...extra,
-  };
-}
-
-/** Connect, or throw an error that says which POSTGRES_* variable is likely wrong. */
-export async function openConnection(s: DbSettings): Promise<Client> {
-  const client = new Client({
-    host: s.host,
-    port: s.port,
-    database: s.database,
-    user: s.user,
-    password: s.password,
-    application_name: s.applicationName,
-    connectionTimeoutMillis: s.connectTimeoutMs ?? 5000,
-    ...(s.schema ? { options: `-c search_path=${quoteIdent(s.schema)}` } : {}),
-  });
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => undefined);
-    throw describeConnectError(err, s);
-  }
-  return client;
-}
-
-/** Fatal errors name the variable; unreachable-server errors stay retryable ServiceErrors. */
-export function describeConnectError(err: unknown, s: Pick<DbSettings, 'host' | 'port' | 'database' | 'user'>): Error {
-  const code = (err as { code?: string }).code;
-  const where = `${s.user}@${s.host}:${s.port}/${s.database}`;
-  switch (code) {
-    case '28P01':
-      return new ConfigError(
-        `Postgres rejected the password for user "${s.user}" (${where}): check POSTGRES_PASSWORD (and POSTGRES_USER)`,
-        ['POSTGRES_PASSWORD: authentication failed'],
-      );
-    case '28000':
-      return new ConfigError(`Postgres refused user "${s.user}" (${where}): check POSTGRES_USER`, [
-        'POSTGRES_USER: not allowed to connect',
-      ]);
-    case '3D000':
-      return new ConfigError(`Postgres has no database "${s.database}" (${where}): check POSTGRES_DB`, [
-        'POSTGRES_DB: database does not exist',
-      ]);
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new ConfigError(`cannot resolve Postgres host "${s.host}": check POSTGRES_HOST`, ['POSTGRES_HOST: unknown host']);
-    default:
-      return new ServiceError(
-        'postgres',
-        `cannot connect to ${where}: ${errorMessage(err)} (check POSTGRES_HOST / POSTGRES_PORT; locally, is the stack up? npm run stack -- up)`,
-        { cause: err },
-      );
-  }
+export function dbSettingsFromConfig(cfg: PostgresConfig, extra: Partial<DbSettings> = {}): DbSettings {
+  return postgresSettings(cfg, { applicationName: 'banking-generator', ...extra });
 }
 
 const LOST_CONNECTION_CODES = new Set([
@@ -110,8 +41,4 @@ export async function checkSchema(client: Client): Promise<void> {
   if (missing.length) {
     throw new ServiceError('postgres', `tables missing: ${missing.join(', ')} (apply sql/postgres/, e.g. npm run stack -- up)`);
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

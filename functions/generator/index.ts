@@ -1,11 +1,12 @@
 /** The generator's public surface, for the handler, the CLI and the benchmark. */
-import type { Config } from '../shared/config';
+import type { GeneratorConfig } from './config';
 import { secretPassword } from '../shared/secrets';
 import { dbSettingsFromConfig, openConnection, type DbSettings } from './database';
 
 export { runGenerator, type GeneratorRun, type RunSummary } from './loop';
 export { parseCliArgs, parseGeneratorOptions, USAGE, UsageError, type GeneratorOptions } from './options';
 export { runIteration, type IterationResult } from './iteration';
+export { loadGeneratorConfig, GENERATOR_CONFIG_KEYS, type GeneratorConfig } from './config';
 export { openConnection, dbSettingsFromConfig, type DbSettings } from './database';
 
 // One password source per secret and container: a warm invocation does not read the secret again.
@@ -15,7 +16,7 @@ const passwords = new Map<string, () => Promise<string>>();
  * A `connect` for runGenerator from the validated config (plus optional overrides such as a
  * schema). The password is POSTGRES_PASSWORD (or the local stack's), else POSTGRES_SECRET_ID's secret.
  */
-export function connectFromConfig(cfg: Config, extra: Partial<DbSettings> = {}) {
+export function connectFromConfig(cfg: GeneratorConfig, extra: Partial<DbSettings> = {}) {
   const settings = dbSettingsFromConfig(cfg, extra);
   if (settings.password !== '') return () => openConnection(settings);
   let password = passwords.get(cfg.POSTGRES_SECRET_ID);

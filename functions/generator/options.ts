@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { UsageError } from '../shared/errors';
 
 const share = z.number().min(0).max(1);
 const count = z.number().int().min(0).max(100_000);
@@ -48,9 +49,7 @@ export const generatorOptionsSchema = z
 export type GeneratorOptions = z.output<typeof generatorOptionsSchema>;
 export type GeneratorOptionsInput = z.input<typeof generatorOptionsSchema>;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 export function parseGeneratorOptions(input: GeneratorOptionsInput): GeneratorOptions {
   const parsed = generatorOptionsSchema.safeParse(input);

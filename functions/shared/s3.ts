@@ -3,9 +3,13 @@
  * MINIO_ENDPOINT means real AWS S3 with the default credential chain (the Lambda role).
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import type { Config } from './config';
-
-export type S3Settings = Pick<Config, 'MINIO_ENDPOINT' | 'MINIO_ACCESS_KEY' | 'MINIO_SECRET_KEY' | 'AWS_REGION'>;
+/** The S3 part of a function's configuration (config.ts lakeShape). */
+export interface S3Settings {
+  MINIO_ENDPOINT: string;
+  MINIO_ACCESS_KEY: string;
+  MINIO_SECRET_KEY: string;
+  AWS_REGION: string;
+}
 
 /**
  * The SDK sets no timeout by default: a request the server never answers would hold an
@@ -14,7 +18,7 @@ export type S3Settings = Pick<Config, 'MINIO_ENDPOINT' | 'MINIO_ACCESS_KEY' | 'M
  */
 const requestHandler = { connectionTimeout: 5_000, requestTimeout: 30_000 };
 
-export function s3ClientFromConfig(cfg: S3Settings): S3Client {
+export function createS3Client(cfg: S3Settings): S3Client {
   if (!cfg.MINIO_ENDPOINT) return new S3Client({ region: cfg.AWS_REGION, requestHandler });
   return new S3Client({
     region: cfg.AWS_REGION,

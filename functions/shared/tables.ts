@@ -3,6 +3,7 @@
  * Postgres DDL is checked against it, and the CDC decoder, the Parquet schema, the
  * warehouse DDL and the reconciliation all derive from it.
  */
+import { typeName } from './typeNames';
 
 export type ColumnType =
   | 'int32' // SERIAL / INTEGER
@@ -33,44 +34,46 @@ export interface TableDef {
 
 export const MONEY = { type: 'decimal', precision: 18, scale: 2 } as const;
 
+type ColumnSpec = ColumnType | (Omit<ColumnDef, 'name' | 'nullable'> & { readonly nullable?: boolean });
+const text = (length: number) => ({ type: 'text', length }) as const;
+const char = (length: number) => ({ type: 'char', length }) as const;
+const nullable = (type: ColumnType) => ({ type, nullable: true }) as const;
+
+/** A table keyed by `id`, its columns in order; NOT NULL unless nullable(). */
+function table(name: TableName, columns: Readonly<Record<string, ColumnSpec>>): TableDef {
+  const column = (col: string, spec: ColumnSpec): ColumnDef =>
+    typeof spec === 'string'
+      ? { name: col, type: spec, nullable: false }
+      : { name: col, ...spec, nullable: spec.nullable ?? false };
+  return { name, key: ['id'], columns: Object.entries(columns).map(([col, spec]) => column(col, spec)) };
+}
+
 export const TABLES: Readonly<Record<TableName, TableDef>> = {
-  customers: {
-    name: 'customers',
-    key: ['id'],
-    columns: [
-      { name: 'id', type: 'int32', nullable: false },
-      { name: 'first_name', type: 'text', length: 100, nullable: false },
-      { name: 'last_name', type: 'text', length: 100, nullable: false },
-      { name: 'email', type: 'text', length: 255, nullable: false },
-      { name: 'created_at', type: 'timestamptz', nullable: false },
-    ],
-  },
-  accounts: {
-    name: 'accounts',
-    key: ['id'],
-    columns: [
-      { name: 'id', type: 'int32', nullable: false },
-      { name: 'customer_id', type: 'int32', nullable: false },
-      { name: 'account_type', type: 'text', length: 50, nullable: false },
-      { name: 'balance', ...MONEY, nullable: false },
-      { name: 'currency', type: 'char', length: 3, nullable: false },
-      { name: 'status', type: 'text', length: 20, nullable: false },
-      { name: 'created_at', type: 'timestamptz', nullable: false },
-    ],
-  },
-  transactions: {
-    name: 'transactions',
-    key: ['id'],
-    columns: [
-      { name: 'id', type: 'int64', nullable: false },
-      { name: 'account_id', type: 'int32', nullable: false },
-      { name: 'txn_type', type: 'text', length: 50, nullable: false },
-      { name: 'amount', ...MONEY, nullable: false },
-      { name: 'related_account_id', type: 'int32', nullable: true },
-      { name: 'status', type: 'text', length: 20, nullable: false },
-      { name: 'created_at', type: 'timestamptz', nullable: false },
-    ],
-  },
+  customers: table('customers', {
+    id: 'int32',
+    first_name: text(100),
+    last_name: text(100),
+    email: text(255),
+    created_at: 'timestamptz',
+  }),
+  accounts: table('accounts', {
+    id: 'int32',
+    customer_id: 'int32',
+    account_type: text(50),
+    balance: MONEY,
+    currency: char(3),
+    status: text(20),
+    created_at: 'timestamptz',
+  }),
+  transactions: table('transactions', {
+    id: 'int64',
+    account_id: 'int32',
+    txn_type: text(50),
+    amount: MONEY,
+    related_account_id: nullable('int32'),
+    status: text(20),
+    created_at: 'timestamptz',
+  }),
 };
 
 export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
@@ -110,18 +113,5 @@ export function tableForTopic(topic: string): TableName | undefined {
 
 /** Postgres type for a column, as in sql/postgres (without defaults and constraints). */
 export function postgresType(col: ColumnDef): string {
-  switch (col.type) {
-    case 'int32':
-      return 'integer';
-    case 'int64':
-      return 'bigint';
-    case 'text':
-      return `character varying(${col.length})`;
-    case 'char':
-      return `character(${col.length})`;
-    case 'decimal':
-      return `numeric(${col.precision},${col.scale})`;
-    case 'timestamptz':
-      return 'timestamp with time zone';
-  }
+  return typeName('postgres', col.type, col);
 }

@@ -7,12 +7,12 @@
  * Exits 1 when any object failed to load (each is printed with its key and reason), 2 on bad flags.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../functions/shared/config';
-import { errorMessage } from '../../functions/shared/errors';
+import { loadSettings } from '../stack/settings';
+import { errorMessage, UsageError } from '../../functions/shared/errors';
 import { getLogger } from '../../functions/shared/logger';
 import { TABLE_NAMES, type TableName } from '../../functions/shared/tables';
-import { backfill, formatReport } from '../../functions/warehouse/backfill';
-import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/warehouse/fromConfig';
+import { backfill, formatReport } from '../../functions/loader/backfill';
+import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/loader/fromConfig';
 import { prefixesForDates } from '../../functions/shared/objectKeys';
 
 export interface BackfillArgs {
@@ -20,9 +20,7 @@ export interface BackfillArgs {
   batchSize: number;
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 const USAGE = 'usage: backfill --prefix <p> [--prefix <p>...] | --from YYYY-MM-DD --to YYYY-MM-DD [--table t] [--batch-size n]';
 
@@ -75,7 +73,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${errorMessage(err)}\n`);
     return 2;
   }
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const log = getLogger('backfill');
   const report = await backfill(
     { bucket: cfg.MINIO_BUCKET, prefixes: args.prefixes, batchSize: args.batchSize },

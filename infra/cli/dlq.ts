@@ -15,8 +15,8 @@ import {
   replayDeadLetters,
   s3DeadLetterStore,
   type DeadLetterFilter,
-} from '../../functions/lake';
-import { loadConfig } from '../../functions/shared/config';
+} from '../../functions/writer';
+import { loadSettings } from '../stack/settings';
 import { errorMessage } from '../../functions/shared/errors';
 
 const USAGE = 'usage: npm run dlq -- list|replay [--topic T] [--since ISO-8601 | <n>m | <n>h | <n>d]';
@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     console.error(errorMessage(err));
     return 2;
   }
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const store = s3DeadLetterStore(createS3Client(cfg), cfg.MINIO_BUCKET);
   if (args.command === 'list') {
     const groups = await listDeadLetters(store, cfg.DLQ_PREFIX, args.filter);

@@ -12,18 +12,19 @@ import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { loadConfig, type Config } from '../../functions/shared/config';
+import { loadSettings, type Settings } from '../stack/settings';
 import { reconcile, type Reconciliation } from '../../functions/reconcile';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import type { GeneratorOptionsInput } from '../../functions/generator/options';
-import { withLockRetry } from '../../functions/warehouse/lockRetry';
+import { withLockRetry } from '../../functions/loader/lockRetry';
 import { stackUp } from '../stack/stack';
 import { makeContext, REPO_ROOT } from '../stack/context';
 import { startOffline, type OfflineProcess } from './offline';
 import { runDbt } from './dbt';
 import { sleep } from '../stack/proc';
+import { postgresClient } from '../../functions/shared/postgres';
 
 export interface E2eOptions {
   iterations: number;
@@ -51,7 +52,7 @@ export interface E2eOptions {
 
 export interface DuringRunContext {
   offline: OfflineProcess;
-  cfg: Config;
+  cfg: Settings;
   /** SIGKILL the sls offline process group and start it again (same group, warehouse, ports, log). */
   restartOffline: () => Promise<void>;
   /** sls offline's log (appended to across restarts). */
@@ -71,16 +72,6 @@ export interface E2eReport {
   raw: Reconciliation;
   dbt?: { ok: boolean; models: Record<string, number>; match: boolean; problems: string[] };
   warehousePath: string;
-}
-
-export function pgClient(cfg: Config): Client {
-  return new Client({
-    host: cfg.POSTGRES_HOST,
-    port: cfg.POSTGRES_PORT,
-    user: cfg.POSTGRES_USER,
-    password: cfg.POSTGRES_PASSWORD,
-    database: cfg.POSTGRES_DB,
-  });
 }
 
 /** Open the DuckDB file read-only for a moment, waiting while a loader holds it. */
@@ -124,7 +115,7 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     OFFLINE_LAMBDA_PORT: String(await freePort()),
     ...opts.offline?.env,
   };
-  const cfg = loadConfig({ ...process.env, ...env });
+  const cfg = loadSettings({ ...process.env, ...env });
   const params = { consumerGroupId: `e2e-${runId}`, generateSchedule: 'false', ...opts.offline?.params };
 
   const offlineLog = join(dir, 'offline.log');
@@ -134,7 +125,7 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     await offline.stop('SIGKILL');
     offline = await startOffline({ root: REPO_ROOT, logFile: offlineLog, env, params });
   };
-  const pg = pgClient(cfg);
+  const pg = postgresClient(cfg);
   await pg.connect();
   try {
     log(`generating ${opts.iterations} iterations with seed ${opts.seed}...`);

@@ -1,6 +1,6 @@
 /** `npm run generate -- [--once] [--seed N] [--interval 2s] [--iterations K] [--scale C,A,T]` */
 import { connectFromConfig, parseCliArgs, runGenerator, USAGE, UsageError } from '../../functions/generator';
-import { loadConfig } from '../../functions/shared/config';
+import { loadSettings } from '../stack/settings';
 import { ConfigError, ServiceError } from '../../functions/shared/errors';
 
 async function main(): Promise<number> {
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    const cfg = loadConfig();
+    const cfg = loadSettings();
     const summary = await runGenerator({ options: parsed.options, connect: connectFromConfig(cfg), signal: stop.signal });
     return summary.succeeded === 0 && summary.failed > 0 ? 1 : 0;
   } catch (err) {

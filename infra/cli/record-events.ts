@@ -28,19 +28,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import * as prettier from 'prettier';
-import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
+import { kafkaBrokers, loadSettings } from '../stack/settings';
 import { TABLE_NAMES, topicFor, type TableName } from '../../functions/shared/tables';
-import { createS3Client } from '../../functions/lake/objectStore';
+import { createS3Client } from '../../functions/shared/s3';
 import { buildKafkaEvent, type PartitionBatch, type SourceMessage } from '../offline-kafka/event';
 import type { S3Event } from '../offline-s3/event';
 import { createS3Lister } from '../offline-s3/list';
 import { S3EventSource } from '../offline-s3/source';
+import { postgresClient } from '../../functions/shared/postgres';
 
 const ROOT = resolve(__dirname, '..', '..');
 const EVENTS = join(ROOT, 'events');
-const cfg = loadConfig();
+const cfg = loadSettings();
 const topicOf = (t: TableName) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX);
 
 /**
@@ -204,13 +205,7 @@ async function main(): Promise<void> {
   }
   await admin.disconnect();
 
-  const pg = new Client({
-    host: cfg.POSTGRES_HOST,
-    port: cfg.POSTGRES_PORT,
-    database: cfg.POSTGRES_DB,
-    user: cfg.POSTGRES_USER,
-    password: cfg.POSTGRES_PASSWORD,
-  });
+  const pg = postgresClient(cfg);
   await pg.connect();
   let changes: Change[];
   try {

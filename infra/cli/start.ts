@@ -12,7 +12,7 @@
  * before: the stack may be shared). A second Ctrl-C stops waiting and exits at once.
  */
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { loadConfig, type Config } from '../../functions/shared/config';
+import { loadSettings, type Settings } from '../stack/settings';
 import { progressLine, startDashboard, type Dashboard } from '../dashboard';
 import { makeContext, REPO_ROOT } from '../stack/context';
 import { portOpen, sleep } from '../stack/proc';
@@ -23,7 +23,7 @@ import { startOffline, type OfflineProcess } from './offline';
 const PROGRESS_EVERY_MS = 5000;
 
 const say = (m: string) => console.log(`[start] ${m}`);
-function printWhere(ctx: StackContext, cfg: Config, offlineLog: string, services: Service[], dashboard: string): void {
+function printWhere(ctx: StackContext, cfg: Settings, offlineLog: string, services: Service[], dashboard: string): void {
   const rel = (p: string) => relative(process.cwd(), p) || p;
   say('running. Where things are:');
   console.log(`  pipeline page                ${dashboard}  (JSON: ${dashboard}/api/status)`);
@@ -45,7 +45,7 @@ function printWhere(ctx: StackContext, cfg: Config, offlineLog: string, services
   );
 }
 
-function warehouseFile(ctx: StackContext, cfg: Config): string {
+function warehouseFile(ctx: StackContext, cfg: Settings): string {
   // Unset WAREHOUSE_PATH means "the stack's warehouse": <STACK_DIR>/warehouse/banking.duckdb, which
   // is the config default for the default stack, and keeps a second stack (STACK_DIR=...) apart.
   if (!process.env.WAREHOUSE_PATH) return join(ctx.stackDir, 'warehouse', 'banking.duckdb');
@@ -60,7 +60,7 @@ process.on('warning', (w) => {
 });
 
 async function main(): Promise<number> {
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const ctx = makeContext({ cfg });
   const services = [...CORE_SERVICES, ...optionalServices()];
 

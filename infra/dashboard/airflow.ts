@@ -1,8 +1,8 @@
 /** Airflow 3's REST API: the last banking_dbt run (a JWT from /auth/token with the admin login). */
-import type { Config } from '../../functions/shared/config';
+import type { Settings } from '../stack/settings';
 
 export async function lastDbtRun(
-  cfg: Pick<Config, 'AIRFLOW_PORT' | 'AIRFLOW_ADMIN_USER' | 'AIRFLOW_ADMIN_PASSWORD'>,
+  cfg: Pick<Settings, 'AIRFLOW_PORT' | 'AIRFLOW_ADMIN_USER' | 'AIRFLOW_ADMIN_PASSWORD'>,
 ): Promise<string | undefined> {
   const base = `http://127.0.0.1:${cfg.AIRFLOW_PORT}`;
   const tok = await fetch(`${base}/auth/token`, {

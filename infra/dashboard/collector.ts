@@ -7,10 +7,10 @@
  */
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { kafkaBrokers, type Config } from '../../functions/shared/config';
-import { s3ClientFromConfig } from '../../functions/shared/s3';
+import { kafkaBrokers, type Settings } from '../stack/settings';
+import { createS3Client } from '../../functions/shared/s3';
 import type { Totals } from '../../functions/reconcile';
 import { createS3Lister } from '../offline-s3/list';
 import type { StackContext } from '../stack/service';
@@ -26,9 +26,10 @@ import { lastE2eReport, reconcileTotals, sourceSnapshot } from './reconcile';
 import { buildStatus, sampleOf } from './status';
 import type { Reconciliation, ServiceHealth, Status } from './types';
 import { readWarehouse, whenFree, type WarehouseFigures } from './warehouse';
+import { postgresClient } from '../../functions/shared/postgres';
 
 export interface CollectorOptions {
-  cfg: Config;
+  cfg: Settings;
   ctx: StackContext;
   warehousePath: string;
   /** The serverless params sls offline runs with (e.g. consumerGroupId), to find the same consumer groups. */
@@ -75,7 +76,7 @@ export class Collector {
     this.figures = { groups: fallbackGroups(o.cfg, o.params), groupsResolved: false, loaded: new Map(), services: [] };
     const kafka = new Kafka({ clientId: 'dashboard', brokers: kafkaBrokers(o.cfg), logLevel: logLevel.NOTHING });
     this.admin = kafka.admin();
-    this.s3 = s3ClientFromConfig(o.cfg);
+    this.s3 = createS3Client(o.cfg);
   }
 
   start(): void {
@@ -145,15 +146,7 @@ export class Collector {
   }
 
   private async connect(): Promise<Client> {
-    const c = new Client({
-      host: this.o.cfg.POSTGRES_HOST,
-      port: this.o.cfg.POSTGRES_PORT,
-      user: this.o.cfg.POSTGRES_USER,
-      password: this.o.cfg.POSTGRES_PASSWORD,
-      database: this.o.cfg.POSTGRES_DB,
-      connectionTimeoutMillis: 3000,
-      application_name: 'dashboard',
-    });
+    const c = postgresClient(this.o.cfg, { connectTimeoutMs: 3000, applicationName: 'dashboard' });
     await c.connect();
     return c;
   }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { consumerGroupFor } from '../../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
-import type { Config } from '../../functions/shared/config';
+import type { Settings } from '../stack/settings';
 import { readConsumerSpecs } from '../offline-kafka/config';
 import type { FunctionLike, ServiceLike } from '../offline-common/serverless';
 
@@ -21,7 +21,7 @@ export interface GroupTopics {
 }
 
 export function fallbackGroups(
-  cfg: Pick<Config, 'KAFKA_GROUP' | 'KAFKA_TOPIC_PREFIX'>,
+  cfg: Pick<Settings, 'KAFKA_GROUP' | 'KAFKA_TOPIC_PREFIX'>,
   params: Record<string, string> = {},
 ): GroupTopics[] {
   const prefix = params.consumerGroupId ?? cfg.KAFKA_GROUP;

@@ -1,11 +1,11 @@
 /** Each service's health, as `npm run stack -- status` tells it, with where a person can look. */
-import type { Config } from '../../functions/shared/config';
+import type { Settings } from '../stack/settings';
 import { portOpen } from '../stack/proc';
 import type { StackContext } from '../stack/service';
 import { stackStatus } from '../stack/stack';
 import type { ServiceHealth, Status } from './types';
 
-export function links(cfg: Config): Status['links'] {
+export function links(cfg: Settings): Status['links'] {
   return {
     minioConsole: `http://127.0.0.1:${cfg.MINIO_CONSOLE_PORT}`,
     connect: `${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/status`,

@@ -1,6 +1,6 @@
 /** Turns what the sources last read into the Status the page and /api/status show. */
 import { parseObjectKey } from '../../functions/shared/objectKeys';
-import type { Config } from '../../functions/shared/config';
+import type { Settings } from '../stack/settings';
 import type { Figures } from './collector';
 import { links } from './health';
 import type { History, Sample } from './history';
@@ -14,7 +14,7 @@ export interface BuildInput {
   history: History;
   withHistory: boolean;
   sources: SourceState[];
-  cfg: Config;
+  cfg: Settings;
   warehousePath: string;
   lastE2e: Status['reconciliation']['lastE2e'];
 }

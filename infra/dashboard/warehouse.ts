@@ -1,7 +1,7 @@
 /**
  * Reads the DuckDB warehouse only when it is free, and never makes a writer wait on us for long.
  * DuckDB lets one process write a file, and a reader's shared lock keeps writers out, so:
- *   - first the loaders' own writer mutex (functions/warehouse/writerMutex.ts): we take a turn
+ *   - first the loaders' own writer mutex (functions/loader/writerMutex.ts): we take a turn
  *     between two loads, trying every 10 ms for a few seconds (a loader busy all along: this read is
  *     skipped and the page shows how old the figures are); while we hold it, a loader waits on the
  *     mutex, not on DuckDB's lock, and the collector spaces reads by how long we held it;
@@ -11,13 +11,18 @@
  */
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { acquireWriterMutex } from '../../functions/warehouse/writerMutex';
+import { acquireWriterMutex } from '../../functions/loader/writerMutex';
 import { TABLE_NAMES } from '../../functions/shared/tables';
+import { PipelineError } from '../../functions/shared/errors';
 import type { LatencyBucket, Reason } from './types';
 
 /** Not read this time; it cost the loaders nothing, so the next try need not wait longer. */
-export class WarehouseBusy extends Error {
+export class WarehouseBusy extends PipelineError {
+  override readonly name = 'WarehouseBusy';
   readonly cost = 0;
+  constructor(message: string) {
+    super(message, { hint: 'nothing to do: the page reads it again on its next turn' });
+  }
 }
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -3,7 +3,7 @@
  * stack registers it through Connect's REST API (register.ts); docker-compose's connector
  * registration uses the same JSON (written by `npm run connector -- --print`).
  */
-import type { Config } from '../../functions/shared/config';
+import type { Settings } from '../stack/settings';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { topicPartitions } from './topics';
 
@@ -14,7 +14,7 @@ export const SLOT = 'banking_slot';
  * Connect's topic.creation, one group per table with its partition count: what docker-compose's
  * Connect uses when it creates the topics (the native stack creates them first, see topics.ts).
  */
-function topicCreation(cfg: Config): Record<string, string> {
+function topicCreation(cfg: Settings): Record<string, string> {
   const partitions = topicPartitions(cfg);
   const out: Record<string, string> = {
     'topic.creation.default.replication.factor': '1',
@@ -29,7 +29,7 @@ function topicCreation(cfg: Config): Record<string, string> {
   return out;
 }
 
-export function connectorConfig(cfg: Config, dbHost = '127.0.0.1'): Record<string, string> {
+export function connectorConfig(cfg: Settings, dbHost = '127.0.0.1'): Record<string, string> {
   return {
     'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
     'tasks.max': '1',
@@ -63,7 +63,7 @@ export function connectorConfig(cfg: Config, dbHost = '127.0.0.1'): Record<strin
     'heartbeat.action.query':
       'INSERT INTO public.debezium_heartbeat (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts',
     // Values carry their schema inline, so a column added in Postgres reaches the lake with its exact
-    // type, with no redeploy (functions/cdc/connectSchema.ts); the writer caches each topic's schema
+    // type, with no redeploy (functions/writer/decode/connectSchema.ts); the writer caches each topic's schema
     // by its text, so only the payload is parsed. Postgres's own column type, length and scale are
     // added to every field: NUMERIC(18,2) in string decimal mode is otherwise a plain string.
     // DEBEZIUM_INLINE_SCHEMAS=false trades that for ~8x smaller values (README, Schema evolution).

@@ -6,7 +6,7 @@
  *   npm run connector            register / update, wait for RUNNING
  *   npm run connector -- --print [--docker]   print the connector config JSON (--docker: as compose uses it)
  */
-import { loadConfig, redact, type Config } from '../../functions/shared/config';
+import { loadSettings, redact, type Settings } from '../stack/settings';
 import { connectorConfig } from './connector-config';
 import { ensureCdcTopics } from './topics';
 import { sleep } from '../stack/proc';
@@ -34,7 +34,7 @@ async function http(method: string, url: string, body?: unknown): Promise<{ stat
   return { status: res.status, json };
 }
 
-export async function connectorStatus(cfg: Config): Promise<ConnectorStatus | undefined> {
+export async function connectorStatus(cfg: Settings): Promise<ConnectorStatus | undefined> {
   const r = await http('GET', `${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/status`);
   if (r.status === 404) return undefined;
   if (r.status !== 200) throw new Error(`Connect answered ${r.status}: ${JSON.stringify(r.json)}`);
@@ -48,7 +48,7 @@ export async function connectorStatus(cfg: Config): Promise<ConnectorStatus | un
 
 /** Create or update the connector; returns 'created' | 'updated' | 'unchanged'. */
 export async function registerConnector(
-  cfg: Config,
+  cfg: Settings,
   log: (m: string) => void = console.log,
   opts: { attempts?: number; waitRunningMs?: number } = {},
 ): Promise<'created' | 'updated' | 'unchanged'> {
@@ -101,7 +101,7 @@ export async function registerConnector(
 }
 
 if (require.main === module) {
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   if (process.argv.includes('--print')) {
     // --docker: as docker-compose's connect-init sends it (database host is the compose service)
     const docker = process.argv.includes('--docker');

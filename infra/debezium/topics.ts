@@ -9,12 +9,12 @@
  * and staging takes the latest change per key by LSN, not by Kafka order.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers, type Config } from '../../functions/shared/config';
+import { kafkaBrokers, type Settings } from '../stack/settings';
 import { ConfigError } from '../../functions/shared/errors';
 import { TABLE_NAMES, topicFor, type TableName } from '../../functions/shared/tables';
 
 /** KAFKA_TOPIC_PARTITIONS as a count per table (tables not named get 1). */
-export function topicPartitions(cfg: Pick<Config, 'KAFKA_TOPIC_PARTITIONS'>): Record<TableName, number> {
+export function topicPartitions(cfg: Pick<Settings, 'KAFKA_TOPIC_PARTITIONS'>): Record<TableName, number> {
   const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, 1])) as Record<TableName, number>;
   for (const pair of cfg.KAFKA_TOPIC_PARTITIONS.split(',')) {
     const [name, count] = pair.split('=').map((s) => s.trim());
@@ -40,7 +40,7 @@ export type TopicChange = {
  * while, seen in CI) is simply repeated until `deadlineMs`.
  */
 export async function ensureCdcTopics(
-  cfg: Config,
+  cfg: Settings,
   log: (m: string) => void = () => undefined,
   deadlineMs = 60_000,
 ): Promise<TopicChange[]> {
@@ -57,7 +57,7 @@ export async function ensureCdcTopics(
   }
 }
 
-async function ensureCdcTopicsOnce(cfg: Config, log: (m: string) => void): Promise<TopicChange[]> {
+async function ensureCdcTopicsOnce(cfg: Settings, log: (m: string) => void): Promise<TopicChange[]> {
   const wanted = topicPartitions(cfg);
   const kafka = new Kafka({ clientId: 'banking-cdc-topics', brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();

@@ -13,14 +13,15 @@ its offsets uncommitted, offline-s3 keeps the objects queued).
  * than a function may legitimately run; here the limit is the function's own timeout plus a margin.
  */
 import http from 'node:http';
+import { PipelineError } from '../../functions/shared/errors';
 
-export class InvocationError extends Error {
+export class InvocationError extends PipelineError {
+  override readonly name = 'InvocationError';
   constructor(
     message: string,
     readonly statusCode?: number,
   ) {
-    super(message);
-    this.name = 'InvocationError';
+    super(message, { hint: "retried; see the function's log (.stack/functions/offline.log) for its error" });
   }
 }
 

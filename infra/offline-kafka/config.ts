@@ -10,7 +10,7 @@
  * TLS/SASL (see securityFromEnv). MSK events name a cluster ARN, not brokers: KAFKA_BOOTSTRAP stands in.
  */
 import type { SASLOptions } from 'kafkajs';
-import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
+import { kafkaBrokers, loadSettings as loadConfig } from '../stack/settings';
 import { asRecord, deployedFunction, num, type ServiceLike } from '../offline-common/serverless';
 import type { EventSourceMeta } from './event';
 import type { StartingPosition, TopicOptions } from './source';

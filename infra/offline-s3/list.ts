@@ -1,6 +1,6 @@
 /**
  * Lists a bucket with ListObjectsV2, every page. The client is the project's own
- * (functions/lake/objectStore.ts createS3Client over loadConfig()): MinIO locally at MINIO_ENDPOINT,
+ * (functions/shared/s3.ts createS3Client over loadSettings()): MinIO locally at MINIO_ENDPOINT,
  * path-style, with MINIO_ACCESS_KEY / MINIO_SECRET_KEY.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';

@@ -10,8 +10,8 @@
  * process itself: serverless-offline owns shutdown.
  * Plain `sls offline` (hook `offline:start`) also works: polling waits until the Lambda port answers.
  */
-import { loadConfig } from '../../functions/shared/config';
-import { createS3Client } from '../../functions/lake/objectStore';
+import { loadSettings } from '../stack/settings';
+import { createS3Client } from '../../functions/shared/s3';
 import { createLambdaInvoker } from '../offline-common/invoke';
 import { errorMessage, pluginLogger, type OslsLog, type SourceLogger } from '../offline-common/log';
 import { sleep } from '../offline-common/retry';
@@ -79,7 +79,7 @@ export class OfflineS3Plugin {
     const options = this.#options;
     if (!options?.enabled || this.#specs.length === 0 || this.#sources.length > 0) return;
     const { host, port } = lambdaEndpoint(this.#serverless.service, this.#cliOptions);
-    const cfg = loadConfig();
+    const cfg = loadSettings();
     const client = createS3Client(cfg);
     const list = createS3Lister(client);
     const query = createS3Query(client);

@@ -2,13 +2,13 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { loadConfig, type Config } from '../../functions/shared/config';
+import { loadSettings, type Settings } from './settings';
 import type { StackContext } from './service';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
-export function makeContext(opts: { quiet?: boolean; cfg?: Config } = {}): StackContext {
-  const cfg = opts.cfg ?? loadConfig();
+export function makeContext(opts: { quiet?: boolean; cfg?: Settings } = {}): StackContext {
+  const cfg = opts.cfg ?? loadSettings();
   const stackDir = isAbsolute(cfg.STACK_DIR) ? cfg.STACK_DIR : resolve(REPO_ROOT, cfg.STACK_DIR);
   const cacheDir = cfg.STACK_CACHE_DIR
     ? resolve(cfg.STACK_CACHE_DIR)

@@ -3,10 +3,10 @@
  * provision (install once, cached outside the clone) -> start (no-op when already healthy)
  * -> wait until healthy. Each keeps its data and log under `<STACK_DIR>/<name>/`.
  */
-import type { Config } from '../../functions/shared/config';
+import type { Settings } from './settings';
 
 export interface StackContext {
-  cfg: Config;
+  cfg: Settings;
   /** Absolute path of the repository. */
   root: string;
   /** Absolute runtime data folder (gitignored), e.g. <repo>/.stack */

@@ -2,6 +2,7 @@
  * The native local stack: up (provision + start + configure, idempotent), status, down.
  * Services run as plain processes on 127.0.0.1 with data and logs under STACK_DIR.
  */
+import { PipelineError } from '../../functions/shared/errors';
 import type { Health, Service, StackContext } from './service';
 import { makeContext } from './context';
 import { portOpen, tail, waitFor } from './proc';
@@ -27,14 +28,16 @@ export function servicesFor(opts: { withAirflow?: boolean }): Service[] {
   return opts.withAirflow ? [...CORE_SERVICES, ...optionalServices()] : CORE_SERVICES;
 }
 
-export class StackError extends Error {
+export class StackError extends PipelineError {
   override readonly name = 'StackError';
   constructor(
     readonly service: string,
     message: string,
     readonly logFile?: string,
   ) {
-    super(`${service}: ${message}${logFile ? `\n  log: ${logFile}\n${indent(tail(logFile))}` : ''}`);
+    super(`${service}: ${message}${logFile ? `\n  log: ${logFile}\n${indent(tail(logFile))}` : ''}`, {
+      hint: `read the end of its log above; npm run stack -- status shows each service (README: Troubleshooting)`,
+    });
   }
 }
 

@@ -5,14 +5,15 @@
  * warehouse must reconcile exactly, the new columns' values included, with zero dead letters.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { loadConfig } from '../../functions/shared/config';
-import { s3Client } from '../../functions/warehouse/objectStore';
-import { pgClient, runE2e, withWarehouse } from '../../infra/cli/e2e-run';
+import { loadSettings } from '../../infra/stack/settings';
+import { createS3Client } from '../../functions/shared/s3';
+import { runE2e, withWarehouse } from '../../infra/cli/e2e-run';
+import { postgresClient } from '../../functions/shared/postgres';
 import { endOffsets } from '../fixtures/kafkaCapture';
 
 jest.setTimeout(20 * 60_000);
 
-const cfg = loadConfig();
+const cfg = loadSettings();
 // Names of this run's own: a column dropped and added again under the same name would lose its
 // values in the source without a change event (a non-additive change), which RAW rightly keeps.
 const run = Date.now().toString(36);
@@ -27,7 +28,7 @@ const DROP = [`ALTER TABLE customers DROP COLUMN IF EXISTS ${TIER}`, `ALTER TABL
  * of records other tests put there on purpose (the dashboard test's broken record); those are not its.
  */
 async function deadLettersOfRun(start: Map<string, number>): Promise<string[]> {
-  const s3 = s3Client(cfg);
+  const s3 = createS3Client(cfg);
   const keys: string[] = [];
   let token: string | undefined;
   try {
@@ -53,7 +54,7 @@ async function deadLettersOfRun(start: Map<string, number>): Promise<string[]> {
 }
 
 async function ddl(statements: string[]): Promise<void> {
-  const pg = pgClient(cfg);
+  const pg = postgresClient(cfg);
   await pg.connect();
   try {
     for (const s of statements) await pg.query(s);

@@ -17,8 +17,8 @@
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { existsSync } from 'node:fs';
-import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
-import { s3Client } from '../../functions/warehouse/objectStore';
+import { kafkaBrokers, loadSettings } from '../../infra/stack/settings';
+import { createS3Client } from '../../functions/shared/s3';
 import { newRunId, runE2e, type DuringRunContext, type E2eReport } from '../../infra/cli/e2e-run';
 import { makeContext } from '../../infra/stack/context';
 import { sleep } from '../../infra/stack/proc';
@@ -221,7 +221,7 @@ test('kill -9 Kafka under load, restart via stackUp: exact match', async () => {
 });
 
 test('poison messages land in the dead-letter prefix and the pipeline goes on (then dbt builds on it)', async () => {
-  const cfg = loadConfig();
+  const cfg = loadSettings();
   const topic = `${cfg.KAFKA_TOPIC_PREFIX}.public.transactions`;
   // A real Debezium envelope (recorded from the connector) with an amount NUMERIC(18,2) cannot hold,
   // on a key the source does not have: decoded by mistake, it would be an extra warehouse row.
@@ -271,7 +271,7 @@ test('poison messages land in the dead-letter prefix and the pipeline goes on (t
 
   // The writer has consumed past the poison (the reconciliation above includes later changes), so
   // each dead letter is stored by now; read them back.
-  const s3 = s3Client(cfg);
+  const s3 = createS3Client(cfg);
   try {
     const letters = [];
     for (const p of produced) {

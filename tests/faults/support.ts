@@ -5,10 +5,10 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../../functions/shared/config';
+import type { Settings } from '../../infra/stack/settings';
 import { TABLE_NAMES, TABLES } from '../../functions/shared/tables';
-import { loadObjects, type LoadReport } from '../../functions/warehouse/loader';
-import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/warehouse/fromConfig';
+import { loadObjects, type LoadReport } from '../../functions/loader/loader';
+import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/loader/fromConfig';
 import { withWarehouse } from '../../infra/cli/e2e-run';
 import { makeContext } from '../../infra/stack/context';
 import { isAlive, readPid, sleep } from '../../infra/stack/proc';
@@ -74,7 +74,7 @@ export async function waitUntil(check: () => boolean, giveUpMs: number, what: st
 }
 
 /** kill -9 a stack service (its whole process group) by its pid file; resolves once it is gone. */
-export async function killService(cfg: Config, service: 'kafka' | 'connect'): Promise<number> {
+export async function killService(cfg: Settings, service: 'kafka' | 'connect'): Promise<number> {
   const ctx = makeContext({ quiet: true, cfg });
   const pidFile = join(ctx.stackDir, service, `${service}.pid`);
   const pid = readPid(pidFile);
@@ -111,7 +111,11 @@ export function storedKeys(logText: string): string[] {
  * does) loads the killed process's objects at once, without waiting for that sweep. This re-drives exactly the objects the killed process's
  * writer had stored; the ledger skips those already loaded, so it can load nothing twice.
  */
-export async function redriveLostNotifications(cfg: Config, warehousePath: string, keys: readonly string[]): Promise<LoadReport> {
+export async function redriveLostNotifications(
+  cfg: Settings,
+  warehousePath: string,
+  keys: readonly string[],
+): Promise<LoadReport> {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const wcfg = { ...cfg, WAREHOUSE_PATH: warehousePath };
   return loadObjects(

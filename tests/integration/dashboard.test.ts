@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { kafkaBrokers } from '../../functions/shared/config';
+import { kafkaBrokers } from '../../infra/stack/settings';
 import { newRunId, runE2e } from '../../infra/cli/e2e-run';
 import { startDashboard, type Dashboard, type Status } from '../../infra/dashboard';
 import { makeContext } from '../../infra/stack/context';

@@ -13,9 +13,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync 
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers } from '../../functions/shared/config';
+import { kafkaBrokers } from '../../infra/stack/settings';
 import { consumerGroupFor } from '../../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -24,7 +24,8 @@ import { ensureVenv, venvBin } from '../../infra/stack/python';
 import { airflowEnv } from '../../infra/stack/services/airflow';
 import { startOffline, type OfflineProcess } from '../../infra/cli/offline';
 import { portOpen } from '../../infra/stack/proc';
-import { withLockRetry } from '../../functions/warehouse/lockRetry';
+import { withLockRetry } from '../../functions/loader/lockRetry';
+import { postgresClient } from '../../functions/shared/postgres';
 
 // The writer replays the topics from the start (a fresh consumer group), so the time grows with the
 // history on the machine: minutes on a busy dev machine, much less in CI's fresh clone.
@@ -64,13 +65,7 @@ let airflowVenv: string;
 
 function pg(): Client {
   const c = ctx.cfg;
-  return new Client({
-    host: c.POSTGRES_HOST,
-    port: c.POSTGRES_PORT,
-    user: c.POSTGRES_USER,
-    password: c.POSTGRES_PASSWORD,
-    database: c.POSTGRES_DB,
-  });
+  return postgresClient(c);
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

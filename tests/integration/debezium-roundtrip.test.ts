@@ -4,12 +4,13 @@
  * exact decimals, and the source LSN and commit time.
  */
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { loadConfig, kafkaBrokers } from '../../functions/shared/config';
+import { loadSettings, kafkaBrokers } from '../../infra/stack/settings';
 import { topicFor, TABLES, postgresType, TABLE_NAMES } from '../../functions/shared/tables';
+import { postgresClient } from '../../functions/shared/postgres';
 
-const cfg = loadConfig();
+const cfg = loadSettings();
 jest.setTimeout(120_000);
 
 interface Envelope {
@@ -29,13 +30,7 @@ function unwrap(v: { schema?: unknown; payload?: unknown }): Envelope {
 const seen: { topic: string; key: unknown; value: Envelope | null }[] = [];
 
 beforeAll(async () => {
-  pg = new Client({
-    host: cfg.POSTGRES_HOST,
-    port: cfg.POSTGRES_PORT,
-    user: cfg.POSTGRES_USER,
-    password: cfg.POSTGRES_PASSWORD,
-    database: cfg.POSTGRES_DB,
-  });
+  pg = postgresClient(cfg);
   await pg.connect();
   const kafka = new Kafka({ clientId: 'roundtrip-test', brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING });
   // Topics appear with the first change; make sure they exist so the consumer can subscribe.

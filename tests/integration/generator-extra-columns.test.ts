@@ -3,14 +3,14 @@
  * ALTER TABLE after tables.ts are found in the catalog and written, exactly, for the rows each
  * iteration touched, in the iteration's transaction.
  */
-import { loadConfig } from '../../functions/shared/config';
+import { loadSettings } from '../../infra/stack/settings';
 import { parseGeneratorOptions, runIteration } from '../../functions/generator';
 import { extraColumns, extraValue } from '../../functions/generator/extraColumns';
 import { createScratchSchema, type ScratchSchema } from '../support/scratch-schema';
 
 let scratch: ScratchSchema;
 beforeAll(async () => {
-  scratch = await createScratchSchema(loadConfig(), 'extracols');
+  scratch = await createScratchSchema(loadSettings(), 'extracols');
   await scratch.client.query('ALTER TABLE customers ADD COLUMN loyalty_tier TEXT');
   await scratch.client.query('ALTER TABLE accounts ADD COLUMN overdraft_limit NUMERIC(18,2)');
   await scratch.client.query("ALTER TABLE accounts ADD COLUMN required_note TEXT NOT NULL DEFAULT '-'");

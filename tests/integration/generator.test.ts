@@ -14,7 +14,7 @@ import {
   runGenerator,
 } from '../../functions/generator';
 import type { LoopLogger } from '../../functions/generator/loop';
-import { loadConfig } from '../../functions/shared/config';
+import { loadSettings } from '../../infra/stack/settings';
 import { handler } from '../../handlers/generate';
 import { ConfigError, ServiceError } from '../../functions/shared/errors';
 import { LEDGER_VIOLATIONS_SQL } from '../support/ledger-sql';
@@ -22,7 +22,7 @@ import { createScratchSchema, type ScratchSchema } from '../support/scratch-sche
 
 jest.setTimeout(120_000);
 
-const cfg = loadConfig();
+const cfg = loadSettings();
 let admin: Client;
 const scratch: ScratchSchema[] = [];
 
@@ -256,7 +256,7 @@ describe('bad database settings stop at start-up, naming the variable', () => {
   const run = (env: Record<string, string>) =>
     runGenerator({
       options: parseGeneratorOptions({ iterations: 1, intervalMs: 0 }),
-      connect: connectFromConfig(loadConfig({ ...process.env, ...env })),
+      connect: connectFromConfig(loadSettings({ ...process.env, ...env })),
       logger: recorder(),
     });
 
@@ -282,7 +282,7 @@ describe('bad database settings stop at start-up, naming the variable', () => {
   });
 
   test('a malformed port is refused before any connection', () => {
-    expect(() => loadConfig({ POSTGRES_PORT: 'fivefourthreetwo' })).toThrow(/POSTGRES_PORT/);
+    expect(() => loadSettings({ POSTGRES_PORT: 'fivefourthreetwo' })).toThrow(/POSTGRES_PORT/);
   });
 });
 

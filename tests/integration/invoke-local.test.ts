@@ -20,13 +20,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { loadConfig } from '../../functions/shared/config';
-import { s3Client } from '../../functions/warehouse/objectStore';
+import { loadSettings } from '../../infra/stack/settings';
+import { createS3Client } from '../../functions/shared/s3';
 
 const run = promisify(execFile);
 const root = join(__dirname, '../..');
-const cfg = loadConfig();
-const s3 = s3Client(cfg);
+const cfg = loadSettings();
+const s3 = createS3Client(cfg);
 const workFolder = `.esbuild-test-${randomBytes(4).toString('hex')}`;
 const BUCKET = 'banking-data-invoke-test';
 let dir: string;

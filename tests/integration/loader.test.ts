@@ -10,17 +10,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { loadConfig } from '../../functions/shared/config';
+import { loadSettings } from '../../infra/stack/settings';
 import type { ChangeRow } from '../../functions/shared/rows';
 import type { TableName } from '../../functions/shared/tables';
-import { s3Client } from '../../functions/warehouse/objectStore';
-import { encodeParquet, expectedStrings, lakeKey, rawRowsOf, sampleRows, withDuckdb } from '../unit/warehouse/fixtures';
+import { createS3Client } from '../../functions/shared/s3';
+import { encodeParquet, expectedStrings, lakeKey, rawRowsOf, sampleRows, withDuckdb } from '../unit/loader/fixtures';
 
 // A bucket of its own: these objects hold synthetic rows, which a pipeline running beside the
 // tests (its S3 event source sweeps the pipeline's bucket) must never load as real changes.
 process.env.MINIO_BUCKET = 'banking-data-loader-test';
-const cfg = loadConfig();
-const s3 = s3Client(cfg);
+const cfg = loadSettings();
+const s3 = createS3Client(cfg);
 const root = join(__dirname, '../..');
 const date = `2098-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}`;
 const partition = 100 + Math.floor(Math.random() * 800);

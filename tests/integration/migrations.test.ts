@@ -7,12 +7,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { loadConfig } from '../../functions/shared/config';
+import type { Client } from 'pg';
+import { loadSettings } from '../../infra/stack/settings';
 import { dbSettingsFromConfig, openConnection } from '../../functions/generator';
 import { applyMigrations, readMigrations } from '../../infra/stack/migrations';
+import { postgresClient } from '../../functions/shared/postgres';
 
-const cfg = loadConfig();
+const cfg = loadSettings();
 let dir: string;
 let db: Client;
 const schema = `migr_${Date.now().toString(36)}`;
@@ -88,13 +89,7 @@ test('refuses two files with the same number, and names that are not NN_name.sql
 });
 
 test("the stack applied the repository's own migrations through schema_migrations", async () => {
-  const app = new Client({
-    host: '127.0.0.1',
-    port: cfg.POSTGRES_PORT,
-    user: cfg.POSTGRES_USER,
-    password: cfg.POSTGRES_PASSWORD,
-    database: cfg.POSTGRES_DB,
-  });
+  const app = postgresClient(cfg, { host: '127.0.0.1' });
   await app.connect();
   try {
     const rows = (await app.query('SELECT file FROM public.schema_migrations ORDER BY version')).rows.map((r) => r.file);

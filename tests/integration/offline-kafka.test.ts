@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
-import { kafkaBrokers, loadConfig } from '../../functions/shared/config';
+import { kafkaBrokers, loadSettings } from '../../infra/stack/settings';
 import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../infra/offline-kafka/event';
 import type { SourceLogger } from '../../infra/offline-kafka/log';
 import type { BatchInfo } from '../../infra/offline-kafka/partition';
@@ -12,7 +12,7 @@ import { KafkaEventSource, type KafkaEventSourceOptions } from '../../infra/offl
 
 jest.setTimeout(180_000);
 
-const brokers = kafkaBrokers(loadConfig());
+const brokers = kafkaBrokers(loadSettings());
 const kafka = new Kafka({ clientId: 'offline-kafka-test', brokers, logLevel: logLevel.NOTHING });
 const logs: string[] = [];
 const logger: SourceLogger = {

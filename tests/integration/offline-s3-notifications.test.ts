@@ -11,15 +11,15 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { loadConfig } from '../../functions/shared/config';
-import { createS3Client } from '../../functions/lake/objectStore';
+import { loadSettings } from '../../infra/stack/settings';
+import { createS3Client } from '../../functions/shared/s3';
 import type { SourceLogger } from '../../infra/offline-common/log';
 import type { S3ObjectInfo } from '../../infra/offline-s3/event';
 import { NotificationStream } from '../../infra/offline-s3/notifications';
 
 jest.setTimeout(60_000);
 
-const cfg = loadConfig();
+const cfg = loadSettings();
 const bucket = `offline-s3-notify-${randomUUID().slice(0, 8)}`;
 const logs: string[] = [];
 const logger: SourceLogger = {

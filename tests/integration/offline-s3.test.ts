@@ -11,8 +11,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { loadConfig } from '../../functions/shared/config';
-import { createS3Client } from '../../functions/lake/objectStore';
+import { loadSettings } from '../../infra/stack/settings';
+import { createS3Client } from '../../functions/shared/s3';
 import type { SourceLogger } from '../../infra/offline-common/log';
 import { decodeEventKeyForm, type S3Event } from '../../infra/offline-s3/event';
 import { createS3Lister } from '../../infra/offline-s3/list';
@@ -20,7 +20,7 @@ import { S3EventSource, type DeliveryInfo } from '../../infra/offline-s3/source'
 
 jest.setTimeout(120_000);
 
-const cfg = loadConfig();
+const cfg = loadSettings();
 const bucket = `offline-s3-test-${randomUUID().slice(0, 8)}`;
 let s3: S3Client;
 const etags = new Map<string, string>();

@@ -1,6 +1,6 @@
 /**
  * The Snowflake path against fakesnow (a Snowflake emulator on DuckDB, PyPI, its own pinned venv):
- * the adapter's own SQL (functions/warehouse/snowflakeWarehouse.ts + snowflakeSql.ts) through a
+ * the adapter's own SQL (functions/loader/snowflakeWarehouse.ts + snowflakeSql.ts) through a
  * small proxy (tests/support/fakesnow_proxy.py: the Node snowflake-sdk cannot decode fakesnow's
  * Arrow results), then dbt's snowflake target building on what is in RAW.
  *
@@ -16,13 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { decodeRecord } from '../../functions/cdc';
-import { encodeParquet } from '../../functions/lake';
+import { decodeRecord } from '../../functions/writer';
+import { encodeParquet } from '../../functions/writer';
 import type { ChangeRow } from '../../functions/shared/rows';
 import { TABLE_NAMES, type TableName } from '../../functions/shared/tables';
 import { ServiceError } from '../../functions/shared/errors';
-import { ledgerInsert } from '../../functions/warehouse/snowflakeSql';
-import { snowflakeWarehouse, type SqlBind, type SqlConnection } from '../../functions/warehouse/snowflakeWarehouse';
+import { ledgerInsert } from '../../functions/loader/snowflakeSql';
+import { snowflakeWarehouse, type SqlBind, type SqlConnection } from '../../functions/loader/snowflakeWarehouse';
 import { makeContext } from '../../infra/stack/context';
 import { ensureVenv, venvBin } from '../../infra/stack/python';
 import { loadRecording } from '../fixtures/debezium';

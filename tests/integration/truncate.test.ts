@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../functions/shared/config';
+import { loadSettings } from '../../infra/stack/settings';
 import { truncations } from '../../functions/reconcile/reconcile';
 import { createScratchSchema, type ScratchSchema } from '../support/scratch-schema';
 
 let scratch: ScratchSchema;
 beforeAll(async () => {
-  scratch = await createScratchSchema(loadConfig(), 'trunc');
+  scratch = await createScratchSchema(loadSettings(), 'trunc');
   await scratch.client.query(readFileSync(join(__dirname, '../../sql/postgres/03_truncate_log.sql'), 'utf8'));
 });
 afterAll(async () => {

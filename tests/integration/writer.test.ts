@@ -16,21 +16,21 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { Client } from 'pg';
-import { createS3Client, parseObjectKey } from '../../functions/lake';
-import { loadConfig } from '../../functions/shared/config';
+import { createS3Client, parseObjectKey } from '../../functions/writer';
+import { loadSettings } from '../../infra/stack/settings';
 import { TABLES, TABLE_NAMES, tableForTopic } from '../../functions/shared/tables';
 import { sourceToRow, withEnvelope, envelopeOf, type LambdaKafkaRecord } from '../fixtures/debezium';
 import { captureRecords, endOffsets } from '../fixtures/kafkaCapture';
 import { ADDED, evolveAndChange } from '../fixtures/schemaEvolution';
 import { makeChanges, type SourceChange } from '../fixtures/sourceChanges';
-import { readParquetRows } from '../unit/lake/readParquetWithDuckdb';
+import { readParquetRows } from '../unit/writer/readParquetWithDuckdb';
+import { postgresClient } from '../../functions/shared/postgres';
 
 jest.setTimeout(180_000);
 
 const BUCKET = process.env.WRITER_TEST_BUCKET ?? 'banking-data-writer-test';
 process.env.MINIO_BUCKET = BUCKET;
-const cfg = loadConfig();
+const cfg = loadSettings();
 
 const context = {
   functionName: 'writeBatch',
@@ -77,13 +77,7 @@ describe('writeBatch on the real stack', () => {
 
     const start = await endOffsets(cfg);
 
-    const pg = new Client({
-      host: cfg.POSTGRES_HOST,
-      port: cfg.POSTGRES_PORT,
-      database: cfg.POSTGRES_DB,
-      user: cfg.POSTGRES_USER,
-      password: cfg.POSTGRES_PASSWORD,
-    });
+    const pg = postgresClient(cfg);
     await pg.connect();
     try {
       changes = (await makeChanges(pg, `it-${randomBytes(4).toString('hex')}`)).changes;
@@ -168,13 +162,7 @@ describe('writeBatch on the real stack', () => {
     expect(result.objects.some((k) => k.startsWith('customers/'))).toBe(true);
   });
   it('writes columns added in Postgres while it runs (ALTER TABLE ADD COLUMN) with their exact types, no dead letter', async () => {
-    const pg = new Client({
-      host: cfg.POSTGRES_HOST,
-      port: cfg.POSTGRES_PORT,
-      database: cfg.POSTGRES_DB,
-      user: cfg.POSTGRES_USER,
-      password: cfg.POSTGRES_PASSWORD,
-    });
+    const pg = postgresClient(cfg);
     await pg.connect();
     const start = await endOffsets(cfg);
     const { changes: evolved, undo } = await evolveAndChange(pg, `it-${randomBytes(4).toString('hex')}`);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { dbSettingsFromConfig, openConnection } from '../../functions/generator';
-import type { Config } from '../../functions/shared/config';
+import type { Settings } from '../../infra/stack/settings';
 
 export interface ScratchSchema {
   name: string;
@@ -17,7 +17,7 @@ export interface ScratchSchema {
   drop(): Promise<void>;
 }
 
-export async function createScratchSchema(cfg: Config, prefix = 'scratch'): Promise<ScratchSchema> {
+export async function createScratchSchema(cfg: Settings, prefix = 'scratch'): Promise<ScratchSchema> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const client = await openConnection(dbSettingsFromConfig(cfg, { schema: name, applicationName: `${name}-admin` }));
   await client.query(`CREATE SCHEMA ${name}`);

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Service, StackContext } from '../service';
-import { kafkaBrokers, urlPort } from '../../../functions/shared/config';
+import { kafkaBrokers, urlPort } from '../settings';
 import { httpGet, portOpen, stopByPidFile } from '../proc';
 import { ensureJvmArtifacts, jvmDirs, LOG4J2, startJvm } from './jvm';
 import { connectorStatus, registerConnector } from '../../debezium/register';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Service, StackContext } from '../service';
-import { kafkaBrokers } from '../../../functions/shared/config';
+import { kafkaBrokers } from '../settings';
 import { portOpen, run, stopByPidFile } from '../proc';
 import { classpath, ensureJvmArtifacts, javaBin, LOG4J2, startJvm } from './jvm';
 

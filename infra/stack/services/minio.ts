@@ -7,9 +7,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
-import { s3ClientFromConfig } from '../../../functions/shared/s3';
+import { createS3Client } from '../../../functions/shared/s3';
 import type { Service, StackContext } from '../service';
-import { urlPort } from '../../../functions/shared/config';
+import { urlPort } from '../settings';
 import { httpGet, portOpen, run, startDetached, stopByPidFile } from '../proc';
 import { VERSIONS } from '../versions';
 
@@ -19,8 +19,6 @@ const dirs = (ctx: StackContext) => {
 };
 
 export const minioBinary = (ctx: StackContext) => join(ctx.cacheDir, 'bin', `minio-${VERSIONS.minio}`);
-
-export const s3Client = (ctx: StackContext) => s3ClientFromConfig(ctx.cfg);
 
 export const minioService: Service = {
   name: 'minio',
@@ -83,7 +81,7 @@ export const minioService: Service = {
       if (live.status !== 200) return { healthy: false, detail: `health answered ${live.status}` };
       let bucket = 'missing';
       try {
-        await s3Client(ctx).send(new HeadBucketCommand({ Bucket: ctx.cfg.MINIO_BUCKET }));
+        await createS3Client(ctx.cfg).send(new HeadBucketCommand({ Bucket: ctx.cfg.MINIO_BUCKET }));
         bucket = 'ready';
       } catch {
         /* reported below */
@@ -102,7 +100,7 @@ export const minioService: Service = {
   },
 
   async configure(ctx) {
-    const s3 = s3Client(ctx);
+    const s3 = createS3Client(ctx.cfg);
     try {
       await s3.send(new HeadBucketCommand({ Bucket: ctx.cfg.MINIO_BUCKET }));
       return false;

@@ -4,11 +4,12 @@
  */
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { Service, StackContext } from '../service';
 import { VERSIONS } from '../versions';
 import { portOpen, run } from '../proc';
 import { applyMigrations, readMigrations } from '../migrations';
+import { postgresClient } from '../../../functions/shared/postgres';
 
 const BIN = `/usr/lib/postgresql/${VERSIONS.postgres}/bin`;
 const SUPERUSER = 'postgres';
@@ -55,7 +56,7 @@ function ensureBinaries(ctx: StackContext): void {
 
 /** Superuser connection over the unix socket (trust auth, local only). */
 export function superClient(ctx: StackContext, database = 'postgres'): Client {
-  return new Client({ host: dirs(ctx).sock, port: ctx.cfg.POSTGRES_PORT, user: SUPERUSER, database });
+  return postgresClient(ctx.cfg, { host: dirs(ctx).sock, user: SUPERUSER, database, password: undefined });
 }
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -97,13 +98,7 @@ async function ensureRolesAndDb(ctx: StackContext): Promise<boolean> {
 /** Apply the migrations in sql/postgres/ (migrations.ts) as the application user (so it owns the tables), then grant Debezium what it reads. */
 async function applySchema(ctx: StackContext): Promise<boolean> {
   const { cfg } = ctx;
-  const app = new Client({
-    host: '127.0.0.1',
-    port: cfg.POSTGRES_PORT,
-    user: cfg.POSTGRES_USER,
-    password: cfg.POSTGRES_PASSWORD,
-    database: cfg.POSTGRES_DB,
-  });
+  const app = postgresClient(cfg, { host: '127.0.0.1' });
   await app.connect();
   let changed = false;
   try {
@@ -207,14 +202,7 @@ export const postgresService: Service = {
 
   async health(ctx) {
     if (!(await portOpen(ctx.cfg.POSTGRES_PORT))) return { healthy: false, detail: 'not listening' };
-    const c = new Client({
-      host: '127.0.0.1',
-      port: ctx.cfg.POSTGRES_PORT,
-      user: ctx.cfg.POSTGRES_USER,
-      password: ctx.cfg.POSTGRES_PASSWORD,
-      database: ctx.cfg.POSTGRES_DB,
-      connectionTimeoutMillis: 1500,
-    });
+    const c = postgresClient(ctx.cfg, { host: '127.0.0.1', connectTimeoutMs: 1500 });
     try {
       await c.connect();
       const r = await c.query(`SELECT current_setting('wal_level') AS wal, current_setting('server_version') AS v,

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fallbackGroups, groupsFromService, serviceFromPrinted } from '../../../infra/dashboard/consumerGroups';
-import { loadConfig } from '../../../functions/shared/config';
+import { loadSettings } from '../../../infra/stack/settings';
 
 const printed = JSON.parse(readFileSync(join(__dirname, '../../fixtures/dashboard/sls-print.json'), 'utf8')) as Record<
   string,
@@ -27,7 +27,7 @@ test('one group per topic in serverless.yml gives one group per topic here', () 
 });
 
 test('until the config is resolved: <KAFKA_GROUP or the consumerGroupId param>-<table>, one per topic', () => {
-  const cfg = loadConfig({});
+  const cfg = loadSettings({});
   expect(fallbackGroups(cfg)).toEqual(
     ['customers', 'accounts', 'transactions'].map((t) => ({
       groupId: `banking_consumer_group-${t}`,
@@ -40,6 +40,6 @@ test('until the config is resolved: <KAFKA_GROUP or the consumerGroupId param>-<
 test('the recorded config names the same groups as the fallback', () => {
   const resolved = groupsFromService(serviceFromPrinted(printed), {});
   expect(resolved.sort((a, b) => a.groupId.localeCompare(b.groupId))).toEqual(
-    fallbackGroups(loadConfig({})).sort((a, b) => a.groupId.localeCompare(b.groupId)),
+    fallbackGroups(loadSettings({})).sort((a, b) => a.groupId.localeCompare(b.groupId)),
   );
 });

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../../functions/shared/config';
+import { loadSettings } from '../../../infra/stack/settings';
 import type { Figures } from '../../../infra/dashboard/collector';
 import { History } from '../../../infra/dashboard/history';
 import { progressLine } from '../../../infra/dashboard/progress';
@@ -52,7 +52,7 @@ const build = (f: Figures, history = new History()) =>
     history,
     withHistory: true,
     sources: [],
-    cfg: loadConfig({}),
+    cfg: loadSettings({}),
     warehousePath: 'w',
     lastE2e: undefined,
   });

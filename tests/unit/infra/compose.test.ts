@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CONFIG_KEYS, loadConfig, urlPort } from '../../../functions/shared/config';
+import { SETTING_KEYS, loadSettings, urlPort } from '../../../infra/stack/settings';
 import { connectorConfig } from '../../../infra/debezium/connector-config';
 import { VERSIONS } from '../../../infra/stack/versions';
 
@@ -14,7 +14,7 @@ const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
 const compose = parse(text) as {
   services: Record<string, { ports?: string[]; environment?: Record<string, unknown>; image?: string }>;
 };
-const defaults = loadConfig({});
+const defaults = loadSettings({});
 
 /** Host ports a service publishes, with ${VAR:-default} resolved to its default. */
 function hostPorts(service: string): number[] {
@@ -40,7 +40,7 @@ test('uses only variables the pipeline knows, with the same defaults', () => {
   const refs = [...text.matchAll(/\$\{([A-Z_]+)(?::-([^}]*))?\}/g)];
   expect(refs.length).toBeGreaterThan(5);
   for (const [, name, def] of refs) {
-    expect(CONFIG_KEYS).toContain(name);
+    expect(SETTING_KEYS).toContain(name);
     if (def !== undefined) expect([name, def]).toEqual([name, String(defaults[name as keyof typeof defaults])]);
   }
 });

@@ -75,7 +75,7 @@ def _wanted_marker() -> Path | None:
 
 def mark_warehouse_wanted() -> None:
     """Touch <warehouse>.wanted: a loader keeping the file open between batches then lets go of it
-    after its current batch (functions/warehouse/wantedMarker.ts). Best effort."""
+    after its current batch (functions/loader/wantedMarker.ts). Best effort."""
     marker = _wanted_marker()
     try:
         if marker:

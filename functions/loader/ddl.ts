@@ -1,0 +1,89 @@
+/**
+ * Warehouse DDL for the RAW layer, generated from the one table definition module so the
+ * warehouse can never drift from the lake's Parquet schema. The committed files in
+ * sql/warehouse/ are this output; a unit test fails when they disagree.
+ *
+ * RAW keeps every change row as delivered. Only key and CDC metadata columns are NOT NULL:
+ * a Debezium delete without REPLICA IDENTITY FULL carries only the key in its before image,
+ * so the table's other columns are legitimately null on `d` rows.
+ */
+import { changeColumns, TABLE_NAMES, TABLES, type ColumnDef, type TableName } from '../shared/tables';
+import { typeName } from '../shared/typeNames';
+
+export type Dialect = 'duckdb' | 'snowflake';
+
+export const RAW_SCHEMA = 'raw';
+export const LEDGER_TABLE = '_loads';
+export const LOAD_ERRORS_TABLE = '_load_errors';
+
+/** Columns the loader adds to every RAW row. */
+export const LOAD_COLUMNS = ['_file', '_loaded_at'] as const;
+
+export function duckdbType(col: ColumnDef): string {
+  return typeName('duckdb', col.type, col);
+}
+
+/** The type DuckDB reports (DESCRIBE) for a Parquet column that follows the lake contract. */
+export function duckdbDescribedType(col: ColumnDef): string {
+  return typeName('duckdbDescribed', col.type, col);
+}
+
+export function snowflakeType(col: ColumnDef): string {
+  return typeName('snowflake', col.type, col);
+}
+
+function isRequired(table: TableName, col: ColumnDef): boolean {
+  if (TABLES[table].key.includes(col.name)) return true;
+  return col.name.startsWith('_') && !col.nullable;
+}
+
+function columnLines(table: TableName, dialect: Dialect): string[] {
+  const typeOf = dialect === 'duckdb' ? duckdbType : snowflakeType;
+  const tsType = dialect === 'duckdb' ? 'TIMESTAMPTZ' : 'TIMESTAMP_TZ(6)';
+  const text = dialect === 'duckdb' ? 'VARCHAR' : 'VARCHAR(1024)';
+  return [
+    ...changeColumns(table).map((c) => `${c.name} ${typeOf(c)}${isRequired(table, c) ? ' NOT NULL' : ''}`),
+    `_file ${text} NOT NULL`,
+    `_loaded_at ${tsType} NOT NULL`,
+  ];
+}
+
+function createTable(schema: string, name: string, lines: string[]): string {
+  return `CREATE TABLE IF NOT EXISTS ${schema}.${name} (\n  ${lines.join(',\n  ')}\n);`;
+}
+
+/** Every statement that creates the RAW layer, idempotent (IF NOT EXISTS), in order. */
+export function rawDdlStatements(dialect: Dialect, schema: string = RAW_SCHEMA): string[] {
+  const ts = dialect === 'duckdb' ? 'TIMESTAMPTZ' : 'TIMESTAMP_TZ(6)';
+  const text = dialect === 'duckdb' ? 'VARCHAR' : 'VARCHAR(1024)';
+  const bigint = dialect === 'duckdb' ? 'BIGINT' : 'NUMBER(38,0)';
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${schema};`,
+    ...TABLE_NAMES.map((t) => createTable(schema, t, columnLines(t, dialect))),
+    // The ledger: one row per loaded object, written in the same transaction as its rows.
+    createTable(schema, LEDGER_TABLE, [
+      `object_key ${text} PRIMARY KEY`,
+      `table_name ${text} NOT NULL`,
+      `etag ${text}`,
+      `row_count ${bigint} NOT NULL`,
+      `loaded_at ${ts} NOT NULL`,
+    ]),
+    // One row per failed attempt; the object stays out of the ledger so a re-drive retries it.
+    createTable(schema, LOAD_ERRORS_TABLE, [
+      `object_key ${text} NOT NULL`,
+      `etag ${text}`,
+      `reason ${text} NOT NULL`,
+      `failed_at ${ts} NOT NULL`,
+    ]),
+  ];
+}
+
+/** The whole DDL file for a dialect, as committed under sql/warehouse/. */
+export function rawDdlFile(dialect: Dialect): string {
+  const header = [
+    `-- RAW layer for ${dialect === 'duckdb' ? 'DuckDB' : 'Snowflake'}: every change row of every table, plus the load ledger.`,
+    '-- Generated from functions/shared/tables.ts by functions/loader/ddl.ts; do not edit by hand:',
+    `--   npx tsx infra/cli/warehouseDdl.ts ${dialect} > sql/warehouse/${dialect}.sql`,
+  ];
+  return `${header.join('\n')}\n\n${rawDdlStatements(dialect).join('\n\n')}\n`;
+}

@@ -1,0 +1,68 @@
+/** The object store as the loader sees it: download one object, list a prefix. S3 or MinIO. */
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { PipelineError, ServiceError, errorMessage } from '../shared/errors';
+
+export interface ListedObject {
+  key: string;
+  etag: string | null;
+  size: number;
+}
+
+export interface ObjectStore {
+  /** Stream the object to a local file; resolves with its ETag. Throws ObjectMissingError if absent. */
+  download(bucket: string, key: string, toFile: string): Promise<{ etag: string | null }>;
+  /** Every object under the prefix, following continuation tokens. */
+  list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
+}
+
+/** The object an event named is gone (deleted or never stored): there is nothing to load. */
+export class ObjectMissingError extends PipelineError {
+  override readonly name = 'ObjectMissingError';
+  constructor(message: string) {
+    super(message, {
+      hint: 'nothing to load; if the object should exist, re-run the writer for its offsets (npm run dlq -- replay, or a Kafka replay)',
+    });
+  }
+}
+
+/** S3 ETags arrive quoted. */
+export function cleanEtag(etag: string | undefined): string | null {
+  return etag ? etag.replace(/^"|"$/g, '') : null;
+}
+
+export function s3ObjectStore(client: S3Client): ObjectStore {
+  return {
+    async download(bucket, key, toFile) {
+      let res;
+      try {
+        res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      } catch (err) {
+        if (err instanceof NoSuchKey) throw new ObjectMissingError(`s3://${bucket}/${key} does not exist`);
+        throw new ServiceError('object store', `GetObject s3://${bucket}/${key} failed: ${errorMessage(err)}`, { cause: err });
+      }
+      if (!res.Body) throw new ServiceError('object store', `GetObject s3://${bucket}/${key} returned no body`);
+      await pipeline(res.Body as Readable, createWriteStream(toFile));
+      return { etag: cleanEtag(res.ETag) };
+    },
+    async *list(bucket, prefix) {
+      let token: string | undefined;
+      do {
+        let page;
+        try {
+          page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        } catch (err) {
+          throw new ServiceError('object store', `ListObjectsV2 s3://${bucket}/${prefix} failed: ${errorMessage(err)}`, {
+            cause: err,
+          });
+        }
+        for (const o of page.Contents ?? []) {
+          if (o.Key) yield { key: o.Key, etag: cleanEtag(o.ETag), size: o.Size ?? 0 };
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    },
+  };
+}

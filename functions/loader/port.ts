@@ -1,0 +1,70 @@
+/**
+ * The warehouse port: what the loader needs from a warehouse, and nothing more. Adapters:
+ * duckdbWarehouse.ts (local, embedded) and snowflakeWarehouse.ts (cloud).
+ */
+import { PipelineError } from '../shared/errors';
+import type { TableName } from '../shared/tables';
+
+export interface ObjectToLoad {
+  /** Decoded object key; also the ledger key and the RAW rows' `_file`. */
+  readonly key: string;
+  readonly table: TableName;
+  /** Known ETag; set from the download once localFile() has run. */
+  etag: string | null;
+  /**
+   * Local copy of the object, downloaded on first call. Lazy because an adapter that reads
+   * the bucket itself (Snowflake's external stage) never needs one.
+   */
+  localFile(): Promise<string>;
+}
+
+export type LoadResult = { status: 'loaded'; rows: number } | { status: 'already-loaded' };
+
+/** Opened for one batch of loads; close() ends the batch (an adapter may keep its connection warm). */
+export interface WarehouseSession {
+  /** Which of these keys the ledger already holds: lets the loader skip the download. */
+  loadedKeys(keys: readonly string[]): Promise<Set<string>>;
+  /**
+   * Insert the objects' rows and their ledger rows in one transaction, all or nothing; an object
+   * already in the ledger is skipped ('already-loaded'). Throws CorruptObjectError naming the
+   * object whose content was refused (the loader then retries the others one per transaction).
+   */
+  loadAll(objects: readonly ObjectToLoad[]): Promise<LoadResult[]>;
+  /** Remember an object that could not be loaded (it stays out of the ledger, so a re-drive retries it). */
+  recordFailure(key: string, etag: string | null, reason: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Warehouse {
+  readonly name: string;
+  open(): Promise<WarehouseSession>;
+  /** Let go of a connection kept open between sessions (CLIs call it before they exit). */
+  release(): Promise<void>;
+}
+
+/**
+ * The object itself cannot be loaded (not Parquet, truncated, wrong columns or types, values
+ * that violate RAW's constraints). Retrying cannot help, so the loader records it and goes on.
+ * Any other error from an adapter means the warehouse refused, and the batch is retried.
+ */
+export class CorruptObjectError extends PipelineError {
+  override readonly name = 'CorruptObjectError';
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`object ${key} cannot be loaded: ${reason}`, {
+      hint: 'recorded in raw._load_errors; fix the object (or RAW), then npm run backfill re-drives it',
+      ...options,
+    });
+  }
+}
+
+/** The minimal structured logger the core needs (Powertools' Logger satisfies it). */
+export interface Log {
+  debug(message: string, ...attributes: Array<Record<string, unknown>>): void;
+  info(message: string, ...attributes: Array<Record<string, unknown>>): void;
+  warn(message: string, ...attributes: Array<Record<string, unknown>>): void;
+  error(message: string, ...attributes: Array<Record<string, unknown>>): void;
+}

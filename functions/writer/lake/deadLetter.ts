@@ -1,0 +1,29 @@
+/** A record that could not be decoded, kept whole (raw base64 as received) with the reason. */
+import type { KafkaRecordIn } from '../decode/decodeRecord';
+import { deadLetterKey } from '../../shared/objectKeys';
+
+export interface DeadLetter {
+  error: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number | null;
+  key: string | null;
+  value: string | null;
+}
+
+export function deadLetter(record: KafkaRecordIn, error: string): DeadLetter {
+  return {
+    error,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp ?? null,
+    key: record.key ?? null,
+    value: record.value ?? null,
+  };
+}
+
+export function deadLetterObject(prefix: string, letter: DeadLetter): { key: string; body: string } {
+  return { key: deadLetterKey(prefix, letter.topic, letter.partition, letter.offset), body: JSON.stringify(letter, null, 2) };
+}
