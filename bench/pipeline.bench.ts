@@ -12,8 +12,8 @@
  *   - an overload: 60 s at twice the highest sustained rate, then the time until everything
  *     committed in it is in RAW (the pipeline must drain, not stall).
  *
- *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000] [--overload-seconds 60] [--with-dashboard] [--keep]
- *                                                              -> bench/results/pipeline.json
+ *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000] [--overload-seconds 60] [--with-dashboard] [--keep] [--format inline|schemaless]
+ *                                                              -> bench/results/pipeline-<format>.json
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { makeContext, REPO_ROOT } from '../infra/stack/context';
 import { sleep } from '../infra/stack/proc';
 import { stackUp } from '../infra/stack/stack';
 import { startDashboard } from '../infra/dashboard';
+import { registerConnector } from '../infra/debezium/register';
 import { loadavg, machineInfo } from './machine';
 import { createBenchBucket } from './pipeline/bucket';
 import { createS3Client } from '../functions/shared/s3';
@@ -47,6 +48,12 @@ export interface PipelineBenchOptions {
   withDashboard?: boolean;
   /** Keep the run's warehouse file (under .stack/bench/<run>/) for a look at where latency goes. */
   keep?: boolean;
+  /**
+   * Debezium's value format for this run (default: the configured DEBEZIUM_INLINE_SCHEMAS). The
+   * connector is registered that way for the run and restored after: inline schemas are ~9x the
+   * bytes of schema-less values, and on 2 cores those bytes are what caps the pipeline.
+   */
+  inlineSchemas?: boolean;
 }
 
 export interface OverloadResult {
@@ -62,6 +69,8 @@ export interface OverloadResult {
 
 export interface PipelineBenchResult {
   kind: 'pipeline';
+  /** Debezium's value format during the run. */
+  inlineSchemas: boolean;
   measuredAt: string;
   machine: ReturnType<typeof machineInfo>;
   loadavg: { start: number[]; end: number[] };
@@ -146,8 +155,14 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     OFFLINE_HTTP_PORT: String(await freePort()),
     OFFLINE_LAMBDA_PORT: String(await freePort()),
   };
-  const cfg = loadSettings({ ...process.env, ...env });
+  const configured = loadSettings();
+  const inlineSchemas = opts.inlineSchemas ?? configured.DEBEZIUM_INLINE_SCHEMAS === 'true';
+  const cfg = loadSettings({ ...process.env, ...env, DEBEZIUM_INLINE_SCHEMAS: String(inlineSchemas) });
   const rig: Rig = { cfg, warehousePath, log };
+  if (cfg.DEBEZIUM_INLINE_SCHEMAS !== configured.DEBEZIUM_INLINE_SCHEMAS) {
+    log(`values ${inlineSchemas ? 'with inline schemas' : 'schema-less'} for this run: registering the connector that way...`);
+    await registerConnector(cfg, () => undefined);
+  }
   const params = {
     consumerGroupId: `bench-${runId}`,
     generateSchedule: 'false',
@@ -207,6 +222,11 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   } finally {
     await dashboard?.stop();
     await offline.stop();
+    if (cfg.DEBEZIUM_INLINE_SCHEMAS !== configured.DEBEZIUM_INLINE_SCHEMAS) {
+      await registerConnector(configured, () => undefined).catch((err: Error) =>
+        log(`could not restore the connector: ${err.message}`),
+      );
+    }
     if (opts.keep) log(`kept ${warehousePath} and s3://${bucket.name}`);
     else {
       rmSync(warehousePath, { force: true });
@@ -220,6 +240,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const at1000 = steps.find((s) => s.targetChangesPerSec === 1000);
   const result: PipelineBenchResult = {
     kind: 'pipeline',
+    inlineSchemas,
     measuredAt: new Date().toISOString(),
     machine: machineInfo(),
     loadavg: { start, end: loadavg() },
@@ -246,7 +267,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     },
     error,
   };
-  const out = opts.out ?? join(__dirname, 'results', 'pipeline.json');
+  const out = opts.out ?? join(__dirname, 'results', `pipeline-${inlineSchemas ? 'inline' : 'schemaless'}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   return result;
@@ -263,6 +284,8 @@ if (require.main === module) {
       out: { type: 'string' },
       'with-dashboard': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      // inline | schemaless (default: the configured DEBEZIUM_INLINE_SCHEMAS)
+      format: { type: 'string' },
     },
   });
   runPipelineBench({
@@ -278,6 +301,7 @@ if (require.main === module) {
     out: values.out,
     withDashboard: values['with-dashboard'],
     keep: values.keep,
+    inlineSchemas: values.format === undefined ? undefined : values.format === 'inline',
   }).then(
     (r) => console.log(JSON.stringify({ headline: r.headline, overload: r.overload, error: r.error }, null, 2)),
     (err: unknown) => {

@@ -18,6 +18,7 @@ import { runLoaderBench, type LoaderBenchResult } from './loader.bench';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.bench';
 import { runReplayBench, type ReplayBenchResult } from './replay.bench';
 import { loadavg, machineInfo } from './machine';
+import { loadSettings } from '../infra/stack/settings';
 import { runWriterBench, type WriterBenchResult } from './writer.bench';
 
 const RESULTS = join(__dirname, 'results');
@@ -46,7 +47,8 @@ interface Latest {
   generator?: GeneratorBenchResult;
   writer?: WriterBenchResult;
   loader?: LoaderBenchResult;
-  pipeline?: PipelineBenchResult;
+  /** One run per Debezium value format, the configured one first. */
+  pipeline?: PipelineBenchResult[];
 }
 
 function git(args: string[]): string {
@@ -56,6 +58,8 @@ function git(args: string[]): string {
     return 'unknown';
   }
 }
+
+const pipelineFile = (inlineSchemas: boolean) => `pipeline-${inlineSchemas ? 'inline' : 'schemaless'}.json`;
 
 function readResult<T>(name: BenchName): T | undefined {
   const file = join(RESULTS, `${name}.json`);
@@ -104,26 +108,26 @@ export function markdownTable(l: Latest): string {
       ]);
     }
   }
-  if (l.pipeline) {
-    const p = l.pipeline;
+  for (const p of l.pipeline ?? []) {
+    const values = p.inlineSchemas ? 'inline schemas' : 'schema-less values';
     for (const st of p.steps) {
       rows.push([
-        `pipeline at ${fmt(st.targetChangesPerSec)} changes/s`,
+        `pipeline at ${fmt(st.targetChangesPerSec)} changes/s, ${values}`,
         `commit -> RAW p50 **${secs(st.latencyMs.p50)}**, p99 **${secs(st.latencyMs.p99)}**, ${fmt(st.achievedChangesPerSec)} changes/s achieved: ${st.verdict}`,
         p.measuredAt.slice(0, 10),
       ]);
     }
     rows.push([
-      'pipeline, highest sustained rate',
+      `pipeline, highest sustained rate, ${values}`,
       p.headline.maxSustainedChangesPerSec
-        ? `**${fmt(p.headline.maxSustainedChangesPerSec)} changes/s** with no growing lag${p.headline.firstUnsustained ? ` (lag grew at the ${fmt(p.headline.firstUnsustained)}/s step)` : ' (the highest step run)'}`
+        ? `**${fmt(p.headline.maxSustainedChangesPerSec)} changes/s** with no growing lag${p.headline.firstUnsustained ? ` (not sustained at the ${fmt(p.headline.firstUnsustained)}/s step)` : ' (the highest step run)'}`
         : 'below the first step',
       p.measuredAt.slice(0, 10),
     ]);
     if (p.overload) {
       const o = p.overload;
       rows.push([
-        `overload: ${o.seconds} s at ${fmt(o.targetChangesPerSec)} changes/s`,
+        `overload: ${o.seconds} s at ${fmt(o.targetChangesPerSec)} changes/s, ${values}`,
         `${fmt(o.achievedChangesPerSec)} changes/s achieved; drained **${secs(o.drainMs)}** after it ended${o.drainedWithin120s ? '' : ' (over 120 s)'}`,
         p.measuredAt.slice(0, 10),
       ]);
@@ -188,16 +192,19 @@ async function main(): Promise<number> {
           );
         }
       } else {
-        const r = await runPipelineBench(
-          values.params
-            ? { params: Object.fromEntries(values.params.split(',').map((kv) => kv.split('=') as [string, string])) }
-            : {},
-        );
-        console.log(
-          `[bench] pipeline: max sustained ${fmt(r.headline.maxSustainedChangesPerSec)} changes/s; ` +
-            `1,000/s p50 ${secs(r.headline.at1000?.p50Ms)} p99 ${secs(r.headline.at1000?.p99Ms)}` +
-            (r.overload ? `; overload drained in ${secs(r.overload.drainMs)}` : ''),
-        );
+        const params = values.params
+          ? Object.fromEntries(values.params.split(',').map((kv) => kv.split('=') as [string, string]))
+          : undefined;
+        // Both value formats: the configured one, then the other (what inline schemas cost end to end).
+        const configured = loadSettings().DEBEZIUM_INLINE_SCHEMAS === 'true';
+        for (const inlineSchemas of [configured, !configured]) {
+          const r = await runPipelineBench({ params, inlineSchemas, out: join(RESULTS, pipelineFile(inlineSchemas)) });
+          console.log(
+            `[bench] pipeline (${inlineSchemas ? 'inline schemas' : 'schema-less'}): max sustained ${fmt(r.headline.maxSustainedChangesPerSec)} changes/s; ` +
+              `1,000/s p50 ${secs(r.headline.at1000?.p50Ms)} p99 ${secs(r.headline.at1000?.p99Ms)}` +
+              (r.overload ? `; overload drained in ${secs(r.overload.drainMs)}` : ''),
+          );
+        }
       }
       console.log(`[bench] ${name} done in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
     } catch (err) {
@@ -219,9 +226,15 @@ async function main(): Promise<number> {
     ranNow: selected.filter((s) => !failures.includes(s)),
   };
   for (const b of BENCHES) {
+    if (b === 'pipeline') continue;
     const r = readResult<never>(b);
     if (r) (latest as unknown as Record<string, unknown>)[b] = r;
   }
+  const configured = loadSettings().DEBEZIUM_INLINE_SCHEMAS === 'true';
+  latest.pipeline = [configured, !configured].flatMap((inline) => {
+    const file = join(RESULTS, pipelineFile(inline));
+    return existsSync(file) ? [JSON.parse(readFileSync(file, 'utf8')) as PipelineBenchResult] : [];
+  });
   writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
   const table = markdownTable(latest);
   writeFileSync(
