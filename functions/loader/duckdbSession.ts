@@ -6,6 +6,7 @@
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { ServiceError, errorMessage } from '../shared/errors';
 import type { TableName } from '../shared/tables';
+import { parseLakeKey } from '../shared/objectKeys';
 import { LEDGER_TABLE, LOAD_ERRORS_TABLE, RAW_SCHEMA } from './ddl';
 import { duckdbColumnType, readLakeColumns, type LakeColumn } from './parquetColumns';
 import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type WarehouseSession } from './port';
@@ -67,7 +68,7 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
     return new Set(r.getRowObjectsJson().map((row) => String(row.object_key)));
   }
 
-  async function columnsOf(object: ObjectToLoad, file: string): Promise<LakeColumn[]> {
+  async function columnsOf(object: ObjectToLoad, file: string): Promise<{ columns: LakeColumn[]; rows: number }> {
     let read: Awaited<ReturnType<typeof readLakeColumns>>;
     try {
       read = await readLakeColumns(file);
@@ -75,7 +76,7 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
       throw new CorruptObjectError(object.key, `not a readable Parquet file: ${errorMessage(err)}`, { cause: err });
     }
     if (read.problems.length) throw new CorruptObjectError(object.key, read.problems.join('; '));
-    return read.columns;
+    return { columns: read.columns, rows: read.rows };
   }
 
   /** One object's rows, inside the caller's transaction; RAW gains the object's new columns first. */
@@ -91,10 +92,19 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
       log.info('added a column to RAW', { table, column: col.name, type, from: object.key });
     }
     const names = plan.insert.map(ident).join(', ');
+    // A Kafka record already in RAW is not inserted again: a batch the writer stored but could not
+    // commit is consumed again after a crash, possibly cut at other offsets, into another object.
+    // The key's partition and offset range bound the lookup (DuckDB's zone maps skip the rest).
+    const { partition, firstOffset, lastOffset } = parseLakeKey(object.key);
     try {
       const inserted = await conn.run(
         `INSERT INTO ${RAW_SCHEMA}.${table} (${names}, _file, _loaded_at)
-         SELECT ${names}, $key, now() FROM read_parquet(${sqlString(file)})`,
+         SELECT ${plan.insert.map((c) => `n.${ident(c)}`).join(', ')}, $key, now() FROM read_parquet(${sqlString(file)}) AS n
+          WHERE NOT EXISTS (
+            SELECT 1 FROM ${RAW_SCHEMA}.${table} AS r
+             WHERE r._kafka_partition = ${partition} AND r._kafka_offset BETWEEN ${firstOffset} AND ${lastOffset}
+               AND r._kafka_partition = n._kafka_partition AND r._kafka_offset = n._kafka_offset
+               AND r._kafka_topic = n._kafka_topic)`,
         { key: object.key },
       );
       return Number(inserted.rowsChanged);
@@ -124,7 +134,10 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
             results.push({ status: 'already-loaded' });
             continue;
           }
-          const rows = await insertObject(object, files[i]!, columns[i]!);
+          const rows = await insertObject(object, files[i]!, columns[i]!.columns);
+          if (rows < columns[i]!.rows) {
+            log.info('records already in RAW not loaded again', { key: object.key, skipped: columns[i]!.rows - rows, rows });
+          }
           const etag = object.etag === null ? 'NULL' : sqlString(object.etag);
           ledgerRows.push(`(${sqlString(object.key)}, ${sqlString(object.table)}, ${etag}, ${rows}, now())`);
           results.push({ status: 'loaded', rows });

@@ -68,9 +68,9 @@ export function lakeColumns(schema: readonly ParquetElement[]): { columns: LakeC
 }
 
 /** Reads only the footer of a local Parquet file. Throws when it is not Parquet. */
-export async function readLakeColumns(file: string): Promise<{ columns: LakeColumn[]; problems: string[] }> {
+export async function readLakeColumns(file: string): Promise<{ columns: LakeColumn[]; problems: string[]; rows: number }> {
   const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
-  return lakeColumns(metadata.schema as unknown as ParquetElement[]);
+  return { ...lakeColumns(metadata.schema as unknown as ParquetElement[]), rows: Number(metadata.num_rows) };
 }
 
 /** DuckDB type, as information_schema.columns.data_type spells it (so it can be compared). */

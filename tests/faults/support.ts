@@ -136,10 +136,10 @@ export interface Duplicates {
 /**
  * What a crash leaves in the append-only RAW change log. A batch the writer stored but could not
  * commit is consumed again after a restart, possibly cut at other offsets, so its records can land
- * in two objects and be loaded twice; Debezium re-emits changes after a Connect crash (at-least-once)
- * at new Kafka offsets. Neither changes the current state (latest change per key by LSN, then
- * offset) and dbt's staging dedupes on the Kafka coordinates, but they are counted and reported
- * here so that a regression in that area is visible.
+ * in two objects; the loader inserts a record already in RAW only once (the scenarios assert it).
+ * Debezium re-emits changes after a Connect crash (at-least-once) at new Kafka offsets: that does
+ * not change the current state (latest change per key by LSN, then offset), and is counted and
+ * reported here so that a regression in that area is visible.
  */
 export async function countDuplicates(warehousePath: string): Promise<Duplicates> {
   return withWarehouse(warehousePath, async (db) => {

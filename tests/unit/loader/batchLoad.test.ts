@@ -148,3 +148,48 @@ describe('keeping the DuckDB file open between batches', () => {
     expect(existsSync(`${tmp.dbPath}.writer-lock`)).toBe(false);
   });
 });
+
+describe('a Kafka record already in RAW is not loaded again', () => {
+  /** Offsets 0-9 in one object; the same records 5-9 and new ones 10-14 in another, as after a writer crash. */
+  function overlapping() {
+    const first = sampleRows('transactions', 10, { seed: 1, partition: 2, firstOffset: 0 });
+    const again = [...first.slice(5), ...sampleRows('transactions', 5, { seed: 2, partition: 2, firstOffset: 10 })];
+    const a = lakeKey('transactions', '2024-06-01', 2, 0, 10);
+    const b = lakeKey('transactions', '2024-06-01', 2, 5, 10);
+    const objects = new Map([
+      [`${bucket}/${a}`, encodeParquet('transactions', first)],
+      [`${bucket}/${b}`, encodeParquet('transactions', again)],
+    ]);
+    return { objects, a, b };
+  }
+  const offsetsOnce = () =>
+    withDuckdb(tmp.dbPath, (q) =>
+      q(
+        `SELECT count(*)::INT AS n, count(DISTINCT (_kafka_partition, _kafka_offset))::INT AS offsets,
+                (SELECT list(row_count::INT ORDER BY object_key) FROM raw._loads) AS ledger FROM raw.transactions`,
+      ),
+    );
+
+  it.each([
+    ['in two invocations', (a: string, b: string) => [[a], [b]]],
+    ['in one transaction', (a: string, b: string) => [[a, b]]],
+  ])('%s: each offset once, the ledger counts what was inserted', async (_how, batches) => {
+    const { objects, a, b } = overlapping();
+    const log = recordingLog();
+    const warehouse = duckdbWarehouse({ path: tmp.dbPath, log, lock: { timeoutMs: 5_000 } });
+    let rows = 0;
+    for (const batch of batches(a, b)) {
+      rows += (
+        await loadObjects(
+          batch.map((key) => ({ bucket, key })),
+          { warehouse, store: memoryStore(objects), log },
+        )
+      ).rows;
+    }
+    expect(rows).toBe(15);
+    expect(await offsetsOnce()).toEqual([{ n: 15, offsets: 15, ledger: [10, 5] }]);
+    expect((await rawRowsOf(tmp.dbPath, 'transactions', a)).length).toBe(10);
+    const skipped = log.lines.find((l) => l.message === 'records already in RAW not loaded again');
+    expect(skipped?.attrs).toMatchObject({ key: b, skipped: 5, rows: 5 });
+  });
+});
