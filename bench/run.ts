@@ -89,7 +89,7 @@ export function markdownTable(l: Latest): string {
   if (l.loader) {
     rows.push([
       'loader (Parquet -> DuckDB RAW)',
-      `${fmt(l.loader.load.rowsPerSec)} rows/s (${l.loader.objects} objects x ${fmt(l.loader.rowsPerObject)} rows, ${l.loader.load.msPerObject} ms/object)`,
+      `${fmt(l.loader.load.rowsPerSec)} rows/s (${l.loader.objects} objects x ${fmt(l.loader.rowsPerObject)} rows, ${l.loader.load.msPerObject} ms/object) vs ${fmt(l.loader.perObject.rowsPerSec)} rows/s loading one object per invocation and transaction, as before: **${l.loader.ratio}x**`,
       l.loader.at.slice(0, 10),
     ]);
   }

@@ -3,7 +3,7 @@ import { DeliveryQueue } from '../../../infra/offline-s3/deliveryQueue';
 const keys = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe('DeliveryQueue', () => {
-  it('delivers new objects before the start-up sweep backlog, each lane oldest first', () => {
+  it('new objects and the start-up sweep backlog take turns, new first, each lane oldest first', () => {
     const q = new DeliveryQueue<string>({ new: 2, sweep: 3 });
     q.add(keys('old', 7), 'sweep');
     q.add(['a'], 'new');
@@ -11,8 +11,19 @@ describe('DeliveryQueue', () => {
     expect(q.objectCount).toBe(10);
     const order = [];
     for (let b = q.take(0); b; b = q.take(0)) order.push(`${b.kind}:${b.objects.join(',')}`);
-    expect(order).toEqual(['new:a,b', 'new:c', 'sweep:old0,old1,old2', 'sweep:old3,old4,old5', 'sweep:old6']);
+    expect(order).toEqual(['new:a,b', 'sweep:old0,old1,old2', 'new:c', 'sweep:old3,old4,old5', 'sweep:old6']);
     expect(q.objectCount).toBe(0);
+  });
+
+  it('a steady stream of new objects does not starve the sweep, nor the sweep new objects', () => {
+    const q = new DeliveryQueue<string>({ new: 1, sweep: 1 });
+    q.add(keys('old', 3), 'sweep');
+    const taken: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      q.add([`n${i}`], 'new'); // one more arrives before each delivery
+      taken.push(q.take(0)!.objects[0]!);
+    }
+    expect(taken).toEqual(['n0', 'old0', 'n1', 'old1', 'n2', 'old2']);
   });
 
   it('tops up the last new batch but never a batch that failed', () => {

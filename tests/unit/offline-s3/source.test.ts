@@ -117,7 +117,7 @@ describe('S3EventSource', () => {
     expect(delivered()).toEqual(['old.parquet', 'n1.parquet', 'n2.parquet', 'n3.parquet', 'n2.parquet']);
   });
 
-  it('delivers objects new since the start before the rest of the start-up sweep', async () => {
+  it('delivers an object new since the start after at most one more sweep batch', async () => {
     for (let i = 0; i < 5; i++) bucket.put(`old/${i}.parquet`);
     let release: () => void = () => undefined;
     const firstHeld = new Promise<void>((r) => (release = r));
