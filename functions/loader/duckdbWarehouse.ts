@@ -13,7 +13,7 @@ import { ServiceError, errorMessage } from '../shared/errors';
 import { rawDdlStatements } from './ddl';
 import { duckdbStatements, type DuckdbStatements } from './duckdbSession';
 import { withLockRetry, type LockRetryOptions } from './lockRetry';
-import { acquireWriterMutex, MAX_WAIT_STEP_MS } from './writerMutex';
+import { acquireWriterMutex } from './writerMutex';
 import { fileIsWanted, markFileWanted, withdrawFileWanted } from './wantedMarker';
 import type { Log, Warehouse, WarehouseSession } from './port';
 
@@ -41,8 +41,12 @@ interface Held {
 
 /** While idle, how often the loader looks whether someone asked for the file. */
 const WANTED_CHECK_MS = 200;
-/** Longer than a waiter's step, so a waiting thread or process gets the file first. */
-const HAND_OVER_MS = MAX_WAIT_STEP_MS + 100;
+/**
+ * How long a loader lets someone who asked for the file go first (beyond lockRetry's longest
+ * pause between tries, 2 s, so a waiting reader gets its turn), and how often it looks.
+ */
+const HAND_OVER_MAX_MS = 2_500;
+const HAND_OVER_POLL_MS = 50;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { sessionsOpened(): number } {
@@ -51,13 +55,16 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
   let held: Held | undefined;
   let inUse = false;
   let opened = 0;
-  let releasedAt = 0;
 
   async function openFile(): Promise<Held> {
     mkdirSync(dirname(opts.path), { recursive: true });
-    // Having just let go because someone asked for the file, wait for them to take it: the mutex
-    // is not fair, and a sweep reopening at once kept fresh loads waiting 50-60 s (measured).
-    if (Date.now() - releasedAt < 1000 && fileIsWanted(opts.path)) await sleep(HAND_OVER_MS);
+    // Someone asked for the file and has not had it yet (a waiter withdraws its marker once it has
+    // it): let them go first, for a while at most. Neither the mutex nor DuckDB's lock is fair: a
+    // sweep reopening at once kept fresh loads waiting 50-60 s, and readers polling every 2 s never
+    // got in between a busy loader's batches (measured).
+    for (const until = Date.now() + HAND_OVER_MAX_MS; fileIsWanted(opts.path) && Date.now() < until;) {
+      await sleep(HAND_OVER_POLL_MS);
+    }
     // Threads of one process first take turns among themselves (see writerMutex.ts), then the
     // process waits for DuckDB's own lock, held by other processes (dbt, readers).
     const release = await acquireWriterMutex(`${opts.path}.writer-lock`, opts.log, {
@@ -102,7 +109,6 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
       if (ms > 500) opts.log.info('warehouse file closed slowly (checkpoint)', { ms });
     } finally {
       h.release();
-      releasedAt = Date.now();
     }
     opts.log.debug('warehouse file released');
   }

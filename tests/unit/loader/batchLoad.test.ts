@@ -124,7 +124,7 @@ describe('keeping the DuckDB file open between batches', () => {
     expect(existsSync(`${tmp.dbPath}.writer-lock`)).toBe(true);
     expect(warehouse.sessionsOpened()).toBe(2);
     await warehouse.release();
-  });
+  }, 20_000); // the first open lets the waiter go first for a while
 
   it('while idle, lets go as soon as another process marks the file wanted', async () => {
     const { log, load, first } = twoBatches();

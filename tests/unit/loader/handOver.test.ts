@@ -19,7 +19,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-// A loader thread that waits for the writer mutex and, as duckdbWarehouse does, says it wants the file.
+// A loader thread that waits for the writer mutex and, as duckdbWarehouse does, says it wants the
+// file, and withdraws that once it has it.
 const waiter = `
   const { workerData, parentPort, threadId } = require('node:worker_threads');
   const fs = require('node:fs');
@@ -28,6 +29,7 @@ const waiter = `
   const wanted = () => fs.writeFileSync(workerData.path + '.wanted', process.pid + ':' + threadId + '\\n');
   parentPort.postMessage('waiting');
   acquireWriterMutex(workerData.path + '.writer-lock', quiet, { timeoutMs: 20000, onWait: wanted }).then((release) => {
+    fs.rmSync(workerData.path + '.wanted', { force: true }); // got it: the marker is withdrawn
     parentPort.postMessage('got it');
     release();
   });

@@ -120,6 +120,8 @@ def run_dbt(args: list[str], work_name: str, attempts: int | None = None, delay_
                 log.warning("warehouse file is locked by another process; retrying in %.0f s", wait)
                 time.sleep(wait)
                 continue
+            withdraw_warehouse_wanted()  # giving up: loaders need not keep letting go
             raise WarehouseBusy(f"warehouse still locked after {attempts} attempts: dbt {' '.join(args)}")
+        withdraw_warehouse_wanted()
         raise DbtFailed(f"dbt {' '.join(args)} failed with exit code {proc.returncode} (see the dbt lines above)")
     raise AssertionError("unreachable")
