@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import type { LoopLogger } from '../functions/generator/loop';
 import { loadSettings } from '../infra/stack/settings';
-import { LEDGER_VIOLATIONS_SQL } from '../tests/support/ledger-sql';
-import { createScratchSchema } from '../tests/support/scratch-schema';
+import { LEDGER_VIOLATIONS_SQL } from './fixtures/ledgerSql';
+import { createScratchSchema } from './fixtures/scratchSchema';
 
 export interface GeneratorBenchOptions {
   /** Wall time per scenario. */
