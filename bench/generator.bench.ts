@@ -8,14 +8,14 @@
  *
  *   npx tsx bench/generator.bench.ts [seconds per scenario]   -> bench/results/generator.json
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { machineInfo, type Machine } from './machine';
+import { writeResult } from './results';
 import { join } from 'node:path';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import type { LoopLogger } from '../functions/generator/loop';
 import { loadSettings } from '../infra/stack/settings';
-import { LEDGER_VIOLATIONS_SQL } from '../tests/support/ledger-sql';
-import { createScratchSchema } from '../tests/support/scratch-schema';
+import { LEDGER_VIOLATIONS_SQL } from './fixtures/ledgerSql';
+import { createScratchSchema } from './fixtures/scratchSchema';
 
 export interface GeneratorBenchOptions {
   /** Wall time per scenario. */
@@ -103,9 +103,7 @@ export async function runGeneratorBench(opts: GeneratorBenchOptions = {}): Promi
     largeIterations,
   };
   const out = opts.out ?? join(__dirname, 'results', 'generator.json');
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  return result;
+  return writeResult(out, result);
 }
 
 function round(x: number, digits: number): number {

@@ -17,10 +17,10 @@
  *
  *   npx tsx bench/loader.bench.ts [objects] [rowsPerObject]     -> bench/results/loader.json
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { machineInfo, type Machine } from './machine';
+import { runAsScript, writeResult } from './results';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { encodeParquet } from '../functions/writer';
@@ -202,21 +202,14 @@ export async function runLoaderBench(opts: LoaderBenchOptions = {}): Promise<Loa
 
 if (require.main === module) {
   const [objects, rowsPerObject] = process.argv.slice(2).map(Number);
-  runLoaderBench({ objects: objects || undefined, rowsPerObject: rowsPerObject || undefined }).then(
-    (result) => {
-      const out = join(__dirname, 'results', 'loader.json');
-      mkdirSync(join(__dirname, 'results'), { recursive: true });
-      writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-      console.log(
-        `loader: batched ${result.load.rowsPerSec} rows/s, ${result.load.msPerObject} ms/object; per object ` +
-          `${result.perObject.rowsPerSec} rows/s, ${result.perObject.msPerObject} ms/object: ${result.ratio}x ` +
-          `(${result.objects} objects x ${result.rowsPerObject} rows; open+close ${result.session.msPerOpenClose} ms); ` +
-          `re-drive ${result.redrive.objectsPerSec} objects/s -> ${out}`,
-      );
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  runAsScript(runLoaderBench({ objects: objects || undefined, rowsPerObject: rowsPerObject || undefined }), (result) => {
+    const out = join(__dirname, 'results', 'loader.json');
+    writeResult(out, result);
+    console.log(
+      `loader: batched ${result.load.rowsPerSec} rows/s, ${result.load.msPerObject} ms/object; per object ` +
+        `${result.perObject.rowsPerSec} rows/s, ${result.perObject.msPerObject} ms/object: ${result.ratio}x ` +
+        `(${result.objects} objects x ${result.rowsPerObject} rows; open+close ${result.session.msPerOpenClose} ms); ` +
+        `re-drive ${result.redrive.objectsPerSec} objects/s -> ${out}`,
+    );
+  });
 }

@@ -9,8 +9,10 @@
  *
  *   npx tsx bench/writer.bench.ts [rows] [batchSize]     -> bench/results/writer.json
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { machineInfo, type Machine } from './machine';
+import { runAsScript, writeResult } from './results';
+import { freshChange, MIX, prng } from './fixtures/syntheticChanges';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
@@ -70,43 +72,15 @@ export interface WriterBenchResult {
   ratio: number;
 }
 
-const MIX: Record<TableName, number> = { transactions: 0.7, accounts: 0.2, customers: 0.1 };
-
-/** Deterministic pseudo-random numbers (the same records every run). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
 /** Recorded-shaped Lambda Kafka records: recorded envelopes cloned with fresh values. */
 export function recordedShapedRecords(count: number): KafkaRecordIn[] {
   const file = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'debezium-envelopes.json'), 'utf8')) as BenchFixture;
   const templates = file.envelopes;
   const rand = prng(42);
   const offsets: Record<TableName, number> = { customers: 0, accounts: 0, transactions: 0 };
-  const baseMs = Date.UTC(2026, 10, 24, 9, 0, 0);
   const out: KafkaRecordIn[] = [];
   for (let i = 0; i < count; i++) {
-    const x = rand();
-    const table: TableName =
-      x < MIX.transactions ? 'transactions' : x < MIX.transactions + MIX.accounts ? 'accounts' : 'customers';
-    const list = templates[table];
-    const t = list[i % list.length]!;
-    const tsMs = baseMs + i * 3;
-    const image = { ...((t.after ?? t.before) as Record<string, unknown>) };
-    image.id = i + 1;
-    image.created_at = new Date(tsMs).toISOString().replace('Z', `${String(Math.floor(rand() * 1000)).padStart(3, '0')}Z`);
-    const cents = BigInt(Math.floor(rand() * 1e9));
-    if ('amount' in image) image.amount = `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
-    if ('balance' in image) image.balance = `${cents / 10n}.${String(cents % 100n).padStart(2, '0')}`;
-    const op = t.op === 'd' ? 'd' : t.op;
-    const env = {
-      ...t,
-      before: op === 'd' || op === 'u' ? image : null,
-      after: op === 'd' ? null : image,
-      source: { ...(t.source as object), lsn: 30_000_000 + i * 64, ts_ms: tsMs, txId: 900 + Math.floor(i / 5) },
-      ts_ms: tsMs + 5,
-    };
+    const { table, tsMs, envelope: env } = freshChange((t) => templates[t], i, rand);
     out.push({
       topic: `banking_server.public.${table}`,
       partition: 0,
@@ -248,22 +222,15 @@ export async function runWriterBench(opts: WriterBenchOptions = {}): Promise<Wri
     ratio: Math.round((hyRate / pjRate) * 100) / 100,
   };
   const out = opts.out ?? join(__dirname, 'results', 'writer.json');
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  return result;
+  return writeResult(out, result);
 }
 
 if (require.main === module) {
   const [rows, batchSize] = process.argv.slice(2).map(Number);
-  runWriterBench({ rows: rows || undefined, batchSize: batchSize || undefined })
-    .then((r) => {
-      console.log(
-        `writer: hyparquet-writer ${r.hyparquetWriter.rowsPerSec} rows/s, parquetjs-lite ${r.parquetjsLite.rowsPerSec} rows/s, ratio ${r.ratio}x ` +
-          `(${r.params.rows} rows, batches of ${r.params.batchSize}, PUT ${r.params.put ? 'to MinIO' : 'skipped'})`,
-      );
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
+  runAsScript(runWriterBench({ rows: rows || undefined, batchSize: batchSize || undefined }), (r) =>
+    console.log(
+      `writer: hyparquet-writer ${r.hyparquetWriter.rowsPerSec} rows/s, parquetjs-lite ${r.parquetjsLite.rowsPerSec} rows/s, ratio ${r.ratio}x ` +
+        `(${r.params.rows} rows, batches of ${r.params.batchSize}, PUT ${r.params.put ? 'to MinIO' : 'skipped'})`,
+    ),
+  );
 }

@@ -17,11 +17,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storeBatch, type ObjectSink, type PutRequest } from '../functions/writer';
 import { validateKafkaEvent } from '../handlers/kafkaEvent';
 import { loadavg, machineInfo } from './machine';
+import { runAsScript, writeResult } from './results';
+import { freshChange, MIX, prng } from './fixtures/syntheticChanges';
 
 export const BASELINE_COMMIT = '99f46d9';
 const ROOT = join(__dirname, '..');
@@ -75,39 +77,14 @@ function baseline(): { validate: (e: unknown) => unknown; store: Store } {
   };
 }
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
-const MIX = { transactions: 0.7, accounts: 0.2, customers: 0.1 };
-
 /** Lambda Kafka events: recorded envelopes cloned with fresh ids, values, LSNs and offsets. */
 export function buildEvents(fx: Fixture, count: number, batchSize: number, inlineSchema: boolean): Record<string, unknown>[] {
   const rand = prng(42);
   const offsets: Record<string, number> = {};
-  const baseMs = Date.UTC(2026, 10, 24, 9, 0, 0);
   const events: Record<string, unknown>[] = [];
   let records: Record<string, LambdaRecord[]> = {};
   for (let i = 0; i < count; i++) {
-    const x = rand();
-    const table = x < MIX.transactions ? 'transactions' : x < MIX.transactions + MIX.accounts ? 'accounts' : 'customers';
-    const list = fx.envelopes[table]!;
-    const t = list[i % list.length]!;
-    const tsMs = baseMs + i * 3;
-    const image = { ...((t.after ?? t.before) as Record<string, unknown>) };
-    image.id = i + 1;
-    image.created_at = new Date(tsMs).toISOString().replace('Z', `${String(Math.floor(rand() * 1000)).padStart(3, '0')}Z`);
-    const cents = BigInt(Math.floor(rand() * 1e9));
-    if ('amount' in image) image.amount = `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
-    if ('balance' in image) image.balance = `${cents / 10n}.${String(cents % 100n).padStart(2, '0')}`;
-    const env = {
-      ...t,
-      before: t.op === 'd' || t.op === 'u' ? image : null,
-      after: t.op === 'd' ? null : image,
-      source: { ...(t.source as object), lsn: 30_000_000 + i * 64, ts_ms: tsMs, txId: 900 + Math.floor(i / 5) },
-      ts_ms: tsMs + 5,
-    };
+    const { table, tsMs, envelope: env } = freshChange((t) => fx.envelopes[t]!, i, rand);
     const payload = JSON.stringify(env);
     const value = inlineSchema ? `{"schema":${fx.schemas![table]},"payload":${payload}}` : payload;
     const topic = `banking_server.public.${table}`;
@@ -204,17 +181,12 @@ export async function runWriterHotPathBench(opts: { records?: number; batchSize?
   }
   result.loadavgEnd = loadavg();
   const out = opts.out ?? join(__dirname, 'results', 'writer-hotpath.json');
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  return result;
+  return writeResult(out, result);
 }
 
 if (require.main === module) {
   const [records, batchSize] = process.argv.slice(2).map(Number);
-  runWriterHotPathBench({ records: records || undefined, batchSize: batchSize || undefined })
-    .then((r) => console.log(JSON.stringify(r, null, 2)))
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
+  runAsScript(runWriterHotPathBench({ records: records || undefined, batchSize: batchSize || undefined }), (r) =>
+    console.log(JSON.stringify(r, null, 2)),
+  );
 }

@@ -7,7 +7,7 @@
  * a Debezium delete without REPLICA IDENTITY FULL carries only the key in its before image,
  * so the table's other columns are legitimately null on `d` rows.
  */
-import { changeColumns, TABLE_NAMES, TABLES, type ColumnDef, type TableName } from '../shared/tables';
+import { CDC_COLUMNS, TABLE_NAMES, TABLES, type ColumnDef, type TableName } from '../shared/tables';
 import { typeName } from '../shared/typeNames';
 
 export type Dialect = 'duckdb' | 'snowflake';
@@ -37,14 +37,34 @@ function isRequired(table: TableName, col: ColumnDef): boolean {
   return col.name.startsWith('_') && !col.nullable;
 }
 
+/** Column definitions packed into lines of at most `width` characters (one column may exceed it alone). */
+function packed(defs: string[], width = 100): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const d of defs) {
+    if (line !== '' && line.length + 2 + d.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line = line === '' ? d : `${line}, ${d}`;
+  }
+  return line === '' ? lines : [...lines, line];
+}
+
+/**
+ * The table's own columns, packed a few to a line in their order; then the metadata every table
+ * shares on one line each: the CDC columns of tables.ts, then the loader's `_file` and `_loaded_at`.
+ * Compact, so the generated files read table by table instead of repeating the same lines.
+ */
 function columnLines(table: TableName, dialect: Dialect): string[] {
   const typeOf = dialect === 'duckdb' ? duckdbType : snowflakeType;
   const tsType = dialect === 'duckdb' ? 'TIMESTAMPTZ' : 'TIMESTAMP_TZ(6)';
   const text = dialect === 'duckdb' ? 'VARCHAR' : 'VARCHAR(1024)';
+  const column = (c: ColumnDef): string => `${c.name} ${typeOf(c)}${isRequired(table, c) ? ' NOT NULL' : ''}`;
   return [
-    ...changeColumns(table).map((c) => `${c.name} ${typeOf(c)}${isRequired(table, c) ? ' NOT NULL' : ''}`),
-    `_file ${text} NOT NULL`,
-    `_loaded_at ${tsType} NOT NULL`,
+    ...packed(TABLES[table].columns.map(column)),
+    CDC_COLUMNS.map(column).join(', '),
+    `_file ${text} NOT NULL, _loaded_at ${tsType} NOT NULL`,
   ];
 }
 

@@ -9,22 +9,25 @@
  *   5. dbt build on that warehouse, then the models are reconciled too.
  */
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadSettings, type Settings } from '../stack/settings';
 import { reconcile, type Reconciliation } from '../../functions/reconcile';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import type { GeneratorOptionsInput } from '../../functions/generator/options';
-import { withLockRetry } from '../../functions/loader/lockRetry';
 import { stackUp } from '../stack/stack';
 import { makeContext, REPO_ROOT } from '../stack/context';
 import { startOffline, type OfflineProcess } from './offline';
 import { runDbt } from './dbt';
 import { sleep } from '../stack/proc';
 import { postgresClient } from '../../functions/shared/postgres';
+import { freePort } from './util/ports';
+import { withWarehouse } from './util/warehouse';
+
+// Kept for bench/pipeline.bench.ts, bench/pipeline/measure.ts and bench/replay.bench.ts until they
+// import these from ./util/ themselves; everything else does.
+export { freePort, withWarehouse };
 
 export interface E2eOptions {
   iterations: number;
@@ -72,21 +75,6 @@ export interface E2eReport {
   raw: Reconciliation;
   dbt?: { ok: boolean; models: Record<string, number>; match: boolean; problems: string[] };
   warehousePath: string;
-}
-
-/** Open the DuckDB file read-only for a moment, waiting while a loader holds it. */
-export async function withWarehouse<T>(path: string, fn: (db: DuckDBConnection) => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const instance = await withLockRetry(path, () => DuckDBInstance.create(path, { access_mode: 'READ_ONLY' }), quiet, {
-    timeoutMs,
-  });
-  const conn = await instance.connect();
-  try {
-    return await fn(conn);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
 }
 
 /**
@@ -214,17 +202,6 @@ export function generationProblems(
 
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function sumCounts(totals: unknown, kind: 'inserted' | 'updated' | 'deleted'): number {

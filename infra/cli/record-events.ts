@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import type { Client } from 'pg';
 import * as prettier from 'prettier';
 import { kafkaBrokers, loadSettings } from '../stack/settings';
@@ -38,6 +38,7 @@ import type { S3Event } from '../offline-s3/event';
 import { createS3Lister } from '../offline-s3/list';
 import { S3EventSource } from '../offline-s3/source';
 import { postgresClient } from '../../functions/shared/postgres';
+import { keyId } from './util/kafkaKeys';
 
 const ROOT = resolve(__dirname, '..', '..');
 const EVENTS = join(ROOT, 'events');
@@ -107,18 +108,6 @@ async function makeChanges(pg: Client, suffix: string): Promise<Change[]> {
   await one('accounts', `DELETE FROM accounts WHERE id = $1`, [acct]);
   await one('customers', `DELETE FROM customers WHERE id = $1`, [cust]);
   return changes;
-}
-
-/** The row id in a Debezium key: {"id": 5}, or {schema, payload} with schemas enabled. */
-function keyId(m: KafkaMessage): string | undefined {
-  if (!m.key) return undefined;
-  try {
-    const k = JSON.parse(m.key.toString('utf8')) as { id?: unknown; payload?: { id?: unknown } };
-    const id = k.id ?? k.payload?.id;
-    return id === undefined ? undefined : String(id);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Consume from the topics' ends as they were before our changes, keeping only our rows' records. */

@@ -9,7 +9,7 @@
 import { loadSettings, redact, type Settings } from '../stack/settings';
 import { connectorConfig } from './connector-config';
 import { ensureCdcTopics } from './topics';
-import { sleep } from '../stack/proc';
+import { httpRequest, sleep } from '../stack/proc';
 
 export interface ConnectorStatus {
   connector: string;
@@ -18,20 +18,13 @@ export interface ConnectorStatus {
 }
 
 async function http(method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, {
+  const res = await httpRequest(url, {
     method,
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
-  const text = await res.text();
-  let json: unknown = text;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, json };
+  return { status: res.status, json: res.body };
 }
 
 export async function connectorStatus(cfg: Settings): Promise<ConnectorStatus | undefined> {

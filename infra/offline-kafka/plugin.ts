@@ -12,71 +12,49 @@
  * The consumers run in a thread of their own (thread.ts), so fetching and building events does
  * not compete with the Lambda API on serverless-offline's main thread.
  *
- * Hooks: `offline:start:init` reads and logs the config; `offline:start:ready` (after
- * serverless-offline has started its Lambda API) starts consuming; `offline:start:end` and
- * SIGINT/SIGTERM stop the consumers, letting each partition's batch in flight finish and commit.
- * Plain `sls offline` (hook `offline:start`) also works: consumers wait until the Lambda port answers.
+ * Hooks (wired by the shared base, offline-common/plugin.ts): `offline:start:init` reads and logs
+ * the config; `offline:start:ready` starts consuming; `offline:start:end` and SIGINT/SIGTERM stop
+ * the consumers, letting each partition's batch in flight finish and commit.
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { errorMessage, pluginLogger, type OslsLog, type SourceLogger } from '../offline-common/log';
-import { lambdaEndpoint, type ServiceLike } from '../offline-common/serverless';
+import { errorMessage, type OslsLog } from '../offline-common/log';
+import { OfflineEventSourcePlugin, type ServerlessLike } from '../offline-common/plugin';
 import { readConsumerSpecs, securityFromEnv, type ConsumerSpec } from './config';
 import type { ThreadData, ThreadMessage } from './thread';
 
-interface ServerlessLike {
-  service: ServiceLike;
-}
-
 const PREFIX = 'offline-kafka:';
 
-export class OfflineKafkaPlugin {
-  readonly hooks: Record<string, () => Promise<void> | void>;
-  readonly #serverless: ServerlessLike;
-  readonly #cliOptions: Record<string, unknown>;
-  readonly #log: SourceLogger;
+export class OfflineKafkaPlugin extends OfflineEventSourcePlugin {
   #specs: ConsumerSpec[] = [];
   /** The event sources' own thread (thread.ts) and its end. */
   #thread: Worker | undefined;
   #threadExit: Promise<void> | undefined;
-  #stopping: Promise<void> | undefined;
-  #stopped = false;
 
   constructor(serverless: ServerlessLike, cliOptions: Record<string, unknown> = {}, utils?: { log?: OslsLog }) {
-    this.#serverless = serverless;
-    this.#cliOptions = cliOptions;
-    this.#log = pluginLogger(PREFIX, utils?.log);
-    this.hooks = {
-      'offline:start:init': () => this.#init(),
-      'offline:start:ready': () => this.#start(),
-      'offline:start': async () => {
-        this.#init();
-        await this.#start();
-      },
-      'offline:start:end': () => this.stop(),
-    };
+    super(PREFIX, serverless, cliOptions, utils);
   }
 
   #enabled(): boolean {
-    const custom = this.#serverless.service.custom?.offlineKafka as { enabled?: unknown } | undefined;
+    const custom = this.serverless.service.custom?.offlineKafka as { enabled?: unknown } | undefined;
     if (process.env.OFFLINE_KAFKA === 'off' || custom?.enabled === false) {
-      this.#log.info('disabled (custom.offlineKafka.enabled=false or OFFLINE_KAFKA=off)');
+      this.log.info('disabled (custom.offlineKafka.enabled=false or OFFLINE_KAFKA=off)');
       return false;
     }
     return true;
   }
 
-  #init(): void {
+  protected init(): void {
     if (!this.#enabled()) return;
-    this.#specs = readConsumerSpecs(this.#serverless.service, { warn: (m) => this.#log.warn(m) });
+    this.#specs = readConsumerSpecs(this.serverless.service, { warn: (m) => this.log.warn(m) });
     if (this.#specs.length === 0) {
-      this.#log.info('no kafka or msk events in serverless.yml; nothing to consume');
+      this.log.info('no kafka or msk events in serverless.yml; nothing to consume');
       return;
     }
     const security = securityFromEnv();
     for (const s of this.#specs) {
       const auth = security.sasl ? `SASL ${security.sasl.mechanism}` : 'no SASL';
-      this.#log.info(
+      this.log.info(
         `${s.functionKey} <- ${s.topics.map((t) => t.topic).join(', ')} (group ${s.groupId}, brokers ${s.brokers.join(',')}, ` +
           `${security.ssl ? 'TLS' : 'plaintext'}, ${auth}` +
           (s.ignoredAuth.length ? `; ignoring ${s.ignoredAuth.join(', ')} from serverless.yml locally` : '') +
@@ -85,49 +63,36 @@ export class OfflineKafkaPlugin {
     }
   }
 
-  async #start(): Promise<void> {
+  protected async start(): Promise<void> {
     if (this.#specs.length === 0 || this.#thread) return;
-    const { host, port } = lambdaEndpoint(this.#serverless.service, this.#cliOptions);
-    this.#listenForTermination();
-    this.#log.info(
-      `invoking through the Lambda API at http://${host}:${port} (${this.#specs.map((s) => s.functionName).join(', ')})`,
+    const { host, port } = this.lambdaEndpoint();
+    // Each partition's batch in flight finishes and commits before the process goes away.
+    this.listenForTermination('stopping consumers');
+    this.logInvoking(
+      host,
+      port,
+      this.#specs.map((s) => s.functionName),
     );
     const data: ThreadData = { specs: this.#specs, host, port };
     const thread = new Worker(join(__dirname, 'thread.js'), { workerData: data });
     this.#thread = thread;
     this.#threadExit = new Promise((resolve) => thread.once('exit', () => resolve()));
     thread.on('message', (m: ThreadMessage) => {
-      if ('log' in m) this.#log[m.log](m.msg);
+      if ('log' in m) this.log[m.log](m.msg);
     });
-    thread.on('error', (err) => this.#log.error(`event source thread failed: ${errorMessage(err)}`));
+    thread.on('error', (err) => this.log.error(`event source thread failed: ${errorMessage(err)}`));
   }
 
-  #listenForTermination(): void {
-    // serverless-offline stops on these signals too; start stopping at once so that each
-    // partition's batch in flight can finish and commit before the process goes away.
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        this.#log.info(`got ${signal}, stopping consumers`);
-        void this.stop();
+  /** Resolves once every consumer has finished its batches in flight and disconnected. */
+  protected stopSources(): Promise<void> {
+    const thread = this.#thread;
+    if (!thread) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      thread.on('message', (m: ThreadMessage) => {
+        if ('stopped' in m) void thread.terminate().then(() => resolve());
       });
-    }
-  }
-
-  /** Idempotent; resolves once every consumer has finished its batches in flight and disconnected. */
-  stop(): Promise<void> {
-    if (!this.#stopping) {
-      this.#stopped = true;
-      const thread = this.#thread;
-      this.#stopping = thread
-        ? new Promise<void>((resolve) => {
-            thread.on('message', (m: ThreadMessage) => {
-              if ('stopped' in m) void thread.terminate().then(() => resolve());
-            });
-            void this.#threadExit?.then(() => resolve());
-            thread.postMessage('stop');
-          })
-        : Promise.resolve();
-    }
-    return this.#stopping;
+      void this.#threadExit?.then(() => resolve());
+      thread.postMessage('stop');
+    });
   }
 }

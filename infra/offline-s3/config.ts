@@ -15,7 +15,7 @@ import {
   DEFAULT_NOTIFIED_POLL_INTERVAL_MS,
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_SWEEP_BATCH_SIZE,
-} from './source';
+} from './sourceOptions';
 
 export interface S3Spec {
   functionKey: string;

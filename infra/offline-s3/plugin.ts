@@ -4,18 +4,17 @@
  * bucket, invoking the function through serverless-offline's own Lambda API, like offline-kafka
  * (see its plugin.ts for why the HTTP Invoke API rather than serverless-offline's internal Lambda class).
  *
- * Hooks: `offline:start:init` reads and logs the config; `offline:start:ready` (after
- * serverless-offline has started its Lambda API) starts polling; `offline:start:end` and
- * SIGINT/SIGTERM stop polling and let the invocation in flight finish. It never exits the
- * process itself: serverless-offline owns shutdown.
- * Plain `sls offline` (hook `offline:start`) also works: polling waits until the Lambda port answers.
+ * Hooks (wired by the shared base, offline-common/plugin.ts): `offline:start:init` reads and logs
+ * the config; `offline:start:ready` starts polling; `offline:start:end` and SIGINT/SIGTERM stop
+ * polling and let the invocation in flight finish.
  */
 import { loadSettings } from '../stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
 import { createLambdaInvoker } from '../offline-common/invoke';
-import { errorMessage, pluginLogger, type OslsLog, type SourceLogger } from '../offline-common/log';
+import { errorMessage, type OslsLog } from '../offline-common/log';
+import { OfflineEventSourcePlugin, type ServerlessLike } from '../offline-common/plugin';
 import { sleep } from '../offline-common/retry';
-import { lambdaEndpoint, portOpen, type ServiceLike } from '../offline-common/serverless';
+import { portOpen } from '../offline-common/serverless';
 import { readOptions, readS3Specs, type OfflineS3Options, type S3Spec } from './config';
 import type { S3Event } from './event';
 import { describeFilters } from './filters';
@@ -24,61 +23,40 @@ import { NewObjectFinder } from './newObjects';
 import { NotificationStream } from './notifications';
 import { S3EventSource } from './source';
 
-interface ServerlessLike {
-  service: ServiceLike;
-}
-
 const PREFIX = 'offline-s3:';
 
-export class OfflineS3Plugin {
-  readonly hooks: Record<string, () => Promise<void> | void>;
-  readonly #serverless: ServerlessLike;
-  readonly #cliOptions: Record<string, unknown>;
-  readonly #log: SourceLogger;
+export class OfflineS3Plugin extends OfflineEventSourcePlugin {
   #options: OfflineS3Options | undefined;
   #specs: S3Spec[] = [];
   #sources: S3EventSource[] = [];
   #streams: NotificationStream[] = [];
-  #stopping: Promise<void> | undefined;
-  #stopped = false;
 
   constructor(serverless: ServerlessLike, cliOptions: Record<string, unknown> = {}, utils?: { log?: OslsLog }) {
-    this.#serverless = serverless;
-    this.#cliOptions = cliOptions;
-    this.#log = pluginLogger(PREFIX, utils?.log);
-    this.hooks = {
-      'offline:start:init': () => this.#init(),
-      'offline:start:ready': () => this.#start(),
-      'offline:start': async () => {
-        this.#init();
-        await this.#start();
-      },
-      'offline:start:end': () => this.stop(),
-    };
+    super(PREFIX, serverless, cliOptions, utils);
   }
 
-  #init(): void {
+  protected init(): void {
     if (this.#options) return;
-    const options = readOptions(this.#serverless.service);
+    const options = readOptions(this.serverless.service);
     this.#options = options;
     if (!options.enabled) {
-      this.#log.info('disabled (custom.offlineS3.enabled=false or OFFLINE_S3=off)');
+      this.log.info('disabled (custom.offlineS3.enabled=false or OFFLINE_S3=off)');
       return;
     }
-    this.#specs = readS3Specs(this.#serverless.service, { warn: (m) => this.#log.warn(m) });
+    this.#specs = readS3Specs(this.serverless.service, { warn: (m) => this.log.warn(m) });
     if (this.#specs.length === 0) {
-      this.#log.info('no s3 events in serverless.yml; nothing to watch');
+      this.log.info('no s3 events in serverless.yml; nothing to watch');
       return;
     }
     for (const s of this.#specs) {
-      this.#log.info(`${s.functionKey} <- s3://${s.bucket} ${s.event} (${describeFilters(s.filters)})`);
+      this.log.info(`${s.functionKey} <- s3://${s.bucket} ${s.event} (${describeFilters(s.filters)})`);
     }
   }
 
-  async #start(): Promise<void> {
+  protected async start(): Promise<void> {
     const options = this.#options;
     if (!options?.enabled || this.#specs.length === 0 || this.#sources.length > 0) return;
-    const { host, port } = lambdaEndpoint(this.#serverless.service, this.#cliOptions);
+    const { host, port } = this.lambdaEndpoint();
     const cfg = loadSettings();
     const client = createS3Client(cfg);
     const list = createS3Lister(client);
@@ -106,7 +84,7 @@ export class OfflineS3Plugin {
         notifiedPollIntervalMs: options.notifiedPollIntervalMs,
         region: cfg.AWS_REGION,
         configurationId: spec.configurationId,
-        logger: this.#log,
+        logger: this.log,
         label: spec.functionKey,
       });
       this.#sources.push(source);
@@ -122,15 +100,19 @@ export class OfflineS3Plugin {
             onObjects: (objects) => source.notify(objects),
             onConnected: () => source.setNotificationsFlowing(true),
             onDisconnected: () => source.setNotificationsFlowing(false),
-            log: this.#log,
+            log: this.log,
             label: spec.functionKey,
           }),
         );
       }
     }
-    this.#listenForTermination();
-    this.#log.info(
-      `invoking through the Lambda API at http://${host}:${port} (${this.#specs.map((s) => s.functionName).join(', ')})`,
+    // Stop polling and let the invocation in flight finish (no process.exit: the npm plugin
+    // serverless-offline-s3 called it on SIGINT).
+    this.listenForTermination('stopping');
+    this.logInvoking(
+      host,
+      port,
+      this.#specs.map((s) => s.functionName),
     );
     // In the background: serverless-offline must not wait for us.
     void this.#startWhenLambdaApiAnswers(host, port);
@@ -138,37 +120,22 @@ export class OfflineS3Plugin {
 
   async #startWhenLambdaApiAnswers(host: string, port: number): Promise<void> {
     let warned = false;
-    while (!this.#stopped && !(await portOpen(host, port))) {
-      if (!warned) this.#log.warn(`waiting for the Lambda API on ${host}:${port}`);
+    while (!this.stopped && !(await portOpen(host, port))) {
+      if (!warned) this.log.warn(`waiting for the Lambda API on ${host}:${port}`);
       warned = true;
       await sleep(500);
     }
-    if (this.#stopped) return;
+    if (this.stopped) return;
     for (const s of this.#sources) s.start();
     for (const s of this.#streams) s.start();
   }
 
-  #listenForTermination(): void {
-    // serverless-offline also stops on these; we only stop polling and let the invocation in
-    // flight finish. No process.exit here (the npm plugin serverless-offline-s3 called it on SIGINT).
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        this.#log.info(`got ${signal}, stopping`);
-        void this.stop();
-      });
-    }
-  }
-
-  /** Idempotent; resolves once every source has stopped and its invocation in flight has ended. */
-  stop(): Promise<void> {
-    if (!this.#stopping) {
-      this.#stopped = true;
-      this.#stopping = Promise.all(
-        [...this.#streams, ...this.#sources].map((s) =>
-          s.stop().catch((err: unknown) => this.#log.error(`stop failed: ${errorMessage(err)}`)),
-        ),
-      ).then(() => undefined);
-    }
-    return this.#stopping;
+  /** Resolves once every source has stopped and its invocation in flight has ended. */
+  protected stopSources(): Promise<void> {
+    return Promise.all(
+      [...this.#streams, ...this.#sources].map((s) =>
+        s.stop().catch((err: unknown) => this.log.error(`stop failed: ${errorMessage(err)}`)),
+      ),
+    ).then(() => undefined);
   }
 }

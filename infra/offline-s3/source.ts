@@ -16,89 +16,28 @@
  */
 import { DEFAULT_RETRY, backoffDelay, type RetryPolicy } from '../offline-common/retry';
 import { consoleLoggerFor, errorMessage, type SourceLogger } from '../offline-common/log';
-import { buildS3Event, type S3Event, type S3ObjectInfo } from './event';
-import { describeFilters, matchesFilters, type S3Filters } from './filters';
-import type { ListFn } from './list';
-import type { NewObjectLister } from './newObjects';
+import { buildS3Event, type S3ObjectInfo } from './event';
+import { describeFilters } from './filters';
 import { DeliveryQueue, type QueuedBatch } from './deliveryQueue';
+import { SeenObjects } from './seenObjects';
+import {
+  resolveSourceOptions,
+  type ResolvedSourceOptions,
+  type S3EventSourceOptions,
+  type S3EventSourceStats,
+} from './sourceOptions';
+
+export type { DeliveryInfo, S3EventSourceOptions, S3EventSourceStats, S3InvokeFn } from './sourceOptions';
 
 type Batch = QueuedBatch<S3ObjectInfo>;
 
-export interface DeliveryInfo {
-  kind: 'sweep' | 'new';
-  keys: string[];
-  /** 1 for the first try of this batch. */
-  attempt: number;
-}
-
-/** Delivers one event; must throw (reject) when the function failed. */
-export type S3InvokeFn = (event: S3Event, info: DeliveryInfo) => Promise<void>;
-
-export interface S3EventSourceOptions {
-  bucket: string;
-  list: ListFn;
-  invoke: S3InvokeFn;
-  filters?: S3Filters;
-  /** Pause between listings; records per invocation after the sweep, and during it. */
-  pollIntervalMs?: number;
-  batchSize?: number;
-  sweepBatchSize?: number;
-  maxInFlight?: number;
-  retry?: Partial<RetryPolicy>;
-  region?: string;
-  configurationId?: string;
-  logger?: SourceLogger;
-  /** Prefix of every log line, e.g. the function name. */
-  label?: string;
-  /** While an invocation runs longer than this, say so (again every interval). */
-  slowInvocationLogMs?: number;
-  /** Lists only what can be new after the sweep (see newObjects.ts); without it, every poll lists everything. */
-  finder?: NewObjectLister;
-  /** With a finder: a full listing this often anyway. */
-  fullListIntervalMs?: number;
-  /** Pause between listings while notifications flow (they deliver; listings only catch what they lose). */
-  notifiedPollIntervalMs?: number;
-}
-
-export const DEFAULT_POLL_INTERVAL_MS = 1000;
-export const DEFAULT_BATCH_SIZE = 100;
-export const DEFAULT_SWEEP_BATCH_SIZE = 100;
-export const DEFAULT_MAX_IN_FLIGHT = 1;
-export const DEFAULT_SLOW_INVOCATION_LOG_MS = 30_000;
-export const DEFAULT_FULL_LIST_INTERVAL_MS = 5 * 60_000;
-export const DEFAULT_NOTIFIED_POLL_INTERVAL_MS = 5000;
-
-export interface S3EventSourceStats {
-  /** Listings completed. */
-  polls: number;
-  swept: number;
-  /** Objects delivered successfully (a re-delivered object counts again). */
-  delivered: number;
-  invocations: number;
-  failures: number;
-  queuedObjects: number;
-  inFlight: number;
-}
-
-const sortByAge = (a: S3ObjectInfo, b: S3ObjectInfo) =>
-  a.lastModified.getTime() - b.lastModified.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-
-function positiveInt(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
-  return v;
-}
-
 export class S3EventSource {
-  readonly #o: Required<Omit<S3EventSourceOptions, 'filters' | 'retry' | 'logger' | 'label' | 'finder'>> & {
-    filters: S3Filters;
-    finder?: NewObjectLister;
-  };
+  readonly #o: ResolvedSourceOptions;
   #lastFullListAt = 0;
   readonly #retry: RetryPolicy;
   readonly #log: SourceLogger;
   readonly #label: string;
-  /** key -> ETag of every matching object already queued or delivered. */
-  readonly #seen = new Map<string, string>();
+  readonly #seen: SeenObjects;
   readonly #queue: DeliveryQueue<S3ObjectInfo>;
   readonly #inFlight = new Set<Promise<void>>();
   #stats: Omit<S3EventSourceStats, 'queuedObjects' | 'inFlight'> = {
@@ -116,23 +55,8 @@ export class S3EventSource {
   #notified = false;
 
   constructor(options: S3EventSourceOptions) {
-    this.#o = {
-      bucket: options.bucket,
-      list: options.list,
-      invoke: options.invoke,
-      filters: options.filters ?? {},
-      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
-      batchSize: positiveInt(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize'),
-      sweepBatchSize: positiveInt(options.sweepBatchSize ?? DEFAULT_SWEEP_BATCH_SIZE, 'sweepBatchSize'),
-      maxInFlight: positiveInt(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, 'maxInFlight'),
-      region: options.region ?? 'us-east-1',
-      configurationId: options.configurationId ?? 'offline-s3',
-      slowInvocationLogMs: options.slowInvocationLogMs ?? DEFAULT_SLOW_INVOCATION_LOG_MS,
-      finder: options.finder,
-      fullListIntervalMs: options.fullListIntervalMs ?? DEFAULT_FULL_LIST_INTERVAL_MS,
-      notifiedPollIntervalMs: options.notifiedPollIntervalMs ?? DEFAULT_NOTIFIED_POLL_INTERVAL_MS,
-    };
-    if (!(this.#o.pollIntervalMs >= 0)) throw new Error(`pollIntervalMs must be >= 0, got ${this.#o.pollIntervalMs}`);
+    this.#o = resolveSourceOptions(options);
+    this.#seen = new SeenObjects(this.#o.filters);
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#log = options.logger ?? consoleLoggerFor('offline-s3:', 'OFFLINE_S3_DEBUG');
     this.#label = options.label ? `${options.label}: ` : '';
@@ -177,7 +101,7 @@ export class S3EventSource {
    */
   notify(objects: readonly S3ObjectInfo[]): void {
     if (this.#stopped || this.#stats.polls === 0) return;
-    const fresh = this.#fresh(objects);
+    const fresh = this.#seen.fresh(objects);
     if (fresh.length === 0) return;
     this.#o.finder?.observe(fresh, true);
     this.#log.debug(`${this.#label}${fresh.length} object(s) notified`);
@@ -228,12 +152,8 @@ export class S3EventSource {
   #onListing(all: S3ObjectInfo[], listMs: number, complete: boolean): void {
     const sweep = this.#stats.polls === 0;
     this.#stats.polls++;
-    if (complete) {
-      // A deleted object is forgotten, so that a new object under its key is delivered again.
-      const present = new Set(all.map((o) => o.key));
-      for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
-    }
-    const fresh = this.#fresh(all);
+    if (complete) this.#seen.forgetAbsent(all);
+    const fresh = this.#seen.fresh(all);
     this.#o.finder?.observe(fresh, !sweep);
     if (sweep) {
       this.#stats.swept = fresh.length;
@@ -245,20 +165,6 @@ export class S3EventSource {
       this.#log.debug(`${this.#label}${fresh.length} new object(s) (listing took ${listMs} ms)`);
     }
     this.#enqueue(fresh, sweep ? 'sweep' : 'new');
-  }
-
-  /**
-   * The matching objects not queued or delivered before, oldest first, marked as they go: listings
-   * overlap each other and the notifications, and an object seen twice is delivered once.
-   */
-  #fresh(objects: readonly S3ObjectInfo[]): S3ObjectInfo[] {
-    return objects
-      .filter((o) => {
-        if (!matchesFilters(o.key, this.#o.filters) || this.#seen.get(o.key) === o.eTag) return false;
-        this.#seen.set(o.key, o.eTag);
-        return true;
-      })
-      .sort(sortByAge);
   }
 
   #enqueue(objects: S3ObjectInfo[], kind: Batch['kind']): void {

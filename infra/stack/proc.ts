@@ -127,8 +127,13 @@ export function tail(file: string, lines = 15): string {
 }
 
 /** Async HTTP GET returning status and JSON/text body, with a timeout. */
-export async function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: unknown }> {
+  return httpRequest(url, { signal: AbortSignal.timeout(timeoutMs) });
+}
+
+/** An HTTP request (fetch) returning the status and the body, parsed as JSON when it is JSON, else as text. */
+export async function httpRequest(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, init);
   const text = await res.text();
   let body: unknown = text;
   try {

@@ -14,9 +14,10 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { withDirLock } from './dirLock';
 import type { StackContext } from './service';
 
 export type VenvName = 'dbt' | 'airflow' | 'cfnlint' | 'fakesnow';
@@ -111,54 +112,6 @@ function uvEnv(ctx: Ctx): NodeJS.ProcessEnv {
   };
 }
 
-/** Serialise concurrent installers (stack + test run) with an atomic mkdir lock. */
-async function withDirLock<T>(lockDir: string, log: (m: string) => void, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 15 * 60_000;
-  let announced = false;
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A lock left by a dead process is stale: take it over.
-      const pid = Number(readFileSafe(path.join(lockDir, 'pid')));
-      if (pid && !processAlive(pid)) {
-        rmSync(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lockDir} (held by pid ${pid})`);
-      if (!announced) log(`waiting for another install to finish (${lockDir}, pid ${pid})`);
-      announced = true;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
-}
-
-function readFileSafe(p: string): string {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** uv in its own bootstrap venv (installed with the interpreter's pip from PyPI). Returns uv's path. */
 export async function ensureUv(ctx: Ctx, python?: PythonInterpreter): Promise<string> {
   const dir = path.join(ctx.cacheDir, 'tools', `uv-${UV_VERSION}`);
   const uv = venvBin(dir, 'uv');

@@ -3,6 +3,7 @@
  * provision (install once, cached outside the clone) -> start (no-op when already healthy)
  * -> wait until healthy. Each keeps its data and log under `<STACK_DIR>/<name>/`.
  */
+import { join } from 'node:path';
 import type { Settings } from './settings';
 
 export interface StackContext {
@@ -46,4 +47,18 @@ export interface Service {
   configure?(ctx: StackContext): Promise<boolean>;
   /** How long start may take before the stack reports a failure. */
   readonly startTimeoutMs: number;
+}
+
+/**
+ * A service's folder under the stack dir (`base`) and its files in it, by role, e.g.
+ * `serviceDirs(ctx, 'kafka', { log: 'kafka.log', pid: 'kafka.pid' })`.
+ */
+export function serviceDirs<F extends Record<string, string>>(
+  ctx: Pick<StackContext, 'stackDir'>,
+  name: string,
+  files: F,
+): { base: string } & { [K in keyof F]: string } {
+  const base = join(ctx.stackDir, name);
+  const paths = Object.fromEntries(Object.entries(files).map(([role, file]) => [role, join(base, file)]));
+  return { base, ...paths } as { base: string } & { [K in keyof F]: string };
 }

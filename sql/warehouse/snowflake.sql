@@ -5,58 +5,24 @@
 CREATE SCHEMA IF NOT EXISTS raw;
 
 CREATE TABLE IF NOT EXISTS raw.customers (
-  id NUMBER(38,0) NOT NULL,
-  first_name VARCHAR(100),
-  last_name VARCHAR(100),
-  email VARCHAR(255),
+  id NUMBER(38,0) NOT NULL, first_name VARCHAR(100), last_name VARCHAR(100), email VARCHAR(255),
   created_at TIMESTAMP_TZ(6),
-  _op VARCHAR(1) NOT NULL,
-  _lsn NUMBER(38,0) NOT NULL,
-  _source_ts_ms NUMBER(38,0) NOT NULL,
-  _tx_id NUMBER(38,0),
-  _kafka_topic VARCHAR(255) NOT NULL,
-  _kafka_partition NUMBER(38,0) NOT NULL,
-  _kafka_offset NUMBER(38,0) NOT NULL,
-  _file VARCHAR(1024) NOT NULL,
-  _loaded_at TIMESTAMP_TZ(6) NOT NULL
+  _op VARCHAR(1) NOT NULL, _lsn NUMBER(38,0) NOT NULL, _source_ts_ms NUMBER(38,0) NOT NULL, _tx_id NUMBER(38,0), _kafka_topic VARCHAR(255) NOT NULL, _kafka_partition NUMBER(38,0) NOT NULL, _kafka_offset NUMBER(38,0) NOT NULL,
+  _file VARCHAR(1024) NOT NULL, _loaded_at TIMESTAMP_TZ(6) NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS raw.accounts (
-  id NUMBER(38,0) NOT NULL,
-  customer_id NUMBER(38,0),
-  account_type VARCHAR(50),
-  balance NUMBER(18,2),
-  currency VARCHAR(3),
-  status VARCHAR(20),
-  created_at TIMESTAMP_TZ(6),
-  _op VARCHAR(1) NOT NULL,
-  _lsn NUMBER(38,0) NOT NULL,
-  _source_ts_ms NUMBER(38,0) NOT NULL,
-  _tx_id NUMBER(38,0),
-  _kafka_topic VARCHAR(255) NOT NULL,
-  _kafka_partition NUMBER(38,0) NOT NULL,
-  _kafka_offset NUMBER(38,0) NOT NULL,
-  _file VARCHAR(1024) NOT NULL,
-  _loaded_at TIMESTAMP_TZ(6) NOT NULL
+  id NUMBER(38,0) NOT NULL, customer_id NUMBER(38,0), account_type VARCHAR(50), balance NUMBER(18,2),
+  currency VARCHAR(3), status VARCHAR(20), created_at TIMESTAMP_TZ(6),
+  _op VARCHAR(1) NOT NULL, _lsn NUMBER(38,0) NOT NULL, _source_ts_ms NUMBER(38,0) NOT NULL, _tx_id NUMBER(38,0), _kafka_topic VARCHAR(255) NOT NULL, _kafka_partition NUMBER(38,0) NOT NULL, _kafka_offset NUMBER(38,0) NOT NULL,
+  _file VARCHAR(1024) NOT NULL, _loaded_at TIMESTAMP_TZ(6) NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS raw.transactions (
-  id NUMBER(38,0) NOT NULL,
-  account_id NUMBER(38,0),
-  txn_type VARCHAR(50),
-  amount NUMBER(18,2),
-  related_account_id NUMBER(38,0),
-  status VARCHAR(20),
-  created_at TIMESTAMP_TZ(6),
-  _op VARCHAR(1) NOT NULL,
-  _lsn NUMBER(38,0) NOT NULL,
-  _source_ts_ms NUMBER(38,0) NOT NULL,
-  _tx_id NUMBER(38,0),
-  _kafka_topic VARCHAR(255) NOT NULL,
-  _kafka_partition NUMBER(38,0) NOT NULL,
-  _kafka_offset NUMBER(38,0) NOT NULL,
-  _file VARCHAR(1024) NOT NULL,
-  _loaded_at TIMESTAMP_TZ(6) NOT NULL
+  id NUMBER(38,0) NOT NULL, account_id NUMBER(38,0), txn_type VARCHAR(50), amount NUMBER(18,2),
+  related_account_id NUMBER(38,0), status VARCHAR(20), created_at TIMESTAMP_TZ(6),
+  _op VARCHAR(1) NOT NULL, _lsn NUMBER(38,0) NOT NULL, _source_ts_ms NUMBER(38,0) NOT NULL, _tx_id NUMBER(38,0), _kafka_topic VARCHAR(255) NOT NULL, _kafka_partition NUMBER(38,0) NOT NULL, _kafka_offset NUMBER(38,0) NOT NULL,
+  _file VARCHAR(1024) NOT NULL, _loaded_at TIMESTAMP_TZ(6) NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS raw._loads (

@@ -7,7 +7,8 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { loadSettings } from '../../infra/stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
-import { runE2e, withWarehouse } from '../../infra/cli/e2e-run';
+import { runE2e } from '../../infra/cli/e2e-run';
+import { withWarehouse } from '../../infra/cli/util/warehouse';
 import { postgresClient } from '../../functions/shared/postgres';
 import { endOffsets } from '../fixtures/kafkaCapture';
 

@@ -9,7 +9,7 @@ import type { Settings } from '../../infra/stack/settings';
 import { TABLE_NAMES, TABLES } from '../../functions/shared/tables';
 import { loadObjects, type LoadReport } from '../../functions/loader/loader';
 import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/loader/fromConfig';
-import { withWarehouse } from '../../infra/cli/e2e-run';
+import { withWarehouse } from '../../infra/cli/util/warehouse';
 import { makeContext } from '../../infra/stack/context';
 import { isAlive, readPid, sleep } from '../../infra/stack/proc';
 

@@ -6,7 +6,7 @@
 import { loadSettings } from '../../infra/stack/settings';
 import { parseGeneratorOptions, runIteration } from '../../functions/generator';
 import { extraColumns, extraValue } from '../../functions/generator/extraColumns';
-import { createScratchSchema, type ScratchSchema } from '../support/scratch-schema';
+import { createScratchSchema, type ScratchSchema } from '../../bench/fixtures/scratchSchema';
 
 let scratch: ScratchSchema;
 beforeAll(async () => {

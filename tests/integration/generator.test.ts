@@ -17,8 +17,8 @@ import type { LoopLogger } from '../../functions/generator/loop';
 import { loadSettings } from '../../infra/stack/settings';
 import { handler } from '../../handlers/generate';
 import { ConfigError, ServiceError } from '../../functions/shared/errors';
-import { LEDGER_VIOLATIONS_SQL } from '../support/ledger-sql';
-import { createScratchSchema, type ScratchSchema } from '../support/scratch-schema';
+import { LEDGER_VIOLATIONS_SQL } from '../../bench/fixtures/ledgerSql';
+import { createScratchSchema, type ScratchSchema } from '../../bench/fixtures/scratchSchema';
 
 jest.setTimeout(120_000);
 

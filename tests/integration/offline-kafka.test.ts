@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { kafkaBrokers, loadSettings } from '../../infra/stack/settings';
 import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../infra/offline-kafka/event';
-import type { SourceLogger } from '../../infra/offline-kafka/log';
+import { recordingLogger } from '../fixtures/logs';
 import type { BatchInfo } from '../../infra/offline-kafka/partition';
 import { KafkaEventSource, type KafkaEventSourceOptions } from '../../infra/offline-kafka/source';
 
@@ -15,12 +15,7 @@ jest.setTimeout(180_000);
 const brokers = kafkaBrokers(loadSettings());
 const kafka = new Kafka({ clientId: 'offline-kafka-test', brokers, logLevel: logLevel.NOTHING });
 const logs: string[] = [];
-const logger: SourceLogger = {
-  info: (m) => logs.push(`INFO ${m}`),
-  warn: (m) => logs.push(`WARN ${m}`),
-  error: (m) => logs.push(`ERROR ${m}`),
-  debug: () => undefined,
-};
+const logger = recordingLogger(logs);
 
 let admin: Admin;
 let producer: Producer;

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { loadSettings } from '../../infra/stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
-import type { SourceLogger } from '../../infra/offline-common/log';
+import { recordingLogger } from '../fixtures/logs';
 import type { S3ObjectInfo } from '../../infra/offline-s3/event';
 import { NotificationStream } from '../../infra/offline-s3/notifications';
 
@@ -22,12 +22,7 @@ jest.setTimeout(60_000);
 const cfg = loadSettings();
 const bucket = `offline-s3-notify-${randomUUID().slice(0, 8)}`;
 const logs: string[] = [];
-const logger: SourceLogger = {
-  info: (m) => logs.push(`INFO ${m}`),
-  warn: (m) => logs.push(`WARN ${m}`),
-  error: (m) => logs.push(`ERROR ${m}`),
-  debug: () => undefined,
-};
+const logger = recordingLogger(logs);
 let s3: S3Client;
 const keys: string[] = [];
 

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { loadSettings } from '../../infra/stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
-import type { SourceLogger } from '../../infra/offline-common/log';
+import { recordingLogger } from '../fixtures/logs';
 import { decodeEventKeyForm, type S3Event } from '../../infra/offline-s3/event';
 import { createS3Lister } from '../../infra/offline-s3/list';
 import { S3EventSource, type DeliveryInfo } from '../../infra/offline-s3/source';
@@ -25,12 +25,7 @@ const bucket = `offline-s3-test-${randomUUID().slice(0, 8)}`;
 let s3: S3Client;
 const etags = new Map<string, string>();
 const logs: string[] = [];
-const logger: SourceLogger = {
-  info: (m) => logs.push(`INFO ${m}`),
-  warn: (m) => logs.push(`WARN ${m}`),
-  error: (m) => logs.push(`ERROR ${m}`),
-  debug: () => undefined,
-};
+const logger = recordingLogger(logs);
 
 async function put(key: string, body = `body of ${key}`): Promise<void> {
   const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSettings } from '../../infra/stack/settings';
 import { truncations } from '../../functions/reconcile/reconcile';
-import { createScratchSchema, type ScratchSchema } from '../support/scratch-schema';
+import { createScratchSchema, type ScratchSchema } from '../../bench/fixtures/scratchSchema';
 
 let scratch: ScratchSchema;
 beforeAll(async () => {

@@ -12,19 +12,18 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { Health, Service, StackContext } from '../service';
+import { serviceDirs, type Health, type Service, type StackContext } from '../service';
 import { httpGet, portOpen, readPid, sleep, startDetached, stopByPidFile } from '../proc';
 import { ensureVenv, venvBin, venvPath, type VenvName } from '../python';
 
 export const airflowDirs = (ctx: StackContext) => {
-  const home = join(ctx.stackDir, 'airflow');
-  return {
-    home,
-    log: join(home, 'airflow.log'),
-    pid: join(home, 'airflow.pid'),
-    passwords: join(home, 'simple_auth_manager_passwords.json'),
-    secrets: join(home, 'secrets.json'),
-  };
+  const { base: home, ...files } = serviceDirs(ctx, 'airflow', {
+    log: 'airflow.log',
+    pid: 'airflow.pid',
+    passwords: 'simple_auth_manager_passwords.json',
+    secrets: 'secrets.json',
+  });
+  return { home, ...files };
 };
 
 /** The warehouse file as an absolute path (WAREHOUSE_PATH is relative to the repo root). */

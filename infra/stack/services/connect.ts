@@ -3,23 +3,19 @@
  * plugin.path; REST API on KAFKA_CONNECT_URL. Configuring it registers the connector.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Service, StackContext } from '../service';
+import { serviceDirs, type Service, type StackContext } from '../service';
 import { kafkaBrokers, urlPort } from '../settings';
 import { httpGet, portOpen, stopByPidFile } from '../proc';
 import { ensureJvmArtifacts, jvmDirs, LOG4J2, startJvm } from './jvm';
 import { connectorStatus, registerConnector } from '../../debezium/register';
 
-const dirs = (ctx: StackContext) => {
-  const base = join(ctx.stackDir, 'connect');
-  return {
-    base,
-    props: join(base, 'connect.properties'),
-    log4j: join(base, 'log4j2.properties'),
-    log: join(base, 'connect.log'),
-    pid: join(base, 'connect.pid'),
-  };
-};
+const dirs = (ctx: StackContext) =>
+  serviceDirs(ctx, 'connect', {
+    props: 'connect.properties',
+    log4j: 'log4j2.properties',
+    log: 'connect.log',
+    pid: 'connect.pid',
+  });
 
 export const connectService: Service = {
   name: 'connect',

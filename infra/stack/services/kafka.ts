@@ -6,22 +6,19 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Service, StackContext } from '../service';
+import { serviceDirs, type Service, type StackContext } from '../service';
 import { kafkaBrokers } from '../settings';
 import { portOpen, run, stopByPidFile } from '../proc';
 import { classpath, ensureJvmArtifacts, javaBin, LOG4J2, startJvm } from './jvm';
 
-const dirs = (ctx: StackContext) => {
-  const base = join(ctx.stackDir, 'kafka');
-  return {
-    base,
-    data: join(base, 'data'),
-    props: join(base, 'server.properties'),
-    log4j: join(base, 'log4j2.properties'),
-    log: join(base, 'kafka.log'),
-    pid: join(base, 'kafka.pid'),
-  };
-};
+const dirs = (ctx: StackContext) =>
+  serviceDirs(ctx, 'kafka', {
+    data: 'data',
+    props: 'server.properties',
+    log4j: 'log4j2.properties',
+    log: 'kafka.log',
+    pid: 'kafka.pid',
+  });
 
 export function brokerHostPort(ctx: StackContext): { host: string; port: number } {
   const first = kafkaBrokers(ctx.cfg)[0] ?? '127.0.0.1:9092';

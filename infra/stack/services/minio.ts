@@ -8,15 +8,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../functions/shared/s3';
-import type { Service, StackContext } from '../service';
+import { serviceDirs, type Service, type StackContext } from '../service';
 import { urlPort } from '../settings';
 import { httpGet, portOpen, run, startDetached, stopByPidFile } from '../proc';
 import { VERSIONS } from '../versions';
 
-const dirs = (ctx: StackContext) => {
-  const base = join(ctx.stackDir, 'minio');
-  return { base, data: join(base, 'data'), log: join(base, 'minio.log'), pid: join(base, 'minio.pid') };
-};
+const dirs = (ctx: StackContext) => serviceDirs(ctx, 'minio', { data: 'data', log: 'minio.log', pid: 'minio.pid' });
 
 export const minioBinary = (ctx: StackContext) => join(ctx.cacheDir, 'bin', `minio-${VERSIONS.minio}`);
 

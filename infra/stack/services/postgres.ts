@@ -5,7 +5,7 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import type { Service, StackContext } from '../service';
+import { serviceDirs, type Service, type StackContext } from '../service';
 import { VERSIONS } from '../versions';
 import { portOpen, run } from '../proc';
 import { applyMigrations, readMigrations } from '../migrations';
@@ -14,10 +14,7 @@ import { postgresClient } from '../../../functions/shared/postgres';
 const BIN = `/usr/lib/postgresql/${VERSIONS.postgres}/bin`;
 const SUPERUSER = 'postgres';
 
-const dirs = (ctx: StackContext) => {
-  const base = join(ctx.stackDir, 'postgres');
-  return { base, data: join(base, 'data'), sock: join(base, 'run'), log: join(base, 'postgres.log') };
-};
+const dirs = (ctx: StackContext) => serviceDirs(ctx, 'postgres', { data: 'data', sock: 'run', log: 'postgres.log' });
 
 /** Root cannot run postgres: use the `postgres` system user (created by the Debian package). */
 function runAs(): { user: string; uid: number; gid: number } | undefined {

@@ -2,25 +2,24 @@ import { backoffDelay } from '../../../infra/offline-common/retry';
 import { decideBatch } from '../../../infra/offline-kafka/batching';
 
 describe('batching rules', () => {
-  it('delivers a full batch as soon as batchSize records are buffered, whatever the window', () => {
-    expect(decideBatch({ buffered: 700, batchSize: 500, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 1001 })).toEqual({
-      kind: 'deliver',
-      count: 500,
-    });
-  });
-
-  it('waits for the rest of the window when the batch is not full', () => {
-    expect(decideBatch({ buffered: 3, batchSize: 500, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 2500 })).toEqual({
-      kind: 'wait',
-      ms: 3500,
-    });
-  });
-
-  it('delivers a partial batch once the oldest record has waited the whole window', () => {
-    expect(decideBatch({ buffered: 3, batchSize: 500, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 6000 })).toEqual({
-      kind: 'deliver',
-      count: 3,
-    });
+  it.each([
+    [
+      'delivers a full batch as soon as batchSize records are buffered, whatever the window',
+      { buffered: 700, batchSize: 500, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 1001 },
+      { kind: 'deliver', count: 500 },
+    ],
+    [
+      'waits for the rest of the window when the batch is not full',
+      { buffered: 3, batchSize: 500, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 2500 },
+      { kind: 'wait', ms: 3500 },
+    ],
+    [
+      'delivers a partial batch once the oldest record has waited the whole window',
+      { buffered: 3, batchSize: 500, windowMs: 5000, oldestArrivalMs: 1000, nowMs: 6000 },
+      { kind: 'deliver', count: 3 },
+    ],
+  ] as const)('%s', (_rule, input, decision) => {
+    expect(decideBatch(input)).toEqual(decision);
   });
 
   it('delivers at once with a zero window and waits indefinitely on an empty buffer', () => {

@@ -1,20 +1,6 @@
-import { lambdaEndpoint, type FunctionLike, type ServiceLike } from '../../../infra/offline-common/serverless';
+import { lambdaEndpoint } from '../../../infra/offline-common/serverless';
+import { serviceWith } from '../../fixtures/serverless';
 import { readConsumerSpecs, securityFromEnv } from '../../../infra/offline-kafka/config';
-
-/** A serverless-like service whose writeBatch has the three kafka events of serverless.yml, resolved. */
-function service(functions: Record<string, FunctionLike>, custom: Record<string, unknown> = {}): ServiceLike {
-  return {
-    service: 'banking-cdc',
-    provider: { stage: 'dev' },
-    custom,
-    getAllFunctions: () => Object.keys(functions),
-    getFunction: (k) => {
-      const f = functions[k];
-      if (!f) throw new Error(`no function ${k}`);
-      return f;
-    },
-  };
-}
 
 const kafkaEvent = (topic: string, over: Record<string, unknown> = {}) => ({
   kafka: {
@@ -32,7 +18,7 @@ const kafkaEvent = (topic: string, over: Record<string, unknown> = {}) => ({
 describe('reading kafka events from the serverless config', () => {
   it('gives one consumer per mapping: serverless.yml names a consumer group per topic', () => {
     const specs = readConsumerSpecs(
-      service({
+      serviceWith({
         generate: { name: 'banking-cdc-dev-generate', events: [{ schedule: { rate: 'rate(1 minute)' } }] },
         writeBatch: {
           name: 'banking-cdc-dev-writeBatch',
@@ -62,7 +48,7 @@ describe('reading kafka events from the serverless config', () => {
 
   it('gives one consumer per function and group with all its topics and their settings', () => {
     const specs = readConsumerSpecs(
-      service({
+      serviceWith({
         writeBatch: {
           name: 'banking-cdc-dev-writeBatch',
           timeout: 120,
@@ -90,7 +76,7 @@ describe('reading kafka events from the serverless config', () => {
   it('reads msk events with brokers from KAFKA_BOOTSTRAP and the cluster ARN', () => {
     const arn = 'arn:aws:kafka:us-east-1:000000000000:cluster/banking/abc-1';
     const [s] = readConsumerSpecs(
-      service({
+      serviceWith({
         w: {
           name: 'svc-dev-w',
           events: [{ msk: { arn, topic: 't1', batchSize: 10, startingPosition: 'LATEST', consumerGroupId: 'g' } }],
@@ -110,7 +96,7 @@ describe('reading kafka events from the serverless config', () => {
   it('applies Lambda defaults, names the function like serverless does, and skips disabled events', () => {
     const warnings: string[] = [];
     const specs = readConsumerSpecs(
-      service({
+      serviceWith({
         f: {
           events: [
             { kafka: { topic: 'a', bootstrapServers: ['h:1'] } },
@@ -144,26 +130,29 @@ describe('reading kafka events from the serverless config', () => {
 
   it('separates consumers by group id and rejects bad settings with the event named', () => {
     const two = readConsumerSpecs(
-      service({ f: { events: [kafkaEvent('a', { consumerGroupId: 'g1' }), kafkaEvent('b', { consumerGroupId: 'g2' })] } }),
+      serviceWith({ f: { events: [kafkaEvent('a', { consumerGroupId: 'g1' }), kafkaEvent('b', { consumerGroupId: 'g2' })] } }),
     );
     expect(two.map((s) => s.groupId)).toEqual(['g1', 'g2']);
-    expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a', { startingPosition: 'EARLIEST' })] } }))).toThrow(
+    expect(() => readConsumerSpecs(serviceWith({ f: { events: [kafkaEvent('a', { startingPosition: 'EARLIEST' })] } }))).toThrow(
       /f event 1 \(kafka\): startingPosition/,
     );
-    expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a', { bootstrapServers: [] })] } }))).toThrow(
+    expect(() => readConsumerSpecs(serviceWith({ f: { events: [kafkaEvent('a', { bootstrapServers: [] })] } }))).toThrow(
       /bootstrapServers is missing/,
     );
-    expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a'), kafkaEvent('a')] } }))).toThrow(/appears twice/);
-    expect(() => readConsumerSpecs(service({ f: { events: [kafkaEvent('a', { batchSize: 'many' })] } }))).toThrow(
+    expect(() => readConsumerSpecs(serviceWith({ f: { events: [kafkaEvent('a'), kafkaEvent('a')] } }))).toThrow(/appears twice/);
+    expect(() => readConsumerSpecs(serviceWith({ f: { events: [kafkaEvent('a', { batchSize: 'many' })] } }))).toThrow(
       /batchSize must be a number/,
     );
   });
 
   it('finds the Lambda API from custom.serverless-offline, CLI options first', () => {
-    const svc = service({}, { 'serverless-offline': { host: '127.0.0.1', lambdaPort: 3002 } });
+    const svc = serviceWith({}, { 'serverless-offline': { host: '127.0.0.1', lambdaPort: 3002 } });
     expect(lambdaEndpoint(svc)).toEqual({ host: '127.0.0.1', port: 3002 });
     expect(lambdaEndpoint(svc, { lambdaPort: '4002' })).toEqual({ host: '127.0.0.1', port: 4002 });
-    expect(lambdaEndpoint(service({}, { 'serverless-offline': { host: '0.0.0.0' } }))).toEqual({ host: '127.0.0.1', port: 3002 });
+    expect(lambdaEndpoint(serviceWith({}, { 'serverless-offline': { host: '0.0.0.0' } }))).toEqual({
+      host: '127.0.0.1',
+      port: 3002,
+    });
   });
 
   it('connects in plaintext unless env asks for TLS or SASL', () => {

@@ -1,15 +1,6 @@
-import type { FunctionLike, ServiceLike } from '../../../infra/offline-common/serverless';
+import type { FunctionLike } from '../../../infra/offline-common/serverless';
+import { serviceWith } from '../../fixtures/serverless';
 import { readOptions, readS3Specs } from '../../../infra/offline-s3/config';
-
-function service(functions: Record<string, FunctionLike>, custom: Record<string, unknown> = {}): ServiceLike {
-  return {
-    service: 'banking-cdc',
-    provider: { stage: 'dev' },
-    custom,
-    getAllFunctions: () => Object.keys(functions),
-    getFunction: (k) => functions[k]!,
-  };
-}
 
 // loadObject as serverless.yml declares it, resolved.
 const loadObject: FunctionLike = {
@@ -19,7 +10,7 @@ const loadObject: FunctionLike = {
 
 describe('readS3Specs', () => {
   it("reads loadObject's s3 event with its deployed name, timeout and filters", () => {
-    const specs = readS3Specs(service({ generate: { events: [{ schedule: 'rate(1 minute)' }] }, loadObject }));
+    const specs = readS3Specs(serviceWith({ generate: { events: [{ schedule: 'rate(1 minute)' }] }, loadObject }));
     expect(specs).toEqual([
       {
         functionKey: 'loadObject',
@@ -35,7 +26,7 @@ describe('readS3Specs', () => {
 
   it('accepts the short form and prefix + suffix rules', () => {
     const specs = readS3Specs(
-      service({
+      serviceWith({
         a: { events: [{ s3: 'photos' }] },
         b: { name: 'custom-name', events: [{ s3: { bucket: 'x', rules: [{ prefix: 'in/' }, { suffix: '.jpg' }] } }] },
       }),
@@ -48,7 +39,7 @@ describe('readS3Specs', () => {
 
   it('skips, with a warning, events polling cannot see', () => {
     const warnings: string[] = [];
-    const specs = readS3Specs(service({ f: { events: [{ s3: { bucket: 'x', event: 's3:ObjectRemoved:*' } }] } }), {
+    const specs = readS3Specs(serviceWith({ f: { events: [{ s3: { bucket: 'x', event: 's3:ObjectRemoved:*' } }] } }), {
       warn: (m) => warnings.push(m),
     });
     expect(specs).toEqual([]);
@@ -56,13 +47,13 @@ describe('readS3Specs', () => {
   });
 
   it('refuses what it cannot honour', () => {
-    expect(() => readS3Specs(service({ f: { events: [{ s3: { bucket: { Ref: 'B' } } }] } }))).toThrow(
+    expect(() => readS3Specs(serviceWith({ f: { events: [{ s3: { bucket: { Ref: 'B' } } }] } }))).toThrow(
       /bucket must be a bucket name/,
     );
     expect(() =>
-      readS3Specs(service({ f: { events: [{ s3: { bucket: 'x', rules: [{ prefix: 'a' }, { prefix: 'b' }] } }] } })),
+      readS3Specs(serviceWith({ f: { events: [{ s3: { bucket: 'x', rules: [{ prefix: 'a' }, { prefix: 'b' }] } }] } })),
     ).toThrow(/prefix appears twice/);
-    expect(() => readS3Specs(service({ f: { events: [{ s3: { bucket: 'x', rules: [{ name: 'a' }] } }] } }))).toThrow(
+    expect(() => readS3Specs(serviceWith({ f: { events: [{ s3: { bucket: 'x', rules: [{ name: 'a' }] } }] } }))).toThrow(
       /unsupported rule/,
     );
   });
@@ -70,7 +61,7 @@ describe('readS3Specs', () => {
 
 describe('readOptions', () => {
   it('has defaults and reads custom.offlineS3', () => {
-    expect(readOptions(service({}), {})).toEqual({
+    expect(readOptions(serviceWith({}), {})).toEqual({
       enabled: true,
       pollIntervalMs: 1000,
       batchSize: 100,
@@ -80,7 +71,9 @@ describe('readOptions', () => {
       notifications: true,
       notifiedPollIntervalMs: 5000,
     });
-    expect(readOptions(service({}, { offlineS3: { pollIntervalMs: '250', maxInFlight: 2, batchSize: 1 } }), {})).toMatchObject({
+    expect(
+      readOptions(serviceWith({}, { offlineS3: { pollIntervalMs: '250', maxInFlight: 2, batchSize: 1 } }), {}),
+    ).toMatchObject({
       pollIntervalMs: 250,
       maxInFlight: 2,
       batchSize: 1,
@@ -88,12 +81,14 @@ describe('readOptions', () => {
   });
 
   it('can be switched off, and refuses bad numbers', () => {
-    expect(readOptions(service({}, { offlineS3: { enabled: false } }), {}).enabled).toBe(false);
-    expect(readOptions(service({}), { OFFLINE_S3: 'off' }).enabled).toBe(false);
-    expect(readOptions(service({}), { OFFLINE_S3_NOTIFICATIONS: 'off' }).notifications).toBe(false);
-    expect(readOptions(service({}, { offlineS3: { notifications: false } }), {}).notifications).toBe(false);
-    expect(() => readOptions(service({}, { offlineS3: { maxInFlight: 0 } }), {})).toThrow(/maxInFlight must be an integer >= 1/);
-    expect(() => readOptions(service({}, { offlineS3: { pollIntervalMs: 'soon' } }), {})).toThrow(
+    expect(readOptions(serviceWith({}, { offlineS3: { enabled: false } }), {}).enabled).toBe(false);
+    expect(readOptions(serviceWith({}), { OFFLINE_S3: 'off' }).enabled).toBe(false);
+    expect(readOptions(serviceWith({}), { OFFLINE_S3_NOTIFICATIONS: 'off' }).notifications).toBe(false);
+    expect(readOptions(serviceWith({}, { offlineS3: { notifications: false } }), {}).notifications).toBe(false);
+    expect(() => readOptions(serviceWith({}, { offlineS3: { maxInFlight: 0 } }), {})).toThrow(
+      /maxInFlight must be an integer >= 1/,
+    );
+    expect(() => readOptions(serviceWith({}, { offlineS3: { pollIntervalMs: 'soon' } }), {})).toThrow(
       /pollIntervalMs must be a number/,
     );
   });
