@@ -15,12 +15,13 @@
  *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000] [--overload-seconds 60] [--with-dashboard] [--keep] [--format inline|schemaless]
  *                                                              -> bench/results/pipeline-<format>.json
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import { loadSettings } from '../infra/stack/settings';
-import { freePort } from '../infra/cli/e2e-run';
+import { freePort } from '../infra/cli/util/ports';
+import { runAsScript, writeResult } from './results';
 import { startOffline, type OfflineProcess } from '../infra/cli/offline';
 import { makeContext, REPO_ROOT } from '../infra/stack/context';
 import { sleep } from '../infra/stack/proc';
@@ -267,10 +268,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     },
     error,
   };
-  const out = opts.out ?? join(__dirname, 'results', `pipeline-${inlineSchemas ? 'inline' : 'schemaless'}.json`);
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  return result;
+  return writeResult(opts.out ?? join(__dirname, 'results', `pipeline-${inlineSchemas ? 'inline' : 'schemaless'}.json`), result);
 }
 
 if (require.main === module) {
@@ -288,25 +286,22 @@ if (require.main === module) {
       format: { type: 'string' },
     },
   });
-  runPipelineBench({
-    stepSeconds: Number(values.seconds),
-    rates: values.rates!.split(',').filter(Boolean).map(Number),
-    overloadSeconds: Number(values['overload-seconds']),
-    params: Object.fromEntries(
-      values
-        .params!.split(',')
-        .filter(Boolean)
-        .map((kv) => kv.split('=') as [string, string]),
-    ),
-    out: values.out,
-    withDashboard: values['with-dashboard'],
-    keep: values.keep,
-    inlineSchemas: values.format === undefined ? undefined : values.format === 'inline',
-  }).then(
+  runAsScript(
+    runPipelineBench({
+      stepSeconds: Number(values.seconds),
+      rates: values.rates!.split(',').filter(Boolean).map(Number),
+      overloadSeconds: Number(values['overload-seconds']),
+      params: Object.fromEntries(
+        values
+          .params!.split(',')
+          .filter(Boolean)
+          .map((kv) => kv.split('=') as [string, string]),
+      ),
+      out: values.out,
+      withDashboard: values['with-dashboard'],
+      keep: values.keep,
+      inlineSchemas: values.format === undefined ? undefined : values.format === 'inline',
+    }),
     (r) => console.log(JSON.stringify({ headline: r.headline, overload: r.overload, error: r.error }, null, 2)),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
   );
 }

@@ -14,14 +14,15 @@
  */
 import { createBenchBucket } from './pipeline/bucket';
 import { createS3Client } from '../functions/shared/s3';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { kafkaBrokers, loadSettings, type Settings } from '../infra/stack/settings';
 import { consumerGroupFor } from '../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../functions/shared/tables';
-import { freePort } from '../infra/cli/e2e-run';
+import { freePort } from '../infra/cli/util/ports';
+import { runAsScript, writeResult } from './results';
 import { registerConnector } from '../infra/debezium/register';
 import { startOffline } from '../infra/cli/offline';
 import { makeContext, REPO_ROOT } from '../infra/stack/context';
@@ -229,10 +230,7 @@ export async function runReplayBench(
     loadavg: { start, end: loadavg() },
     formats,
   };
-  const out = o.out ?? join(__dirname, 'results', 'replay.json');
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  return result;
+  return writeResult(o.out ?? join(__dirname, 'results', 'replay.json'), result);
 }
 
 if (require.main === module) {
@@ -246,11 +244,7 @@ if (require.main === module) {
   });
   const configured = loadSettings().DEBEZIUM_INLINE_SCHEMAS === 'true';
   const formats = values.formats === 'inline' ? [true] : values.formats === 'schemaless' ? [false] : [configured, !configured];
-  runReplayBench({ burst: Number(values.burst), formats, out: values.out }).then(
-    (r) => console.log(JSON.stringify(r.formats, null, 2)),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
+  runAsScript(runReplayBench({ burst: Number(values.burst), formats, out: values.out }), (r) =>
+    console.log(JSON.stringify(r.formats, null, 2)),
   );
 }

@@ -14,7 +14,7 @@ import {
 import type { LoopLogger } from '../../functions/generator/loop';
 import type { Settings as Config } from '../../infra/stack/settings';
 import { TABLE_NAMES } from '../../functions/shared/tables';
-import { withWarehouse } from '../../infra/cli/e2e-run';
+import { withWarehouse } from '../../infra/cli/util/warehouse';
 import { sleep } from '../../infra/stack/proc';
 
 export interface Latency {

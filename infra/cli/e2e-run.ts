@@ -25,10 +25,6 @@ import { postgresClient } from '../../functions/shared/postgres';
 import { freePort } from './util/ports';
 import { withWarehouse } from './util/warehouse';
 
-// Kept for bench/pipeline.bench.ts, bench/pipeline/measure.ts and bench/replay.bench.ts until they
-// import these from ./util/ themselves; everything else does.
-export { freePort, withWarehouse };
-
 export interface E2eOptions {
   iterations: number;
   seed: number;
