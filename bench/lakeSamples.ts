@@ -2,6 +2,7 @@
  * Change rows that exercise every column type and the edges of NUMERIC(18,2), and lake keys for
  * them: shared by the loader's benchmark and its unit tests (tests/unit/loader/fixtures.ts).
  */
+import { objectKey } from '../functions/shared/objectKeys';
 import type { ChangeRow } from '../functions/shared/rows';
 import { topicFor, type TableName } from '../functions/shared/tables';
 
@@ -73,6 +74,7 @@ export function sampleRows(
   return rows;
 }
 
+/** The key of `count` records from `firstOffset` (through the lake's one key contract). */
 export function lakeKey(table: TableName, date: string, partition: number, firstOffset: number, count: number): string {
-  return `${table}/date=${date}/${table}+${partition}+${firstOffset}-${firstOffset + count - 1}.parquet`;
+  return objectKey({ table, date, partition, firstOffset, lastOffset: firstOffset + count - 1 });
 }
