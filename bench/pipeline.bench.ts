@@ -165,7 +165,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     const best = steps.filter((s) => s.sustained).pop();
     if (best && overloadSeconds > 0) {
       await sleep(3000);
-      over = await overload(rig, 2 * best.targetChangesPerSec, overloadSeconds, intervalMs, perCustomer);
+      over = await overload(rig, 2 * best.targetChangesPerSec, overloadSeconds);
     }
   } catch (err) {
     error = (err as Error).message;

@@ -1,14 +1,19 @@
 /**
- * The overload step: the generator held at a rate above what the pipeline sustains for a while,
- * then the time until everything committed in it is in RAW (the pipeline must drain, not stall).
+ * The overload step: a load held at a rate above what the pipeline sustains for a while, then
+ * the time until everything committed in it is in RAW (the pipeline must drain, not stall). The
+ * load is deposits committed by Postgres itself (depositLoad.ts): the generator, sharing the 2
+ * cores with a saturated pipeline, cannot reach twice the sustained rate.
  */
-import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
-import { changesOf, marker, silent, steerRate, waitDrained, windowLatency, type Rig } from './measure';
+import { connectFromConfig } from '../../functions/generator';
+import { runDepositLoad } from './depositLoad';
+import { marker, waitDrained, windowLatency, type Rig } from './measure';
 import type { StepResult } from './step';
 
 export interface OverloadResult {
   targetChangesPerSec: number;
   achievedChangesPerSec: number;
+  /** What committed the changes. */
+  load: string;
   seconds: number;
   generatedChanges: number;
   /** From the overload's end until everything committed in it was in RAW; -1 if it never drained. */
@@ -17,38 +22,28 @@ export interface OverloadResult {
   latencyMs: StepResult['latencyMs'];
 }
 
-export async function overload(
-  rig: Rig,
-  target: number,
-  seconds: number,
-  intervalMs: number,
-  perCustomer: number,
-): Promise<OverloadResult> {
-  const customers = Math.max(1, Math.round((target * intervalMs) / 1000 / perCustomer));
-  rig.log(`overload: ${target} changes/s for ${seconds}s`);
+export async function overload(rig: Rig, target: number, seconds: number): Promise<OverloadResult> {
+  rig.log(`overload: ${target} changes/s for ${seconds}s (deposits committed by Postgres)`);
+  const db = await connectFromConfig(rig.cfg)();
   const t0 = Date.now();
-  const options = parseGeneratorOptions({
-    intervalMs,
-    seed: 900,
-    scale: { customers, accounts: 2 * customers, transactions: 5 * customers },
-  });
-  const s = await runGenerator({
-    options,
-    connect: connectFromConfig(rig.cfg),
-    logger: silent,
-    signal: AbortSignal.timeout(seconds * 1000),
-    onIteration: steerRate(options, target, t0),
-  });
+  let s;
+  try {
+    s = await runDepositLoad(db, { changesPerSec: target, signal: AbortSignal.timeout(seconds * 1000), seed: 900 });
+  } finally {
+    await db.end().catch(() => undefined);
+  }
   const t1 = Date.now();
   const markerAt = await marker(rig, 901);
   const drainedAt = await waitDrained(rig, markerAt, 300_000, 500);
-  const generated = changesOf(s);
+  const generated = s.changes;
   const m = await windowLatency(rig, t0, t1, generated);
   const drainMs = drainedAt === null ? -1 : drainedAt - t1;
-  rig.log(`  ${Math.round(generated / ((t1 - t0) / 1000))} changes/s achieved; drained ${(drainMs / 1000).toFixed(1)}s after`);
+  const achieved = Math.round(generated / ((t1 - t0) / 1000));
+  rig.log(`  ${achieved} changes/s achieved (${s.commits} commits); drained ${(drainMs / 1000).toFixed(1)}s after`);
   return {
     targetChangesPerSec: target,
-    achievedChangesPerSec: Math.round(generated / ((t1 - t0) / 1000)),
+    achievedChangesPerSec: achieved,
+    load: `${s.deposits} deposits (insert + balance update) in ${s.commits} commits, bench/pipeline/depositLoad.ts`,
     seconds: Math.round((t1 - t0) / 100) / 10,
     generatedChanges: generated,
     drainMs,

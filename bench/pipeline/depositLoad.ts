@@ -1,0 +1,85 @@
+/**
+ * The overload's load: deposits committed by Postgres itself at a set rate of row changes.
+ *
+ * Why not the generator: beside a saturated pipeline on 2 cores the generator (faker, planning,
+ * the pg protocol, ~60 us of JS per change) got ~6.3k changes/s when aimed at 10k, so the
+ * overload never reached twice the sustained rate (bench 2026-12-03). Here each tick is one
+ * statement: N transactions inserted and N account balances raised by the same amounts, so the
+ * ledger invariant holds (balance = completed deposits - withdrawals ...; LEDGER_VIOLATIONS_SQL)
+ * and every deposit is 2 changes (1 insert + 1 update), captured by Debezium like any other.
+ */
+import type { Client } from 'pg';
+import { sleep } from '../../infra/stack/proc';
+
+export interface DepositLoadResult {
+  changes: number;
+  deposits: number;
+  commits: number;
+  seconds: number;
+}
+
+/** Deposits per tick are spread over distinct accounts, so one UPDATE row is one deposit. */
+const DEPOSIT_SQL = `
+  WITH d AS (SELECT * FROM unnest($1::int[], $2::numeric[]) AS d(id, amount)),
+       t AS (INSERT INTO transactions (account_id, txn_type, amount, status)
+             SELECT id, 'DEPOSIT', amount, 'COMPLETED' FROM d)
+  UPDATE accounts a SET balance = a.balance + d.amount FROM d WHERE a.id = d.id`;
+
+/** A deterministic PRNG (mulberry32): the same seed gives the same deposits. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` distinct ids from `ids` (partial Fisher-Yates on a copy kept between calls). */
+function pickDistinct(ids: number[], n: number, rnd: () => number): number[] {
+  const k = Math.min(n, ids.length);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rnd() * (ids.length - i));
+    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+  }
+  return ids.slice(0, k);
+}
+
+/**
+ * Commits deposits on OPEN accounts until `signal` aborts, holding `changesPerSec` (each tick
+ * commits what the rate owes since the start, so a slow tick is made up by the next ones).
+ */
+export async function runDepositLoad(
+  db: Client,
+  o: { changesPerSec: number; signal: AbortSignal; tickMs?: number; seed?: number },
+): Promise<DepositLoadResult> {
+  const tickMs = o.tickMs ?? 100;
+  const rnd = prng(o.seed ?? 1);
+  const { rows } = await db.query<{ id: number }>(`SELECT id FROM accounts WHERE status = 'OPEN' ORDER BY id`);
+  const ids = rows.map((r) => r.id);
+  if (ids.length === 0) throw new Error('the deposit load needs OPEN accounts: run the generator first');
+  const started = Date.now();
+  let changes = 0;
+  let deposits = 0;
+  let commits = 0;
+  while (!o.signal.aborted) {
+    const owed = Math.floor((o.changesPerSec * (Date.now() - started)) / 1000) - changes;
+    const n = Math.floor(owed / 2);
+    if (n > 0) {
+      const picked = pickDistinct(ids, n, rnd);
+      // 0.01 .. 500.00, as a decimal string: money is never a float.
+      const amounts = picked.map(() => {
+        const cents = 1 + Math.floor(rnd() * 50_000);
+        return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+      });
+      const r = await db.query(DEPOSIT_SQL, [picked, amounts]);
+      deposits += picked.length;
+      changes += picked.length + (r.rowCount ?? 0);
+      commits++;
+    }
+    await sleep(tickMs);
+  }
+  return { changes, deposits, commits, seconds: (Date.now() - started) / 1000 };
+}
