@@ -127,8 +127,8 @@ export function markdownTable(l: Latest): string {
     if (p.overload) {
       const o = p.overload;
       rows.push([
-        `overload: ${o.seconds} s at ${fmt(o.targetChangesPerSec)} changes/s, ${values}`,
-        `${fmt(o.achievedChangesPerSec)} changes/s achieved; drained **${secs(o.drainMs)}** after it ended${o.drainedWithin120s ? '' : ' (over 120 s)'}`,
+        `overload: ${o.seconds} s at ${fmt(o.targetChangesPerSec)} changes/s (twice the sustained step), ${values}`,
+        `${fmt(o.achievedChangesPerSec)} changes/s achieved${o.load ? ' (deposits committed by Postgres)' : ''}; drained **${secs(o.drainMs)}** after it ended${o.drainedWithin120s ? '' : ' (over 120 s)'}`,
         p.measuredAt.slice(0, 10),
       ]);
     }
