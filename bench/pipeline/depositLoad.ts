@@ -10,6 +10,7 @@
  */
 import type { Client } from 'pg';
 import { sleep } from '../../infra/stack/proc';
+import { seededRandom } from '../fixtures/seededRandom';
 
 export interface DepositLoadResult {
   changes: number;
@@ -24,18 +25,6 @@ const DEPOSIT_SQL = `
        t AS (INSERT INTO transactions (account_id, txn_type, amount, status)
              SELECT id, 'DEPOSIT', amount, 'COMPLETED' FROM d)
   UPDATE accounts a SET balance = a.balance + d.amount FROM d WHERE a.id = d.id`;
-
-/** A deterministic PRNG (mulberry32): the same seed gives the same deposits. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `n` distinct ids from `ids` (partial Fisher-Yates on a copy kept between calls). */
 function pickDistinct(ids: number[], n: number, rnd: () => number): number[] {
@@ -56,7 +45,7 @@ export async function runDepositLoad(
   o: { changesPerSec: number; signal: AbortSignal; tickMs?: number; seed?: number },
 ): Promise<DepositLoadResult> {
   const tickMs = o.tickMs ?? 100;
-  const rnd = prng(o.seed ?? 1);
+  const rnd = seededRandom(o.seed ?? 1);
   const { rows } = await db.query<{ id: number }>(`SELECT id FROM accounts WHERE status = 'OPEN' ORDER BY id`);
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) throw new Error('the deposit load needs OPEN accounts: run the generator first');

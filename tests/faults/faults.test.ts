@@ -14,6 +14,7 @@
  * In sls offline the writer and the loader are worker threads of one process: "kill -9 the writer"
  * is SIGKILL of that process group while a writeBatch invocation is in flight, likewise the loader.
  */
+import { seededRandom } from '../../bench/fixtures/seededRandom';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { existsSync } from 'node:fs';
@@ -31,7 +32,6 @@ import {
   killService,
   readSlice,
   redriveLostNotifications,
-  seededRandom,
   storedKeys,
   waitForLine,
   waitUntil,

@@ -13,18 +13,6 @@ import { withWarehouse } from '../../infra/cli/util/warehouse';
 import { makeContext } from '../../infra/stack/context';
 import { isAlive, readPid, sleep } from '../../infra/stack/proc';
 
-/** mulberry32: a tiny seeded PRNG, so a failing run's kill moments can be replayed with FAULT_SEED. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const fileSize = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
 
 /** The log's text between two byte offsets. */
