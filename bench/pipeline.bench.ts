@@ -31,7 +31,8 @@ import { registerConnector } from '../infra/debezium/register';
 import { loadavg, machineInfo } from './machine';
 import { createBenchBucket } from './pipeline/bucket';
 import { createS3Client } from '../functions/shared/s3';
-import { changesOf, marker, silent, waitDrained, type Rig } from './pipeline/measure';
+import { changesOf } from '../infra/cli/util/burst';
+import { marker, silent, waitDrained, type Rig } from './pipeline/measure';
 import { step, type StepResult } from './pipeline/step';
 import { overload, type OverloadResult } from './pipeline/overload';
 

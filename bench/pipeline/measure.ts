@@ -9,13 +9,13 @@ import {
   runGenerator,
   type GeneratorOptions,
   type IterationResult,
-  type RunSummary,
 } from '../../functions/generator';
 import type { LoopLogger } from '../../functions/generator/loop';
 import type { Settings as Config } from '../../infra/stack/settings';
 import { TABLE_NAMES } from '../../functions/shared/tables';
 import { withWarehouse } from '../../infra/cli/util/warehouse';
 import { sleep } from '../../infra/stack/proc';
+import { changesOf } from '../../infra/cli/util/burst';
 
 export interface Latency {
   rows: number;
@@ -32,19 +32,6 @@ export interface Rig {
 }
 
 export const silent: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** Row changes a generator run committed (inserts + updates + deletes). */
-export function changesOf(s: Pick<RunSummary, 'totals'>): number {
-  const t = s.totals;
-  return (
-    t.inserted.customers +
-    t.inserted.accounts +
-    t.inserted.transactions +
-    t.updated.customers +
-    t.updated.accounts +
-    t.deleted.customers
-  );
-}
 
 /**
  * All RAW change rows of the three tables with their commit time and latency. Each Kafka record

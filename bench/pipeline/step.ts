@@ -4,7 +4,8 @@
  */
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import { sleep } from '../../infra/stack/proc';
-import { changesOf, marker, silent, steerRate, waitDrained, windowLatency, type Latency, type Rig } from './measure';
+import { changesOf } from '../../infra/cli/util/burst';
+import { marker, silent, steerRate, waitDrained, windowLatency, type Latency, type Rig } from './measure';
 
 export interface StepResult {
   targetChangesPerSec: number;

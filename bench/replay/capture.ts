@@ -3,11 +3,10 @@
  * and time the topics' end offsets from the first new record to the last.
  */
 import type { Admin } from 'kafkajs';
-import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import type { Settings } from '../../infra/stack/settings';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { sleep } from '../../infra/stack/proc';
-import { changesOf, silent } from '../pipeline/measure';
+import { changesOf, commitBurst } from '../../infra/cli/util/burst';
 
 export interface CaptureResult {
   changes: number;
@@ -38,23 +37,6 @@ async function connectorState(cfg: Settings): Promise<string> {
   return [body.connector.state, ...body.tasks.map((t) => t.state)].every((s) => s === 'PAUSED') ? 'PAUSED' : 'RUNNING';
 }
 
-/** Commits a burst of at least `changes` row changes in big iterations (the generator's fastest shape). */
-async function burst(cfg: Settings, changes: number, seed: number): Promise<number> {
-  // One iteration of this scale is ~2,500 inserts and ~200 updates.
-  const iterations = Math.ceil(changes / 2600);
-  const s = await runGenerator({
-    options: parseGeneratorOptions({
-      iterations,
-      intervalMs: 0,
-      seed,
-      scale: { customers: 100, accounts: 200, transactions: 2000 },
-    }),
-    connect: connectFromConfig(cfg),
-    logger: silent,
-  });
-  return changesOf(s);
-}
-
 /** (a) Pause, commit a burst, resume; time the end offsets from first growth until they stop growing. */
 export async function measureCapture(
   cfg: Settings,
@@ -69,7 +51,7 @@ export async function measureCapture(
   const from = await endOffsets(admin, cfg);
   const before = total(from);
   log(`connector paused; committing a burst of >= ${changes} changes...`);
-  const committed = await burst(cfg, changes, 4242);
+  const committed = changesOf(await commitBurst(cfg, changes, 4242));
   log(`${committed} changes committed; resuming the connector`);
   await connector(cfg, 'resume');
   let first = 0;

@@ -15,6 +15,7 @@ import type { Client } from 'pg';
 import { loadSettings, type Settings } from '../stack/settings';
 import { reconcile, type Reconciliation } from '../../functions/reconcile';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
+import { changesOf, commitBurst } from './util/burst';
 import type { GeneratorOptionsInput } from '../../functions/generator/options';
 import { stackUp } from '../stack/stack';
 import { makeContext, REPO_ROOT } from '../stack/context';
@@ -34,6 +35,11 @@ export interface E2eOptions {
   catchUpTimeoutMs: number;
   /** Skip dbt (for quick runs). */
   skipDbt?: boolean;
+  /**
+   * First commit a burst of at least this many row changes as fast as the generator can, with
+   * the pipeline running (then the seeded iterations as usual): the pipeline must catch up.
+   */
+  burst?: number;
   /** More generator options (scale, fillExtraColumns, ...). */
   generator?: Omit<GeneratorOptionsInput, 'iterations' | 'seed' | 'intervalMs'>;
   log?: (m: string) => void;
@@ -112,6 +118,12 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
   const pg = postgresClient(cfg);
   await pg.connect();
   try {
+    if (opts.burst) {
+      log(`committing a burst of >= ${opts.burst} changes...`);
+      const b0 = Date.now();
+      const committed = changesOf(await commitBurst(cfg, opts.burst, opts.seed + 1_000_000));
+      log(`burst: ${committed} changes committed in ${((Date.now() - b0) / 1000).toFixed(1)}s`);
+    }
     log(`generating ${opts.iterations} iterations with seed ${opts.seed}...`);
     const generation = runGenerator({
       options: parseGeneratorOptions({

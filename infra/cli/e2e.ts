@@ -1,8 +1,9 @@
 /**
- * npm run e2e -- [--iterations 20] [--seed 42] [--interval 250ms] [--timeout 300s] [--skip-dbt] [--fresh]
+ * npm run e2e -- [--iterations 20] [--seed 42] [--interval 250ms] [--timeout 300s] [--skip-dbt] [--fresh] [--burst 150000]
  *
  * Continues the persistent e2e pipeline state (consumer group + warehouse under .stack/e2e/main);
- * --fresh starts a new one, which replays every topic from the beginning.
+ * --fresh starts a new one, which replays every topic from the beginning. --burst N first commits at
+ * least N changes as fast as the generator can, with the pipeline running.
  * A bounded run of the whole pipeline; prints the reconciliation as JSON and exits 0 only on an
  * exact match between Postgres and the warehouse (and the dbt models).
  */
@@ -13,6 +14,11 @@ import { runE2e, pruneRuns, PERSISTENT_RUN } from './e2e-run';
 import { makeContext } from '../stack/context';
 import { parseDuration } from '../../functions/generator/options';
 
+function parseCount(flag: string, v: string): number {
+  if (!/^\d+$/.test(v)) throw new Error(`${flag} must be a whole number of changes, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -22,6 +28,7 @@ async function main(): Promise<number> {
       timeout: { type: 'string', default: '300s' },
       'skip-dbt': { type: 'boolean', default: false },
       fresh: { type: 'boolean', default: false },
+      burst: { type: 'string', default: '0' },
     },
   });
   pruneRuns(makeContext({ quiet: true }).stackDir);
@@ -31,6 +38,7 @@ async function main(): Promise<number> {
     intervalMs: parseDuration(values.interval!),
     catchUpTimeoutMs: parseDuration(values.timeout!),
     skipDbt: values['skip-dbt'],
+    burst: parseCount('--burst', values.burst!),
     ...(values.fresh ? {} : { runId: PERSISTENT_RUN }),
   });
   console.log(JSON.stringify(report, null, 2));
