@@ -6,6 +6,7 @@ import type { Admin } from 'kafkajs';
 import type { Settings } from '../../infra/stack/settings';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { sleep } from '../../infra/stack/proc';
+import { pauseConnector, resumeConnector } from '../../infra/debezium/control';
 import { changesOf, commitBurst } from '../../infra/cli/util/burst';
 
 export interface CaptureResult {
@@ -26,17 +27,6 @@ export async function endOffsets(admin: Admin, cfg: Settings): Promise<Map<strin
 }
 export const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
-async function connector(cfg: Settings, action: 'pause' | 'resume'): Promise<void> {
-  const res = await fetch(`${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/${action}`, { method: 'PUT' });
-  if (!res.ok) throw new Error(`connector ${action}: HTTP ${res.status} ${await res.text()}`);
-}
-
-async function connectorState(cfg: Settings): Promise<string> {
-  const res = await fetch(`${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/status`);
-  const body = (await res.json()) as { connector: { state: string }; tasks: { state: string }[] };
-  return [body.connector.state, ...body.tasks.map((t) => t.state)].every((s) => s === 'PAUSED') ? 'PAUSED' : 'RUNNING';
-}
-
 /** (a) Pause, commit a burst, resume; time the end offsets from first growth until they stop growing. */
 export async function measureCapture(
   cfg: Settings,
@@ -44,8 +34,7 @@ export async function measureCapture(
   changes: number,
   log: (m: string) => void,
 ): Promise<CaptureResult & { from: Map<string, number>; to: Map<string, number> }> {
-  await connector(cfg, 'pause');
-  for (let i = 0; i < 100 && (await connectorState(cfg)) !== 'PAUSED'; i++) await sleep(200);
+  await pauseConnector(cfg);
   // Let what was in flight land before the baseline.
   await sleep(3000);
   const from = await endOffsets(admin, cfg);
@@ -53,7 +42,7 @@ export async function measureCapture(
   log(`connector paused; committing a burst of >= ${changes} changes...`);
   const committed = changesOf(await commitBurst(cfg, changes, 4242));
   log(`${committed} changes committed; resuming the connector`);
-  await connector(cfg, 'resume');
+  await resumeConnector(cfg);
   let first = 0;
   let last = 0;
   let lastTotal = before;

@@ -16,6 +16,7 @@ import { loadSettings, type Settings } from '../stack/settings';
 import { reconcile, type Reconciliation } from '../../functions/reconcile';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import { changesOf, commitBurst } from './util/burst';
+import { pauseConnector, resumeConnector } from '../debezium/control';
 import type { GeneratorOptionsInput } from '../../functions/generator/options';
 import { stackUp } from '../stack/stack';
 import { makeContext, REPO_ROOT } from '../stack/context';
@@ -36,8 +37,9 @@ export interface E2eOptions {
   /** Skip dbt (for quick runs). */
   skipDbt?: boolean;
   /**
-   * First commit a burst of at least this many row changes as fast as the generator can, with
-   * the pipeline running (then the seeded iterations as usual): the pipeline must catch up.
+   * First commit a burst of at least this many row changes, with the connector paused so that they
+   * commit in seconds and reach Kafka as one backlog on resume (then the seeded iterations as
+   * usual): the pipeline must catch up from it.
    */
   burst?: number;
   /** More generator options (scale, fillExtraColumns, ...). */
@@ -119,10 +121,16 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
   await pg.connect();
   try {
     if (opts.burst) {
-      log(`committing a burst of >= ${opts.burst} changes...`);
+      log(`connector paused; committing a burst of >= ${opts.burst} changes...`);
+      await pauseConnector(cfg);
       const b0 = Date.now();
-      const committed = changesOf(await commitBurst(cfg, opts.burst, opts.seed + 1_000_000));
-      log(`burst: ${committed} changes committed in ${((Date.now() - b0) / 1000).toFixed(1)}s`);
+      let committed: number;
+      try {
+        committed = changesOf(await commitBurst(cfg, opts.burst, opts.seed + 1_000_000));
+      } finally {
+        await resumeConnector(cfg);
+      }
+      log(`burst: ${committed} changes committed in ${((Date.now() - b0) / 1000).toFixed(1)}s; connector resumed`);
     }
     log(`generating ${opts.iterations} iterations with seed ${opts.seed}...`);
     const generation = runGenerator({

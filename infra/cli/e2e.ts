@@ -3,7 +3,7 @@
  *
  * Continues the persistent e2e pipeline state (consumer group + warehouse under .stack/e2e/main);
  * --fresh starts a new one, which replays every topic from the beginning. --burst N first commits at
- * least N changes as fast as the generator can, with the pipeline running.
+ * least N changes with the connector paused, so they reach Kafka as one backlog on resume.
  * A bounded run of the whole pipeline; prints the reconciliation as JSON and exits 0 only on an
  * exact match between Postgres and the warehouse (and the dbt models).
  */
