@@ -73,6 +73,8 @@ export interface E2eReport {
   seed: number;
   iterations: number;
   generated: { inserted: number; updated: number; deleted: number };
+  /** The burst committed before the seeded run (--burst), if any. */
+  burst?: { changes: number; seconds: number };
   /** Why the run is not a match although the warehouse may equal the source (e.g. nothing generated). */
   problems: string[];
   catchUpMs: number;
@@ -119,6 +121,7 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
   };
   const pg = postgresClient(cfg);
   await pg.connect();
+  let burst: E2eReport['burst'];
   try {
     if (opts.burst) {
       log(`connector paused; committing a burst of >= ${opts.burst} changes...`);
@@ -130,7 +133,8 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
       } finally {
         await resumeConnector(cfg);
       }
-      log(`burst: ${committed} changes committed in ${((Date.now() - b0) / 1000).toFixed(1)}s; connector resumed`);
+      burst = { changes: committed, seconds: Math.round((Date.now() - b0) / 100) / 10 };
+      log(`burst: ${committed} changes committed in ${burst.seconds}s; connector resumed`);
     }
     log(`generating ${opts.iterations} iterations with seed ${opts.seed}...`);
     const generation = runGenerator({
@@ -195,6 +199,7 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
       seed: opts.seed,
       iterations: opts.iterations,
       generated,
+      ...(burst ? { burst } : {}),
       problems,
       catchUpMs,
       raw,
