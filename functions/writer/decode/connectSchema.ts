@@ -1,9 +1,10 @@
 /**
  * Debezium's inline schema (Kafka Connect JsonConverter, schemas.enable=true) of a table's change
- * events to a Layout. Exact types come from the schema's semantic names and, with
- * `column.propagate.source.type=.*`, from the Postgres column type, length and scale Debezium adds
- * as parameters (`__debezium.source.column.type/length/scale`): NUMERIC(18,2) in string decimal
- * mode is a plain "string" field otherwise.
+ * events to a Layout. Exact types come from the Connect types, the schema's semantic names and,
+ * for string-typed columns (`datatype.propagate.source.type`, infra/debezium/connector-config.ts),
+ * from the Postgres column type, length and scale Debezium adds as parameters
+ * (`__debezium.source.column.type/length/scale`): NUMERIC(18,2) in string decimal mode is a plain
+ * "string" field otherwise.
  *
  * Additive changes (a new column of a supported type) become extra columns. A change that is not
  * additive (a tables.ts column renamed, dropped, or of another type now) gives a layout whose
@@ -55,7 +56,11 @@ export function mapField(f: ConnectField): Mapped {
       if (f.name === 'io.debezium.time.ZonedTimestamp') return { def: { name, type: 'timestamptz', nullable } };
       if (f.name) return { unsupported: `${shown} (${f.name}) is not supported` };
       if (!source) {
-        return { unsupported: 'its Postgres type is not in the schema; the connector needs column.propagate.source.type=.*' };
+        return {
+          unsupported:
+            'a string-typed Postgres type the writer does not store (VARCHAR, TEXT, CHAR and NUMERIC it does; ' +
+            'their types come from the connector\'s datatype.propagate.source.type)',
+        };
       }
       if (source === 'NUMERIC' || source === 'DECIMAL') {
         if (length === undefined || length > 18 || length < 1) {

@@ -1,6 +1,7 @@
 /**
  * The envelope from its JSON text without parsing all of it: the connector writes the fields in
- * one order ({"before":…,"after":…,"source":{…},"transaction":…,"op":"c",…}), and more than half
+ * one order ({"before":…,"after":…,"source":{…},"transaction":…,"op":"c",…}; `transaction` is left
+ * out when the connector drops it, connector-config.ts), and more than half
  * of the text is `source`, of which the writer needs three numbers, and the before image of an
  * update, which it does not store. So only the image the row needs goes through JSON.parse, and
  * source.ts_ms, txId and lsn are read as digits.
@@ -41,11 +42,14 @@ function image(text: string): Image | undefined {
 export function fastEnvelope(text: string): Envelope | undefined {
   if (!text.startsWith('{"before":')) return undefined;
   const ps = text.lastIndexOf(',"source":{');
-  const pt = ps < 0 ? -1 : text.indexOf(',"transaction":', ps);
-  const po = pt < 0 ? -1 : text.indexOf(',"op":"', pt);
+  // `source` holds no object and no key named op or transaction: the first of these ends it.
+  const po = ps < 0 ? -1 : text.indexOf(',"op":"', ps);
   if (po < 0 || text[po + 8] !== '"') return undefined;
+  const pt = text.indexOf(',"transaction":', ps);
+  const end = pt >= 0 && pt < po ? pt : po;
+  if (text.charCodeAt(end - 1) !== 125 /* } */) return undefined;
   const op = text[po + 7]!;
-  const source = text.slice(ps + 10, pt);
+  const source = text.slice(ps + 10, end);
   let before: Image | null = null;
   let after: Image | null = null;
   if (op === 'd') {
