@@ -59,7 +59,7 @@ export function mapField(f: ConnectField): Mapped {
         return {
           unsupported:
             'a string-typed Postgres type the writer does not store (VARCHAR, TEXT, CHAR and NUMERIC it does; ' +
-            'their types come from the connector\'s datatype.propagate.source.type)',
+            "their types come from the connector's datatype.propagate.source.type)",
         };
       }
       if (source === 'NUMERIC' || source === 'DECIMAL') {
