@@ -26,7 +26,7 @@ const DEPOSIT_SQL = `
              SELECT id, 'DEPOSIT', amount, 'COMPLETED' FROM d)
   UPDATE accounts a SET balance = a.balance + d.amount FROM d WHERE a.id = d.id`;
 
-/** `n` distinct ids from `ids` (partial Fisher-Yates on a copy kept between calls). */
+/** `n` distinct ids from `ids` (a partial Fisher-Yates shuffle of `ids` in place; its order carries over between calls). */
 function pickDistinct(ids: number[], n: number, rnd: () => number): number[] {
   const k = Math.min(n, ids.length);
   for (let i = 0; i < k; i++) {

@@ -19,10 +19,17 @@ async function allPaused(cfg: ConnectorSettings): Promise<boolean> {
   return [body.connector.state, ...body.tasks.map((t) => t.state)].every((s) => s === 'PAUSED');
 }
 
-/** Pauses the connector and waits (up to 20 s) until it and its tasks report PAUSED. */
+/** Pauses the connector and waits (up to 20 s) until it and its tasks report PAUSED, or throws. */
 export async function pauseConnector(cfg: ConnectorSettings): Promise<void> {
   await put(cfg, 'pause');
-  for (let i = 0; i < 100 && !(await allPaused(cfg)); i++) await sleep(200);
+  for (let i = 0; i < 100; i++) {
+    if (await allPaused(cfg)) return;
+    await sleep(200);
+  }
+  await put(cfg, 'resume').catch(() => undefined);
+  throw new Error(
+    `connector ${cfg.DEBEZIUM_CONNECTOR_NAME} did not report PAUSED within 20 s; see ${cfg.KAFKA_CONNECT_URL}/connectors/${cfg.DEBEZIUM_CONNECTOR_NAME}/status`,
+  );
 }
 
 export async function resumeConnector(cfg: ConnectorSettings): Promise<void> {
