@@ -29,11 +29,14 @@ import { makeContext, REPO_ROOT } from '../infra/stack/context';
 import { sleep } from '../infra/stack/proc';
 import { stackUp } from '../infra/stack/stack';
 import { loadavg, machineInfo } from './machine';
+import type { InvokeMode } from '../infra/offline-kafka/plugin';
 import { measureCapture, total, type CaptureResult } from './replay/capture';
 
 export type { CaptureResult } from './replay/capture';
 
 export interface ReplayResult {
+  /** How offline-kafka reached the writer: in its own thread (the default) or the Lambda API. */
+  invoke: InvokeMode;
   records: number;
   seconds: number;
   recordsPerSec: number;
@@ -49,6 +52,8 @@ export interface FormatResult {
   valueBytes: number;
   capture: CaptureResult;
   replay: ReplayResult;
+  /** The same backlog through serverless-offline's Lambda API (the simplest alternative), when measured. */
+  replayApi?: ReplayResult;
   /** replay / capture, measured in this run. */
   ratioToCapture: number;
   /** The Python original's consumer on the same machine (issue 10): 1,629 records/s. */
@@ -74,6 +79,7 @@ export async function measureReplay(
   log: (m: string) => void,
   range: { from: Map<string, number>; to: Map<string, number> },
   extraParams: Record<string, string> = {},
+  invoke: InvokeMode = 'thread',
 ): Promise<ReplayResult> {
   const runId = Date.now().toString(36);
   const { from, to } = range;
@@ -100,12 +106,15 @@ export async function measureReplay(
   const env = {
     MINIO_BUCKET: bucket.name,
     OFFLINE_S3: 'off',
+    OFFLINE_KAFKA_INVOKE: invoke,
     NODE_NO_WARNINGS: '1',
     OFFLINE_HTTP_PORT: String(await freePort()),
     OFFLINE_LAMBDA_PORT: String(await freePort()),
   };
   const logFile = join(dir, `replay-${runId}.log`);
-  log(`replaying ${records} records through sls offline (writer only; log ${logFile})...`);
+  log(
+    `replaying ${records} records through sls offline (writer only, invoked ${invoke === 'thread' ? 'in its event source thread' : 'through the Lambda API'}; log ${logFile})...`,
+  );
   const offline = await startOffline({ root: REPO_ROOT, logFile, env, params });
   const first = Date.now();
   try {
@@ -135,6 +144,7 @@ export async function measureReplay(
       partitions[topic] = (partitions[topic] ?? 0) + 1;
     }
     return {
+      invoke,
       records: done,
       seconds: Math.round(seconds * 100) / 100,
       recordsPerSec: Math.round(done / seconds),
@@ -209,11 +219,15 @@ export async function runReplayBench(
       log(
         `replay: ${replay.records} records in ${replay.seconds}s = ${replay.recordsPerSec}/s (${replay.invocations} invocations)`,
       );
+      // The configured format also through the Lambda API, on the same backlog: what in-thread invocation gains.
+      const replayApi = inline === configured ? await measureReplay(fcfg, admin, dir, log, { from, to }, {}, 'api') : undefined;
+      if (replayApi) log(`replay through the Lambda API: ${replayApi.recordsPerSec}/s`);
       formats.push({
         inlineSchemas: inline,
         valueBytes: await meanValueBytes(fcfg, kafka, to),
         capture,
         replay,
+        ...(replayApi ? { replayApi } : {}),
         ratioToCapture: Math.round((replay.recordsPerSec / capture.recordsPerSec) * 100) / 100,
         ratioToOriginal: Math.round((replay.recordsPerSec / ORIGINAL_RECORDS_PER_SEC) * 100) / 100,
       });

@@ -26,7 +26,14 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
   mkdirSync(dirname(o.logFile), { recursive: true });
   const fd = openSync(o.logFile, 'a');
   const params = Object.entries(o.params ?? {}).map(([k, v]) => `--param=${k}=${v}`);
-  const child = spawn(join(o.root, 'node_modules', '.bin', 'sls'), ['offline', 'start', ...params], {
+  const sls = join(o.root, 'node_modules', '.bin', 'sls');
+  // OFFLINE_CPU_PROF_DIR=<dir>: a V8 CPU profile of every thread of sls offline, written at its exit
+  // (--cpu-prof is refused in NODE_OPTIONS, so node runs the CLI itself).
+  const profDir = process.env.OFFLINE_CPU_PROF_DIR;
+  const [cmd, args] = profDir
+    ? [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, sls, 'offline', 'start', ...params]]
+    : [sls, ['offline', 'start', ...params]];
+  const child = spawn(cmd, args, {
     cwd: o.root,
     env: {
       // All functions run as worker threads of this one process and share libuv's thread pool

@@ -15,6 +15,8 @@ import { lambdaEndpoint, type ServiceLike } from './serverless';
 
 export interface ServerlessLike {
   service: ServiceLike;
+  config?: { servicePath?: string; serverlessPath?: string; serviceDir?: string };
+  serviceDir?: string;
 }
 
 export abstract class OfflineEventSourcePlugin {
@@ -47,6 +49,11 @@ export abstract class OfflineEventSourcePlugin {
   protected abstract start(): Promise<void>;
   /** Stop the sources; resolves once what is in flight has ended. Called once. */
   protected abstract stopSources(): Promise<void>;
+
+  /** The options `sls offline start` was given on the command line. */
+  protected get cliOptions(): Record<string, unknown> {
+    return this.#cliOptions;
+  }
 
   /** Where serverless-offline serves the Lambda API (custom.serverless-offline, or the CLI's options). */
   protected lambdaEndpoint(): { host: string; port: number } {

@@ -7,8 +7,9 @@ import { portOpen as tcpPortOpen } from '../stack/proc';
 /** The part of osls's Service object we read (after variable resolution). */
 export interface ServiceLike {
   service?: string | { name?: string };
-  provider?: { stage?: string; region?: string; timeout?: number };
+  provider?: { stage?: string; region?: string; timeout?: number; [key: string]: unknown };
   custom?: Record<string, unknown>;
+  package?: unknown;
   getAllFunctions(): string[];
   getFunction(key: string): FunctionLike;
 }

@@ -1,38 +1,45 @@
 /**
- * Runs one KafkaEventSource per consumer spec, each invoking its function through the Lambda API,
- * started in the background with retries (serverless-offline must not wait for Kafka, and Kafka
- * may come up later). Used by the plugin's event-source thread (thread.ts).
+ * Runs one KafkaEventSource per consumer spec, started in the background with retries
+ * (serverless-offline must not wait for Kafka, and Kafka may come up later). Each spec's source
+ * delivers through the invoke function it is given: the function run in this thread, or the
+ * Lambda API (see plugin.ts). Used by the plugin's event-source threads (thread.ts).
  */
-import { createLambdaInvoker } from '../offline-common/invoke';
 import { errorMessage, type SourceLogger } from '../offline-common/log';
 import { sleep } from '../offline-common/retry';
-import { portOpen } from '../offline-common/serverless';
-import { securityFromEnv, type ConsumerSpec } from './config';
+import type { ConsumerSpec, Security } from './config';
+import type { InvokeFn } from './partition';
 import { KafkaEventSource } from './source';
+
+export interface ConsumersOptions {
+  specs: readonly ConsumerSpec[];
+  security: Security;
+  /** How a spec's batches reach its function. */
+  invoker: (spec: ConsumerSpec) => InvokeFn;
+  /** Resolves true once the function can be invoked (the Lambda API answers); polled every 500 ms. */
+  ready?: () => Promise<boolean>;
+  /** Said once while not ready. */
+  waitingFor?: string;
+  log: SourceLogger;
+}
 
 export class Consumers {
   readonly #running: Array<KafkaEventSource | undefined> = [];
   #stopped = false;
   #stopping: Promise<void> | undefined;
 
-  constructor(
-    private readonly specs: readonly ConsumerSpec[],
-    private readonly endpoint: { host: string; port: number },
-    private readonly log: SourceLogger,
-  ) {}
+  constructor(private readonly o: ConsumersOptions) {}
 
   start(): void {
-    const { host, port } = this.endpoint;
-    const security = securityFromEnv();
-    this.specs.forEach((spec, slot) => {
-      const invoke = createLambdaInvoker({ host, port, functionName: spec.functionName, timeoutSeconds: spec.timeoutSeconds });
+    const { security } = this.o;
+    this.o.specs.forEach((spec, slot) => {
+      const invoke = this.o.invoker(spec);
       const make = (): KafkaEventSource =>
         new KafkaEventSource({
           brokers: spec.brokers,
           groupId: spec.groupId,
           topics: spec.topics,
-          invoke: (event) => invoke(event),
-          logger: this.log,
+          invoke,
+          logger: this.o.log,
           label: spec.functionKey,
           ssl: security.ssl,
           ...(security.sasl ? { sasl: security.sasl } : {}),
@@ -42,10 +49,9 @@ export class Consumers {
   }
 
   async #startWithRetry(slot: number, make: () => KafkaEventSource): Promise<void> {
-    const { host, port } = this.endpoint;
     let warned = false;
-    while (!this.#stopped && !(await portOpen(host, port))) {
-      if (!warned) this.log.warn(`waiting for the Lambda API on ${host}:${port}`);
+    while (!this.#stopped && this.o.ready && !(await this.o.ready())) {
+      if (!warned) this.o.log.warn(`waiting for ${this.o.waitingFor ?? 'the function'}`);
       warned = true;
       await sleep(500);
     }
@@ -58,7 +64,7 @@ export class Consumers {
         return;
       } catch (err) {
         const delay = Math.min(30_000, 1000 * 2 ** (attempt - 1));
-        this.log.error(`cannot start consuming (attempt ${attempt}): ${errorMessage(err)}; retrying in ${delay} ms`);
+        this.o.log.error(`cannot start consuming (attempt ${attempt}): ${errorMessage(err)}; retrying in ${delay} ms`);
         await source.stop().catch(() => undefined);
         await sleep(delay);
       }
@@ -71,7 +77,7 @@ export class Consumers {
       this.#stopped = true;
       const sources = this.#running.filter((s): s is KafkaEventSource => s !== undefined);
       this.#stopping = Promise.all(
-        sources.map((s) => s.stop().catch((err: unknown) => this.log.error(`stop failed: ${errorMessage(err)}`))),
+        sources.map((s) => s.stop().catch((err: unknown) => this.o.log.error(`stop failed: ${errorMessage(err)}`))),
       ).then(() => undefined);
     }
     return this.#stopping;

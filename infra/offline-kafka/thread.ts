@@ -1,35 +1,84 @@
 /**
- * The Kafka event sources' own thread. Fetching, decoding Kafka batches and building each
- * invocation's JSON cost ~60 us a record; on serverless-offline's main thread that competed with
- * the Lambda API itself (parsing every event, handing it to the function's worker), which capped
- * catch-up (profiled). Here it runs beside it. Log lines go to the parent, which prints them
- * through osls's logger; 'stop' lets each partition's batch in flight finish and commit.
+ * An event-source thread: it consumes one consumer spec's topics (a function and its consumer
+ * group) and delivers each batch to the function, by default run in this very thread with
+ * serverless-offline's in-process runner (offline-common/lambdaInThread.ts), else through the
+ * Lambda API. One thread per spec, so fetching, building events and (in-thread) the function's
+ * work of the busy topics run beside each other and beside serverless-offline's main thread.
+ * Log lines go to the parent, which prints them through osls's logger; 'stop' lets each
+ * partition's batch in flight finish and commit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SourceLogger } from '../offline-common/log';
-import type { ConsumerSpec } from './config';
+import { createLambdaInvoker } from '../offline-common/invoke';
+import { createInThreadInvoker, type InThreadSetup, type OfflineLambdaClass } from '../offline-common/lambdaInThread';
+import { portOpen } from '../offline-common/serverless';
+import type { ConsumerSpec, Security } from './config';
 import { Consumers } from './consumers';
+import type { LambdaKafkaEvent } from './event';
+
+export type InvokeTarget = { kind: 'api'; host: string; port: number } | { kind: 'thread'; setup: InThreadSetup };
 
 export interface ThreadData {
-  specs: ConsumerSpec[];
-  host: string;
-  port: number;
+  spec: ConsumerSpec;
+  security: Security;
+  target: InvokeTarget;
+  /** The threads' code bundled by the plugin (threadBundle.ts); thread.js loads it when given. */
+  bundle?: string;
 }
 
 export type ThreadMessage = { log: keyof SourceLogger; msg: string } | { stopped: true };
 
-const port = parentPort!;
-const send = (m: ThreadMessage) => port.postMessage(m);
-const log: SourceLogger = {
-  info: (msg) => send({ log: 'info', msg }),
-  warn: (msg) => send({ log: 'warn', msg }),
-  error: (msg) => send({ log: 'error', msg }),
-  debug: (msg) => send({ log: 'debug', msg }),
-};
-
-const data = workerData as ThreadData;
-const consumers = new Consumers(data.specs, { host: data.host, port: data.port }, log);
-consumers.start();
-port.on('message', (m: unknown) => {
-  if (m === 'stop') void consumers.stop().then(() => send({ stopped: true }));
-});
+/** Entry (thread.js): `loadLambda` imports serverless-offline's ESM Lambda class natively. */
+export function run(loadLambda: () => Promise<OfflineLambdaClass>): void {
+  const port = parentPort!;
+  const send = (m: ThreadMessage) => port.postMessage(m);
+  const log: SourceLogger = {
+    info: (msg) => send({ log: 'info', msg }),
+    warn: (msg) => send({ log: 'warn', msg }),
+    error: (msg) => send({ log: 'error', msg }),
+    debug: (msg) => send({ log: 'debug', msg }),
+  };
+  const { spec, security, target } = workerData as ThreadData;
+  let close: () => Promise<void> = () => Promise.resolve();
+  const start = async (): Promise<Consumers> => {
+    if (target.kind === 'api') {
+      const invoke = createLambdaInvoker<LambdaKafkaEvent>({
+        host: target.host,
+        port: target.port,
+        functionName: spec.functionName,
+        timeoutSeconds: spec.timeoutSeconds,
+      });
+      return new Consumers({
+        specs: [spec],
+        security,
+        invoker: () => (event) => invoke(event),
+        ready: () => portOpen(target.host, target.port),
+        waitingFor: `the Lambda API on ${target.host}:${target.port}`,
+        log,
+      });
+    }
+    const inThread = createInThreadInvoker<LambdaKafkaEvent>(target.setup, await loadLambda());
+    close = inThread.close;
+    return new Consumers({
+      specs: [spec],
+      security,
+      invoker: () => async (event) => {
+        await inThread.invoke(event);
+      },
+      log,
+    });
+  };
+  const consumers = start().then((c) => {
+    c.start();
+    return c;
+  });
+  consumers.catch((err: Error) => log.error(`${spec.functionKey}: cannot start: ${err.message}`));
+  port.on('message', (m: unknown) => {
+    if (m !== 'stop') return;
+    void consumers
+      .then((c) => c.stop())
+      .catch(() => undefined)
+      .then(() => close().catch(() => undefined))
+      .then(() => send({ stopped: true }));
+  });
+}
