@@ -12,7 +12,10 @@
  *   - an overload: 60 s at twice the highest sustained rate, then the time until everything
  *     committed in it is in RAW (the pipeline must drain, not stall).
  *
- *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000] [--overload-seconds 60] [--with-dashboard] [--keep] [--format inline|schemaless]
+ *   - the page check: the step at 5k (--page-check) again with the pipeline page collecting and
+ *     polled as a browser does, beside the ramp's own figures (it must not slow the pipeline);
+ *
+ *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000] [--overload-seconds 60] [--page-check 5000] [--with-dashboard] [--keep] [--format inline|schemaless]
  *                                                              -> bench/results/pipeline-<format>.json
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -35,6 +38,7 @@ import { changesOf } from '../infra/cli/util/burst';
 import { marker, silent, waitDrained, type Rig } from './pipeline/measure';
 import { step, type StepResult } from './pipeline/step';
 import { overload, type OverloadResult } from './pipeline/overload';
+import { pageCheck, type PageCheckResult } from './pipeline/pageCheck';
 
 export interface PipelineBenchOptions {
   /** Length of each ramp step. */
@@ -47,8 +51,13 @@ export interface PipelineBenchOptions {
   params?: Record<string, string>;
   out?: string;
   log?: (m: string) => void;
-  /** Run the pipeline page's collector beside the pipeline (to see that it does not slow it). */
+  /** Run the pipeline page's collector beside the pipeline for the whole run. */
   withDashboard?: boolean;
+  /**
+   * After the ramp, run its step at this rate again with the pipeline page collecting and polled
+   * as a browser does, to see that the page does not slow the pipeline (pipeline/pageCheck.ts).
+   */
+  pageCheckRate?: number;
   /** Keep the run's warehouse file (under .stack/bench/<run>/) for a look at where latency goes. */
   keep?: boolean;
   /**
@@ -70,6 +79,8 @@ export interface PipelineBenchResult {
   params: Record<string, string>;
   calibration: { changesPerIterationPerCustomer: number };
   steps: StepResult[];
+  /** The ramp's step at pageCheckRate, again with the pipeline page polled. */
+  pageCheck?: PageCheckResult;
   overload?: OverloadResult;
   headline: {
     maxSustainedChangesPerSec: number;
@@ -132,6 +143,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const steps: StepResult[] = [];
   let perCustomer = 0;
   let over: OverloadResult | undefined;
+  let page: PageCheckResult | undefined;
   let error: string | undefined;
   try {
     const warm = await runGenerator({
@@ -149,19 +161,17 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       throw new Error(`warm-up rows never reached the warehouse; see ${logFile}`);
     }
     log(`warm-up drained (${(perCustomer * 10).toFixed(0)} changes per default iteration)`);
+    const stepOptions = { seconds: stepSeconds, intervalMs, perCustomer, windowSeconds: 0.5, maxDrainMs: 30_000 };
     for (const [i, rate] of rates.entries()) {
-      const s = await step(rig, {
-        target: rate,
-        seconds: stepSeconds,
-        intervalMs,
-        perCustomer,
-        windowSeconds: 0.5,
-        seed: 100 + i * 10,
-        maxDrainMs: 30_000,
-      });
+      const s = await step(rig, { ...stepOptions, target: rate, seed: 100 + i * 10 });
       steps.push(s);
       if (!s.sustained) break; // higher rates would only fall further behind
       await sleep(3000);
+    }
+    const checked = steps.find((s) => s.targetChangesPerSec === opts.pageCheckRate && s.sustained);
+    if (checked && !dashboard) {
+      await sleep(3000);
+      page = await pageCheck(rig, checked, { ...stepOptions, seed: 900, params });
     }
     const best = steps.filter((s) => s.sustained).pop();
     if (best && overloadSeconds > 0) {
@@ -210,6 +220,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     },
     calibration: { changesPerIterationPerCustomer: Math.round(perCustomer * 100) / 100 },
     steps,
+    ...(page ? { pageCheck: page } : {}),
     overload: over,
     headline: {
       maxSustainedChangesPerSec: best?.achievedChangesPerSec ?? 0,
@@ -232,6 +243,8 @@ if (require.main === module) {
       params: { type: 'string', default: '' },
       out: { type: 'string' },
       'with-dashboard': { type: 'boolean', default: false },
+      // run the step at this rate again with the pipeline page polled (0: no check)
+      'page-check': { type: 'string', default: '5000' },
       keep: { type: 'boolean', default: false },
       // inline | schemaless (default: the configured DEBEZIUM_INLINE_SCHEMAS)
       format: { type: 'string' },
@@ -250,6 +263,7 @@ if (require.main === module) {
       ),
       out: values.out,
       withDashboard: values['with-dashboard'],
+      pageCheckRate: Number(values['page-check']) || undefined,
       keep: values.keep,
       inlineSchemas: values.format === undefined ? undefined : values.format === 'inline',
     }),

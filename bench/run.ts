@@ -103,7 +103,10 @@ export function markdownTable(l: Latest): string {
       ]);
       rows.push([
         `catch-up replay through \`sls offline\` (writer), ${fmtName}`,
-        `**${fmt(f.replay.recordsPerSec)} records/s** over ${fmt(f.replay.records)} records, cold start included: ${f.ratioToCapture}x the capture rate, ${f.ratioToOriginal}x the original's 1,629/s`,
+        `**${fmt(f.replay.recordsPerSec)} records/s** over ${fmt(f.replay.records)} records, cold start included: ${f.ratioToCapture}x the capture rate, ${f.ratioToOriginal}x the original's 1,629/s` +
+          (f.replayApi
+            ? `; through serverless-offline's Lambda API instead (the simplest alternative): ${fmt(f.replayApi.recordsPerSec)} records/s, so in-thread is **${(f.replay.recordsPerSec / f.replayApi.recordsPerSec).toFixed(2)}x**`
+            : ''),
         l.replay.measuredAt.slice(0, 10),
       ]);
     }
@@ -124,6 +127,15 @@ export function markdownTable(l: Latest): string {
         : 'below the first step',
       p.measuredAt.slice(0, 10),
     ]);
+    if (p.pageCheck) {
+      const c = p.pageCheck;
+      rows.push([
+        `the pipeline page beside the pipeline at ${fmt(c.targetChangesPerSec)} changes/s, ${values}`,
+        `with the page polled every 1.5 s: p50 **${secs(c.withPage.latencyMs.p50)}**, p99 **${secs(c.withPage.latencyMs.p99)}**, ${fmt(c.withPage.achievedChangesPerSec)} changes/s (${c.withPage.verdict}); ` +
+          `without (the ramp's step): p50 ${secs(c.without.latencyMs.p50)}, p99 ${secs(c.without.latencyMs.p99)}, ${fmt(c.without.achievedChangesPerSec)} changes/s; ${c.polls} polls, slowest ${c.slowestPollMs} ms`,
+        p.measuredAt.slice(0, 10),
+      ]);
+    }
     if (p.overload) {
       const o = p.overload;
       rows.push([
@@ -198,7 +210,13 @@ async function main(): Promise<number> {
         // Both value formats: the configured one, then the other (what inline schemas cost end to end).
         const configured = loadSettings().DEBEZIUM_INLINE_SCHEMAS === 'true';
         for (const inlineSchemas of [configured, !configured]) {
-          const r = await runPipelineBench({ params, inlineSchemas, out: join(RESULTS, pipelineFile(inlineSchemas)) });
+          // The page check runs with the configured format (the one `npm start` shows).
+          const r = await runPipelineBench({
+            params,
+            inlineSchemas,
+            out: join(RESULTS, pipelineFile(inlineSchemas)),
+            ...(inlineSchemas === configured ? { pageCheckRate: 5000 } : {}),
+          });
           console.log(
             `[bench] pipeline (${inlineSchemas ? 'inline schemas' : 'schema-less'}): max sustained ${fmt(r.headline.maxSustainedChangesPerSec)} changes/s; ` +
               `1,000/s p50 ${secs(r.headline.at1000?.p50Ms)} p99 ${secs(r.headline.at1000?.p99Ms)}` +

@@ -1,0 +1,72 @@
+/**
+ * Does the pipeline page slow the pipeline? (issue 14) The ramp's step at one rate is run again
+ * with the page's collector running and /api/status fetched every 1.5 s, as the page in a browser
+ * does; both steps' latency and achieved rate are recorded side by side, in the same run.
+ */
+import { startDashboard } from '../../infra/dashboard';
+import { makeContext } from '../../infra/stack/context';
+import { step, type StepOptions, type StepResult } from './step';
+import type { Rig } from './measure';
+
+export interface PageCheckResult {
+  targetChangesPerSec: number;
+  without: Pick<StepResult, 'achievedChangesPerSec' | 'latencyMs' | 'sustained' | 'verdict'>;
+  withPage: Pick<StepResult, 'achievedChangesPerSec' | 'latencyMs' | 'sustained' | 'verdict'>;
+  /** /api/status answers during the step, and the slowest of them. */
+  polls: number;
+  slowestPollMs: number;
+}
+
+const pick = (s: StepResult) => ({
+  achievedChangesPerSec: s.achievedChangesPerSec,
+  latencyMs: s.latencyMs,
+  sustained: s.sustained,
+  verdict: s.verdict,
+});
+
+/** The page's own refresh interval (infra/dashboard/static/app.js). */
+const POLL_MS = 1500;
+
+export async function pageCheck(
+  rig: Rig,
+  without: StepResult,
+  o: Omit<StepOptions, 'target'> & { params: Record<string, string> },
+): Promise<PageCheckResult> {
+  const page = await startDashboard({
+    cfg: rig.cfg,
+    ctx: makeContext({ cfg: rig.cfg, quiet: true }),
+    port: 0,
+    warehousePath: rig.warehousePath,
+    params: o.params,
+  });
+  rig.log(`the pipeline page collecting at ${page.url}, polled every ${POLL_MS} ms`);
+  let polls = 0;
+  let slowest = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const t = Date.now();
+      const res = await fetch(`${page.url}/api/status`).catch(() => undefined);
+      if (res?.ok) {
+        await res.json();
+        polls++;
+        slowest = Math.max(slowest, Date.now() - t);
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  })();
+  try {
+    const withPage = await step(rig, { ...o, target: without.targetChangesPerSec });
+    return {
+      targetChangesPerSec: without.targetChangesPerSec,
+      without: pick(without),
+      withPage: pick(withPage),
+      polls,
+      slowestPollMs: slowest,
+    };
+  } finally {
+    polling = false;
+    await poller;
+    await page.stop();
+  }
+}
