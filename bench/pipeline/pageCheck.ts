@@ -7,6 +7,7 @@ import { startDashboard } from '../../infra/dashboard';
 import { makeContext } from '../../infra/stack/context';
 import { step, type StepOptions, type StepResult } from './step';
 import type { Rig } from './measure';
+import type { Status } from '../../infra/dashboard';
 
 export interface PageCheckResult {
   targetChangesPerSec: number;
@@ -15,6 +16,8 @@ export interface PageCheckResult {
   /** /api/status answers during the step, and the slowest of them. */
   polls: number;
   slowestPollMs: number;
+  /** Per source of the page, the longest read seen in the polls (and for the warehouse, the longest hold of the file). */
+  sources: Record<string, { maxTookMs: number; maxHeldMs?: number; reads: number }>;
 }
 
 const pick = (s: StepResult) => ({
@@ -42,13 +45,24 @@ export async function pageCheck(
   rig.log(`the pipeline page collecting at ${page.url}, polled every ${POLL_MS} ms`);
   let polls = 0;
   let slowest = 0;
+  const sources: PageCheckResult['sources'] = {};
+  const seen = new Map<string, number>();
   let polling = true;
   const poller = (async () => {
     while (polling) {
       const t = Date.now();
       const res = await fetch(`${page.url}/api/status`).catch(() => undefined);
       if (res?.ok) {
-        await res.json();
+        const status = (await res.json()) as Status;
+        for (const src of status.sources) {
+          const agg = (sources[src.name] ??= { maxTookMs: 0, reads: 0 });
+          if (src.asOf !== undefined && seen.get(src.name) !== src.asOf) {
+            seen.set(src.name, src.asOf);
+            agg.reads++;
+          }
+          agg.maxTookMs = Math.max(agg.maxTookMs, src.tookMs ?? 0);
+          if (src.heldMs !== undefined) agg.maxHeldMs = Math.max(agg.maxHeldMs ?? 0, src.heldMs);
+        }
         polls++;
         slowest = Math.max(slowest, Date.now() - t);
       }
@@ -63,6 +77,7 @@ export async function pageCheck(
       withPage: pick(withPage),
       polls,
       slowestPollMs: slowest,
+      sources,
     };
   } finally {
     polling = false;

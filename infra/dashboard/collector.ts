@@ -22,11 +22,14 @@ import { readKafka, type KafkaFigures } from './kafka';
 import { LakeReader, type LakeFigures } from './lake';
 import { periodic, stoppableSleep, type Periodic } from './periodic';
 import { readPostgres, type PostgresFigures } from './postgres';
-import { lastE2eReport, reconcileTotals, sourceSnapshot } from './reconcile';
+import { lastE2eReport, ReconcileDeferred, reconcileTotals, sourceSnapshot } from './reconcile';
 import { buildStatus, sampleOf } from './status';
 import type { Reconciliation, ServiceHealth, Status } from './types';
 import { readWarehouse, whenFree, type WarehouseFigures } from './warehouse';
 import { postgresClient } from '../../functions/shared/postgres';
+
+/** How far back the latency chart goes. */
+const LATENCY_WINDOW_MS = 10 * 60_000;
 
 export interface CollectorOptions {
   cfg: Settings;
@@ -58,6 +61,8 @@ export interface Figures {
   /** How long the last warehouse read held the file. */
   warehouseHeldMs?: number;
   reconciliation?: Reconciliation;
+  /** Why the last turn of the reconciliation did not read the warehouse. */
+  reconciliationDeferred?: { at: number; why: string };
   services: ServiceHealth[];
   dbtRun?: string;
 }
@@ -162,11 +167,16 @@ export class Collector {
 
   private async readWarehouseNow(): Promise<number> {
     const f = this.figures;
-    const { value, heldMs } = await whenFree(this.o.warehousePath, (db) => readWarehouse(db, this.loadedSince));
+    // Latency buckets: the newest known one is read again (it may have grown), older ones are kept.
+    const kept = (f.warehouse?.latency ?? []).filter((b) => b.t >= Date.now() - LATENCY_WINDOW_MS);
+    const from = kept.length ? kept[kept.length - 1]!.t : Date.now() - LATENCY_WINDOW_MS;
+    const { value, heldMs } = await whenFree(this.o.warehousePath, (db) => readWarehouse(db, this.loadedSince, from));
+    value.latency = [...kept.filter((b) => b.t < from), ...value.latency];
     // A smaller ledger than we know of: the warehouse was recreated; start the set again.
     if (value.loads < f.loaded.size) {
       f.loaded.clear();
       this.loadedSince = 0;
+      f.warehouse = undefined;
       return heldMs;
     }
     for (const l of value.newLoads) {
@@ -181,6 +191,16 @@ export class Collector {
 
   private async reconcileNow(): Promise<number> {
     const started = Date.now();
+    // While changes are on their way the totals differ anyway, and the warehouse side (current state
+    // over every RAW row, seconds on a big file) would hold the file the loaders are waiting for.
+    const before = this.status(false);
+    const lag = before.lag.total ?? 0;
+    if (lag > 0 || before.lake.waiting > 0) {
+      const why = `changes in flight (Kafka lag ${lag}, ${before.lake.waiting} objects waiting): compared once the pipeline has caught up`;
+      this.figures.reconciliationDeferred = { at: started, why };
+      throw new ReconcileDeferred(why);
+    }
+    delete this.figures.reconciliationDeferred;
     // A connection of its own: its snapshot transaction must not wrap the other loops' queries.
     const pg = await this.connect();
     let source: Totals;

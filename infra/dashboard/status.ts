@@ -93,7 +93,11 @@ export function buildStatus(i: BuildInput): Status {
     latency: { buckets: w?.latency ?? [], p50: newest?.p50 ?? null, p99: newest?.p99 ?? null },
     deadLetters: { count: f.lake?.deadLetters ?? 0, recent: f.lake?.recentDeadLetters ?? [] },
     loadErrors: { count: w?.loadErrors ?? 0, recent: w?.recentErrors ?? [] },
-    reconciliation: { ...(f.reconciliation ? { live: f.reconciliation } : {}), ...(i.lastE2e ? { lastE2e: i.lastE2e } : {}) },
+    reconciliation: {
+      ...(f.reconciliation ? { live: f.reconciliation } : {}),
+      ...(f.reconciliationDeferred ? { deferred: f.reconciliationDeferred } : {}),
+      ...(i.lastE2e ? { lastE2e: i.lastE2e } : {}),
+    },
     dbt: { ...(f.dbtRun ? { lastRun: f.dbtRun } : {}), models: w?.models ?? {} },
     services: f.services,
     links: links(i.cfg),

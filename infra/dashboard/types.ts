@@ -84,7 +84,12 @@ export interface Status {
   latency: { buckets: LatencyBucket[]; p50: number | null; p99: number | null };
   deadLetters: { count: number; recent: Reason[] };
   loadErrors: { count: number; recent: Reason[] };
-  reconciliation: { live?: Reconciliation; lastE2e?: { at: number; match: boolean; summary: string } };
+  reconciliation: {
+    live?: Reconciliation;
+    /** Set while changes are in flight: the warehouse side is not read then (it would only make the loaders wait). */
+    deferred?: { at: number; why: string };
+    lastE2e?: { at: number; match: boolean; summary: string };
+  };
   dbt: { lastRun?: string; models: Record<string, number> };
   services: ServiceHealth[];
   links: { minioConsole: string; connect: string; airflow: string };

@@ -139,6 +139,11 @@ function renderReconciliation(s) {
         .join('') +
       `<tr><td>balances</td><td class="num">${esc(r.source.balanceSum)}</td><td class="num">${esc(r.warehouse.balanceSum)}</td></tr></table>`
     : '<p class="muted">first reconciliation pending (runs every 30 s when the warehouse is free)</p>';
+  const d = s.reconciliation.deferred;
+  if (d) {
+    const note = `<p id="reconciliation-deferred" class="muted">${r ? 'not compared again' : 'not compared yet'}: ${esc(d.why)} <span class="muted">(${ago(d.at, s.now)})</span></p>`;
+    html = r ? html + note : note.replace('id="reconciliation-deferred"', 'id="reconciliation-verdict"');
+  }
   const e = s.reconciliation.lastE2e;
   if (e)
     html += `<p>last <code>npm run e2e</code>: <span class="${e.match ? 'ok' : 'bad'}">${e.match ? 'exact match' : 'FAILED'}</span> ${ago(e.at, s.now)}; ${esc(e.summary)}</p>`;
