@@ -11,8 +11,14 @@ export function writeResult<T>(out: string, result: T): T {
 
 /** A benchmark run as a script (`tsx bench/<name>.bench.ts`): report its result, or print the error and exit 1. */
 export function runAsScript<T>(run: Promise<T>, report: (result: T) => void): void {
-  run.then(report).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+  // Exit when done: a client's idle keep-alive socket or pool must not keep a finished bench waiting.
+  run
+    .then((r) => {
+      report(r);
+      process.exit(0);
+    })
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
 }
