@@ -7,7 +7,7 @@
  *     idle, caught-up pipeline, with none of the topics' history to replay;
  *   - warm-up iterations (esbuild, worker threads, DDL), which also calibrate how many row changes
  *     one iteration of a given scale produces;
- *   - a rate ramp (1k, 2k, 4k, 6k, 8k changes/s by default), each step followed by a drain, until a
+ *   - a rate ramp (1k, 2k, 4k, 5k, 6k, 8k, 10k changes/s by default; above 2.5k deposits committed by Postgres make up what the generator does not offer), each step followed by a drain, until a
  *     step is not sustained: the highest sustained rate, and p50/p99 commit -> RAW at each step;
  *   - an overload: 60 s at twice the highest sustained rate, then the time until everything
  *     committed in it is in RAW (the pipeline must drain, not stall).
@@ -15,7 +15,7 @@
  *   - the page check: right after the ramp's step at 5k (--page-check), the same step again with
  *     the pipeline page collecting and polled as a browser does (it must not slow the pipeline);
  *
- *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000] [--overload-seconds 60] [--page-check 5000] [--with-dashboard] [--keep] [--format inline|schemaless]
+ *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000,10000] [--overload-seconds 60] [--page-check 5000] [--with-dashboard] [--keep] [--format inline|schemaless]
  *                                                              -> bench/results/pipeline-<format>.json
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -94,8 +94,8 @@ export interface PipelineBenchResult {
 export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise<PipelineBenchResult> {
   const log = opts.log ?? ((m: string) => console.log(`[bench:pipeline] ${m}`));
   const stepSeconds = opts.stepSeconds ?? 30;
-  // The issue's ramp (1k, 2k, 4k, 6k, 8k) plus 5k, the rate its target is set at.
-  const rates = opts.rates ?? [1000, 2000, 4000, 5000, 6000, 8000];
+  // The issue's ramp (1k, 2k, 4k, 6k, 8k) plus 5k, the rate its target is set at, and 10k, to find where lag grows.
+  const rates = opts.rates ?? [1000, 2000, 4000, 5000, 6000, 8000, 10000];
   const overloadSeconds = opts.overloadSeconds ?? 60;
   // One commit a second: the generator's cost is mostly per iteration (it locks and reads its pool
   // of rows each time), so at 250 ms it could not reach 2k changes/s beside the pipeline on 2 cores.
@@ -207,10 +207,10 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     machine: machineInfo(),
     loadavg: { start, end: loadavg() },
     method:
-      "sls offline with serverless.yml's batching, its own consumer group at LATEST, its own bucket and a fresh DuckDB file; generator at a " +
-      'fixed scale every intervalMs; latency = epoch_ms(_loaded_at) - _source_ts_ms over RAW rows committed in the window; ' +
+      "sls offline with serverless.yml's batching, its own consumer group at LATEST, its own bucket and a fresh DuckDB file; generator " +
+      'steered to min(rate, 2,500/s) every intervalMs, deposits committed by Postgres for the rest of a step (pipeline/step.ts); latency = epoch_ms(_loaded_at) - _source_ts_ms over RAW rows committed in the window; ' +
       'lag grew = last-third p50 minus first-third p50 beyond max(2 s, half the first-third p50); sustained = complete, ' +
-      'drained within 30 s after the step, no lag growth, generator within 90% of target. Overload: 60 s at twice the ' +
+      'drained within 30 s after the step, no lag growth, load within 90% of target. Overload: 60 s at twice the ' +
       'highest sustained rate, drain = overload end until its last commit is in RAW.',
     params: {
       ...params,
@@ -237,7 +237,7 @@ if (require.main === module) {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '30' },
-      rates: { type: 'string', default: '1000,2000,4000,5000,6000,8000' },
+      rates: { type: 'string', default: '1000,2000,4000,5000,6000,8000,10000' },
       'overload-seconds': { type: 'string', default: '60' },
       // serverless params, e.g. batchSize=500,maximumBatchingWindow=1
       params: { type: 'string', default: '' },

@@ -42,12 +42,22 @@ function pickDistinct(ids: number[], n: number, rnd: () => number): number[] {
  */
 export async function runDepositLoad(
   db: Client,
-  o: { changesPerSec: number; signal: AbortSignal; tickMs?: number; seed?: number },
+  o: {
+    changesPerSec: number;
+    signal: AbortSignal;
+    tickMs?: number;
+    seed?: number;
+    /**
+     * Leave the newest N open accounts alone: the generator row-locks its pool among the newest
+     * (functions/generator/state.ts), so a load beside it keeps to older ones and never waits on it.
+     */
+    spareNewest?: number;
+  },
 ): Promise<DepositLoadResult> {
   const tickMs = o.tickMs ?? 100;
   const rnd = seededRandom(o.seed ?? 1);
   const { rows } = await db.query<{ id: number }>(`SELECT id FROM accounts WHERE status = 'OPEN' ORDER BY id`);
-  const ids = rows.map((r) => r.id);
+  const ids = rows.map((r) => r.id).slice(0, Math.max(0, rows.length - (o.spareNewest ?? 0)));
   if (ids.length === 0) throw new Error('the deposit load needs OPEN accounts: run the generator first');
   const started = Date.now();
   let changes = 0;

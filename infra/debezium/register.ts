@@ -6,6 +6,7 @@
  *   npm run connector            register / update, wait for RUNNING
  *   npm run connector -- --print [--docker]   print the connector config JSON (--docker: as compose uses it)
  */
+import { resumeConnector } from './control';
 import { loadSettings, redact, type Settings } from '../stack/settings';
 import { connectorConfig } from './connector-config';
 import { ensureCdcTopics } from './topics';
@@ -81,8 +82,16 @@ export async function registerConnector(
 
   // Wait for RUNNING; a FAILED task is reported with the start of its stack trace.
   const deadline = Date.now() + (opts.waitRunningMs ?? 60_000);
+  let resumed = false;
   for (;;) {
     const s = await connectorStatus(cfg).catch(() => undefined);
+    // A capture bench or `npm run e2e -- --burst` interrupted while the connector was paused leaves it
+    // so, and nothing would be captured again: registering it means running it.
+    if (!resumed && s && (s.connector === 'PAUSED' || s.tasks.includes('PAUSED'))) {
+      log(`connector: ${cfg.DEBEZIUM_CONNECTOR_NAME} was PAUSED (an interrupted burst leaves it so); resuming it`);
+      await resumeConnector(cfg);
+      resumed = true;
+    }
     if (s && s.connector === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t === 'RUNNING')) return outcome!;
     if (s && (s.connector === 'FAILED' || s.tasks.includes('FAILED'))) {
       throw new Error(`connector ${cfg.DEBEZIUM_CONNECTOR_NAME} FAILED: ${(s.trace ?? '').split('\n').slice(0, 3).join(' | ')}`);
