@@ -7,7 +7,7 @@
  *     idle, caught-up pipeline, with none of the topics' history to replay;
  *   - warm-up iterations (esbuild, worker threads, DDL), which also calibrate how many row changes
  *     one iteration of a given scale produces;
- *   - a rate ramp (1k, 2k, 4k, 5k, 6k, 8k, 10k changes/s by default; above 2.5k deposits committed by Postgres make up what the generator does not offer), each step followed by a drain, until a
+ *   - a rate ramp (1k, 2k, 4k, 5k, 6k, 8k, 10k changes/s by default; above 4k the load is deposits committed by Postgres, which the generator beside the pipeline cannot offer), each step followed by a drain, until a
  *     step is not sustained: the highest sustained rate, and p50/p99 commit -> RAW at each step;
  *   - an overload: 60 s at twice the highest sustained rate, then the time until everything
  *     committed in it is in RAW (the pipeline must drain, not stall).
@@ -58,6 +58,8 @@ export interface PipelineBenchOptions {
    * as a browser does, to see that the page does not slow the pipeline (pipeline/pageCheck.ts).
    */
   pageCheckRate?: number;
+  /** The highest step the generator offers (default pipeline/step.ts's GENERATOR_MAX); deposits above it. */
+  generatorMax?: number;
   /** Keep the run's warehouse file (under .stack/bench/<run>/) for a look at where latency goes. */
   keep?: boolean;
   /**
@@ -161,7 +163,14 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       throw new Error(`warm-up rows never reached the warehouse; see ${logFile}`);
     }
     log(`warm-up drained (${(perCustomer * 10).toFixed(0)} changes per default iteration)`);
-    const stepOptions = { seconds: stepSeconds, intervalMs, perCustomer, windowSeconds: 0.5, maxDrainMs: 30_000 };
+    const stepOptions = {
+      seconds: stepSeconds,
+      intervalMs,
+      perCustomer,
+      windowSeconds: 0.5,
+      maxDrainMs: 30_000,
+      ...(opts.generatorMax ? { generatorMax: opts.generatorMax } : {}),
+    };
     for (const [i, rate] of rates.entries()) {
       const s = await step(rig, { ...stepOptions, target: rate, seed: 100 + i * 10 });
       steps.push(s);
@@ -208,7 +217,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     loadavg: { start, end: loadavg() },
     method:
       "sls offline with serverless.yml's batching, its own consumer group at LATEST, its own bucket and a fresh DuckDB file; generator " +
-      'steered to min(rate, 2,500/s) every intervalMs, deposits committed by Postgres for the rest of a step (pipeline/step.ts); latency = epoch_ms(_loaded_at) - _source_ts_ms over RAW rows committed in the window; ' +
+      'steered to the rate every intervalMs up to 4k changes/s, above that deposits committed by Postgres (pipeline/step.ts); latency = epoch_ms(_loaded_at) - _source_ts_ms over RAW rows committed in the window; ' +
       'lag grew = last-third p50 minus first-third p50 beyond max(2 s, half the first-third p50); sustained = complete, ' +
       'drained within 30 s after the step, no lag growth, load within 90% of target. Overload: 60 s at twice the ' +
       'highest sustained rate, drain = overload end until its last commit is in RAW.',
@@ -245,6 +254,7 @@ if (require.main === module) {
       'with-dashboard': { type: 'boolean', default: false },
       // run the step at this rate again with the pipeline page polled (0: no check)
       'page-check': { type: 'string', default: '5000' },
+      'generator-max': { type: 'string' },
       keep: { type: 'boolean', default: false },
       // inline | schemaless (default: the configured DEBEZIUM_INLINE_SCHEMAS)
       format: { type: 'string' },
@@ -264,6 +274,7 @@ if (require.main === module) {
       out: values.out,
       withDashboard: values['with-dashboard'],
       pageCheckRate: Number(values['page-check']) || undefined,
+      generatorMax: Number(values['generator-max']) || undefined,
       keep: values.keep,
       inlineSchemas: values.format === undefined ? undefined : values.format === 'inline',
     }),
