@@ -1,5 +1,5 @@
 /** What a KafkaEventSource is told: brokers, group, topics and each topic's batching, resolved with Lambda's defaults. */
-import type { SASLOptions } from 'kafkajs';
+import type { Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import type { RetryPolicy } from '../offline-common/retry';
 import type { EventSourceMeta } from './event';
 import type { SourceLogger } from './log';
@@ -39,6 +39,8 @@ export interface KafkaEventSourceOptions {
   /** How often to look for topics that did not exist yet. */
   topicPollMs?: number;
   sessionTimeoutMs?: number;
+  /** Builds the kafkajs client from the config made of the options above (default: `new Kafka(config)`; tests wrap it). */
+  client?: (config: KafkaConfig) => Kafka;
   /** Largest event sent in one invocation (default: Lambda's 6 MB synchronous payload limit). */
   maxEventBytes?: number;
 }

@@ -61,7 +61,7 @@ export class KafkaEventSource {
     };
     if (options.ssl) config.ssl = true;
     if (options.sasl) config.sasl = options.sasl;
-    this.#kafka = new Kafka(config);
+    this.#kafka = options.client?.(config) ?? new Kafka(config);
   }
 
   /** Connects and starts consuming the topics that exist; keeps watching for the others. */
@@ -156,13 +156,19 @@ export class KafkaEventSource {
     });
     const byTopic = new Map(topics.map((t) => [t.topic, t]));
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.#onAssignment(consumer, e.payload.memberAssignment));
-    consumer.on(consumer.events.CRASH, (e) =>
-      this.#log.error(`${this.#label}: consumer crashed: ${errorMessage(e.payload.error)} (restart: ${e.payload.restart})`),
-    );
-    await consumer.connect();
-    for (const t of topics) {
-      // fromBeginning only matters when the group has no committed offset yet, as with Lambda.
-      await consumer.subscribe({ topics: [t.topic], fromBeginning: t.startingPosition === 'TRIM_HORIZON' });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.#log.error(`${this.#label}: consumer crashed: ${errorMessage(e.payload.error)} (restart: ${e.payload.restart})`);
+      if (!e.payload.restart) this.#replaceCrashed(consumer, 1);
+    });
+    try {
+      await consumer.connect();
+      for (const t of topics) {
+        // fromBeginning only matters when the group has no committed offset yet, as with Lambda.
+        await consumer.subscribe({ topics: [t.topic], fromBeginning: t.startingPosition === 'TRIM_HORIZON' });
+      }
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
     }
     this.#consumer = consumer;
     this.#subscribed = new Set(topics.map((t) => t.topic));
@@ -177,6 +183,34 @@ export class KafkaEventSource {
         this.#worker(consumer, spec, batch.partition).push(batch.messages, Date.now(), batch.highWatermark);
       },
     });
+  }
+
+  /**
+   * kafkajs restarts a crashed consumer only after an error it deems retriable. After any other
+   * (the fault test saw "Failed to find group coordinator" once Kafka came back from a kill -9) the
+   * consumer stays down and its partitions stall for good, so here a new one takes its place, with
+   * backoff until it starts. Its workers stop first; offsets they could not commit are delivered again
+   * (the writer is idempotent, the loader skips offsets RAW holds).
+   */
+  #replaceCrashed(crashed: Consumer, attempt: number): void {
+    if (this.#stopped) return;
+    const delay = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+    this.#log.warn(
+      `${this.#label}: kafkajs will not restart this consumer; starting a new one in ${delay} ms (attempt ${attempt})`,
+    );
+    setTimeout(() => {
+      this.#serialise(async () => {
+        // Stopped, or replaced meanwhile (new topics appeared): nothing left to recover.
+        if (this.#stopped || (this.#consumer !== undefined && this.#consumer !== crashed)) return;
+        if (this.#consumer === crashed) await this.#stopConsumer();
+        await this.#syncTopics();
+        if (!this.#stopped && !this.#consumer) throw new Error('no consumer is running');
+        this.#log.info(`${this.#label}: a new consumer replaced the crashed one`);
+      }).catch((err: unknown) => {
+        this.#log.error(`${this.#label}: replacing the crashed consumer failed: ${errorMessage(err)}`);
+        this.#replaceCrashed(crashed, attempt + 1);
+      });
+    }, delay).unref();
   }
 
   #worker(consumer: Consumer, spec: ResolvedTopic, partition: number): PartitionWorker {

@@ -3,7 +3,7 @@
  * with random names, own consumer groups, an in-process invoke that records what it gets.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Producer } from 'kafkajs';
 import { kafkaBrokers, loadSettings } from '../../infra/stack/settings';
 import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../infra/offline-kafka/event';
 import { recordingLogger } from '../fixtures/logs';
@@ -236,6 +236,61 @@ describe('KafkaEventSource on real Kafka', () => {
       const all = [...deliveredA[p]!, ...second.delivered(p)];
       expect(all).toEqual(Array.from({ length: (N + 20) / 2 }, (_, i) => i)); // no gap, no duplicate, in order
       expect(second.delivered(p)[0]).toBe(deliveredA[p]!.length);
+    }
+  });
+
+  it('replaces a consumer that kafkajs will not restart (a crash on a non-retriable error) and loses nothing', async () => {
+    const topic = await newTopic(2);
+    const groupId = newGroup();
+    const N = 300;
+    await produce(topic, 2, 0, N / 2);
+    // A real kafkajs consumer on the real broker whose fetch loop throws once, when told, an error
+    // kafkajs deems not retriable (as "Failed to find group coordinator" after Kafka's restart).
+    let crashNext = false;
+    const client = (config: KafkaConfig): Kafka => {
+      const k = new Kafka(config);
+      const makeConsumer = k.consumer.bind(k);
+      k.consumer = (cfg) => {
+        const c = makeConsumer(cfg);
+        const run = c.run.bind(c);
+        c.run = (o) =>
+          run({
+            ...o,
+            eachBatch: async (p) => {
+              if (crashNext) {
+                crashNext = false;
+                throw Object.assign(new Error('induced non-retriable crash'), { retriable: false });
+              }
+              await o?.eachBatch?.(p);
+            },
+          });
+        return c;
+      };
+      return k;
+    };
+    const rec = recorder(20);
+    const s = source({ groupId, topics: [topic], batchSize: 10, maxBatchingWindowMs: 0, invoke: rec.invoke, client });
+    await s.start();
+    await until('the first half committed', async () => {
+      const c = await committed(groupId, topic);
+      return c[0] === N / 4 && c[1] === N / 4;
+    });
+    crashNext = true;
+    await produce(topic, 2, N / 2, N / 2);
+    await until('all committed after the crash', async () => {
+      const c = await committed(groupId, topic);
+      return c[0] === N / 2 && c[1] === N / 2;
+    });
+    await s.stop();
+
+    expect(logs.some((l) => l.includes('induced non-retriable crash') && l.includes('(restart: false)'))).toBe(true);
+    expect(logs.some((l) => l.includes('a new consumer replaced the crashed one'))).toBe(true);
+    for (const p of [0, 1]) {
+      // Every offset delivered. A batch the crashed consumer's workers delivered but could not commit
+      // comes again (at least once, as with Lambda; the writer is idempotent), and only such batches.
+      const d = rec.delivered(p);
+      expect([...new Set(d)].sort((a, b) => a - b)).toEqual(Array.from({ length: N / 2 }, (_, i) => i));
+      expect(d.filter((o) => o < N / 4)).toEqual(Array.from({ length: N / 4 }, (_, i) => i)); // committed before: never again
     }
   });
 
