@@ -5,7 +5,7 @@
  * Lambda API (see plugin.ts). Used by the plugin's event-source threads (thread.ts).
  */
 import { errorMessage, type SourceLogger } from '../offline-common/log';
-import { sleep } from '../offline-common/retry';
+import { backoffDelay, sleep } from '../offline-common/retry';
 import type { ConsumerSpec, Security } from './config';
 import type { InvokeFn } from './partition';
 import { KafkaEventSource } from './source';
@@ -63,7 +63,7 @@ export class Consumers {
         await source.start();
         return;
       } catch (err) {
-        const delay = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+        const delay = backoffDelay(attempt, { initialDelayMs: 1000, maxDelayMs: 30_000 });
         this.o.log.error(`cannot start consuming (attempt ${attempt}): ${errorMessage(err)}; retrying in ${delay} ms`);
         await source.stop().catch(() => undefined);
         await sleep(delay);

@@ -10,7 +10,7 @@
  */
 import { Kafka, logLevel, type Consumer, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { consoleLogger, errorMessage, type SourceLogger } from './log';
-import { DEFAULT_RETRY, type RetryPolicy } from '../offline-common/retry';
+import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from '../offline-common/retry';
 import { FETCH_MAX_WAIT_MS, MAX_EVENT_BYTES, resolveTopics, type KafkaEventSourceOptions, type ResolvedTopic } from './options';
 import { PartitionWorker } from './partition';
 
@@ -194,7 +194,7 @@ export class KafkaEventSource {
    */
   #replaceCrashed(crashed: Consumer, attempt: number): void {
     if (this.#stopped) return;
-    const delay = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+    const delay = backoffDelay(attempt, this.#retry);
     this.#log.warn(
       `${this.#label}: kafkajs will not restart this consumer; starting a new one in ${delay} ms (attempt ${attempt})`,
     );

@@ -33,6 +33,7 @@ import {
   readSlice,
   redriveLostNotifications,
   storedKeys,
+  unacknowledgedBatches,
   waitForLine,
   waitUntil,
   type Duplicates,
@@ -158,11 +159,11 @@ test('kill -9 the writer (sls offline) during a writeBatch invocation, restart: 
       const { killedSegment, restartedAt: at } = await killAndRestartOffline(ctx, 'writer');
       restartedAt = at;
       // Batches the writer stored whose invocation never returned to offline-kafka (uncommitted).
-      const stored = (killedSegment.match(/"message":"batch stored"/g) ?? []).length;
-      const returned = (killedSegment.match(/offline-kafka: writeBatch \S+ offsets \d+\.\.\d+ .* invoked in/g) ?? []).length;
-      inFlight = stored - returned;
+      const unacknowledged = unacknowledgedBatches(killedSegment);
+      inFlight = unacknowledged.length;
       log(
-        `writer: killed with ${inFlight} stored batch(es) not yet acknowledged to Kafka (${stored} stored, ${returned} acknowledged)`,
+        `writer: killed with ${inFlight} stored batch(es) not yet acknowledged to Kafka` +
+          (inFlight ? `: ${unacknowledged.map((keys) => keys[0]).join(', ')}` : ''),
       );
     }
   });

@@ -7,6 +7,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../../infra/stack/settings';
 import { TABLE_NAMES, TABLES } from '../../functions/shared/tables';
+import { parseObjectKey } from '../../functions/shared/objectKeys';
 import { loadObjects, type LoadReport } from '../../functions/loader/loader';
 import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/loader/fromConfig';
 import { withWarehouse } from '../../infra/cli/util/warehouse';
@@ -89,6 +90,36 @@ export function storedKeys(logText: string): string[] {
     }
   }
   return keys;
+}
+
+/**
+ * Batches the writer stored ("batch stored" keys) whose invocation never returned to offline-kafka
+ * (no "offline-kafka: writeBatch <topic>-<p> offsets a..b ... invoked in" line covers their offsets)
+ * in a slice of the log: stored but not acknowledged, so Kafka delivers them again. Matched batch by
+ * batch, by offsets: the handler's and the event source's lines are written by different streams, and
+ * a kill -9 can cut either, so comparing the two lines' totals can even come out negative.
+ */
+export function unacknowledgedBatches(logText: string): string[][] {
+  const acks: Array<{ topic: string; partition: number; first: bigint; last: bigint }> = [];
+  for (const m of logText.matchAll(/offline-kafka: writeBatch (\S+)-(\d+) offsets (\d+)\.\.(\d+) .* invoked in/g)) {
+    acks.push({ topic: m[1]!, partition: Number(m[2]), first: BigInt(m[3]!), last: BigInt(m[4]!) });
+  }
+  const covered = (key: string): boolean => {
+    const k = parseObjectKey(key);
+    return (
+      k !== undefined &&
+      acks.some(
+        (a) =>
+          a.topic.endsWith(`.${k.table}`) && a.partition === k.partition && a.first <= k.firstOffset && k.lastOffset <= a.last,
+      )
+    );
+  };
+  const batches = logText
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('"batch stored"'))
+    .map((l) => storedKeys(l))
+    .filter((keys) => keys.length > 0);
+  return batches.filter((keys) => !keys.every(covered));
 }
 
 /**
