@@ -7,6 +7,7 @@
  * Log lines go to the parent, which prints them through osls's logger; 'stop' lets each
  * partition's batch in flight finish and commit.
  */
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SourceLogger } from '../offline-common/log';
 import { createLambdaInvoker } from '../offline-common/invoke';
@@ -27,6 +28,29 @@ export interface ThreadData {
 }
 
 export type ThreadMessage = { log: keyof SourceLogger; msg: string } | { stopped: true };
+
+/**
+ * A worker thread's stdout reaches the process's only through the main thread, later than this
+ * thread's messages do, so the function's own log lines ("batch stored") landed after the source's
+ * "invoked in" line of the same batch, and after its offsets were committed. Written straight to
+ * fd 1 instead, they land in program order (a pipe that is full falls back to the relay).
+ */
+function writeFunctionOutputInOrder(): void {
+  const out = process.stdout;
+  const relay = out.write.bind(out) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
+  out.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let written = 0;
+    try {
+      while (written < bytes.length) written += writeSync(1, bytes, written);
+    } catch {
+      return relay(bytes.subarray(written), ...rest);
+    }
+    const done = rest.find((r): r is () => void => typeof r === 'function');
+    done?.();
+    return true;
+  }) as typeof out.write;
+}
 
 /** Entry (thread.js): `loadLambda` imports serverless-offline's ESM Lambda class natively. */
 export function run(loadLambda: () => Promise<OfflineLambdaClass>): void {
@@ -57,6 +81,7 @@ export function run(loadLambda: () => Promise<OfflineLambdaClass>): void {
         log,
       });
     }
+    writeFunctionOutputInOrder();
     const inThread = createInThreadInvoker<LambdaKafkaEvent>(target.setup, await loadLambda());
     close = inThread.close;
     return new Consumers({
