@@ -1,11 +1,46 @@
 /**
  * Runs `sls offline start` as a child process (its own process group), output to a log file,
  * and waits until the functions are served and the Kafka event source is consuming.
+ *
+ * Each start builds the functions into a serverless-esbuild work folder of its own
+ * (`.esbuild-offline-<pid>-<n>`, removed at stop): serverless-esbuild deletes its whole work
+ * folder when `sls package` or `sls deploy` ends, and rewrites it on `sls invoke local`, so a
+ * pipeline sharing the default `.esbuild` with a command a user runs in the same checkout lost
+ * its build and failed every invocation after (issue 27).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { portOpen, sleep, tail } from '../stack/proc';
+
+const WORK_FOLDER_PREFIX = '.esbuild-offline-';
+let started = 0;
+
+/** `.esbuild-offline-<pid>-<n>`: one per start, so a restart never waits on the old folder's removal. */
+export function offlineWorkFolder(pid = process.pid, n = ++started): string {
+  return `${WORK_FOLDER_PREFIX}${pid}-${n}`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Work folders left by runs that were killed before their stop (kill -9): their process is gone. */
+export function removeStaleWorkFolders(root: string): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(root)) {
+    const m = /^\.esbuild-offline-(\d+)-\d+$/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
 
 export interface OfflineOptions {
   root: string;
@@ -19,6 +54,8 @@ export interface OfflineOptions {
 export interface OfflineProcess {
   child: ChildProcess;
   logFile: string;
+  /** serverless-esbuild's work folder of this start, relative to root (the build is in its `.build`). */
+  workFolder: string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -27,6 +64,8 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
   const fd = openSync(o.logFile, 'a');
   const params = Object.entries(o.params ?? {}).map(([k, v]) => `--param=${k}=${v}`);
   const sls = join(o.root, 'node_modules', '.bin', 'sls');
+  removeStaleWorkFolders(o.root);
+  const workFolder = o.env?.SLS_ESBUILD_WORK_FOLDER ?? offlineWorkFolder();
   // OFFLINE_CPU_PROF_DIR=<dir>: a V8 CPU profile of every thread of sls offline, written at its exit
   // (--cpu-prof is refused in NODE_OPTIONS, so node runs the CLI itself).
   const profDir = process.env.OFFLINE_CPU_PROF_DIR;
@@ -46,6 +85,7 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
       ...o.env,
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
+      SLS_ESBUILD_WORK_FOLDER: workFolder,
     },
     detached: true,
     stdio: ['ignore', fd, fd],
@@ -54,8 +94,14 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
 
+  const removeWorkFolder = () => {
+    if (!o.env?.SLS_ESBUILD_WORK_FOLDER) rmSync(join(o.root, workFolder), { recursive: true, force: true });
+  };
   const stop = async (signal: NodeJS.Signals = 'SIGINT') => {
-    if (exited !== null || child.pid === undefined) return;
+    if (exited !== null || child.pid === undefined) {
+      removeWorkFolder();
+      return;
+    }
     try {
       process.kill(-child.pid, signal);
     } catch {
@@ -71,6 +117,7 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
       }
       while (exited === null) await sleep(100);
     }
+    removeWorkFolder();
   };
 
   const port = Number(o.env?.OFFLINE_LAMBDA_PORT ?? process.env.OFFLINE_LAMBDA_PORT ?? 3002);
@@ -78,8 +125,10 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
   const consuming = () =>
     existsSync(o.logFile) && /offline-kafka.*(consuming|joined|started)/i.test(readFileSync(o.logFile, 'utf8'));
   while (!(await portOpen(port)) || !consuming()) {
-    if (exited !== null)
+    if (exited !== null) {
+      removeWorkFolder();
       throw new Error(`sls offline exited with code ${exited} before it was ready; log ${o.logFile}:\n${tail(o.logFile, 25)}`);
+    }
     if (Date.now() > deadline) {
       await stop('SIGKILL');
       throw new Error(
@@ -88,5 +137,5 @@ export async function startOffline(o: OfflineOptions): Promise<OfflineProcess> {
     }
     await sleep(500);
   }
-  return { child, logFile: o.logFile, stop };
+  return { child, logFile: o.logFile, workFolder, stop };
 }

@@ -8,8 +8,10 @@
  * serverless-offline has started its Lambda API) starts the sources; `offline:start:end` and
  * SIGINT/SIGTERM stop them. Plain `sls offline` (hook `offline:start`) runs init then start: the
  * sources wait until the Lambda port answers. No plugin exits the process: serverless-offline
- * owns shutdown.
+ * owns shutdown (the build guard asks it to stop, with SIGTERM, when the functions' build is gone
+ * for good: buildGuard.ts).
  */
+import { guardBuild, stopBuildGuard } from './buildGuard';
 import { pluginLogger, type OslsLog, type SourceLogger } from './log';
 import { lambdaEndpoint, type ServiceLike } from './serverless';
 
@@ -17,6 +19,7 @@ export interface ServerlessLike {
   service: ServiceLike;
   config?: { servicePath?: string; serverlessPath?: string; serviceDir?: string };
   serviceDir?: string;
+  pluginManager?: { plugins?: unknown[] };
 }
 
 export abstract class OfflineEventSourcePlugin {
@@ -32,11 +35,16 @@ export abstract class OfflineEventSourcePlugin {
     this.serverless = serverless;
     this.#cliOptions = cliOptions;
     this.log = pluginLogger(prefix, utils?.log);
+    const guard = () => guardBuild(serverless, pluginLogger('offline-build:', utils?.log));
     this.hooks = {
       'offline:start:init': () => this.init(),
-      'offline:start:ready': () => this.start(),
+      'offline:start:ready': () => {
+        guard();
+        return this.start();
+      },
       'offline:start': async () => {
         this.init();
+        guard();
         await this.start();
       },
       'offline:start:end': () => this.stop(),
@@ -81,6 +89,7 @@ export abstract class OfflineEventSourcePlugin {
   stop(): Promise<void> {
     if (!this.#stopping) {
       this.stopped = true;
+      stopBuildGuard(this.serverless);
       this.#stopping = this.stopSources();
     }
     return this.#stopping;
