@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildGuard, buildFiles, findEsbuildPlugin, type GuardedServerless } from '../../../infra/offline-common/buildGuard';
 import type { SourceLogger } from '../../../infra/offline-common/log';
+import type { FunctionLike } from '../../../infra/offline-common/serverless';
 
 function recorder(): SourceLogger & { lines: Array<[string, string]> } {
   const lines: Array<[string, string]> = [];
@@ -31,7 +32,7 @@ function serverlessAt(dir: string, location: string | undefined, plugins: unknow
     service: {
       custom: location === undefined ? {} : { 'serverless-offline': { location } },
       getAllFunctions: () => Object.keys(functions),
-      getFunction: (k: string) => functions[k]!,
+      getFunction: (k: string) => functions[k] as FunctionLike,
     },
     pluginManager: { plugins },
   };
