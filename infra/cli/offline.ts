@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { portOpen, sleep, tail } from '../stack/proc';
+import { isAlive, portOpen, sleep, tail } from '../stack/proc';
 
 const WORK_FOLDER_PREFIX = '.esbuild-offline-';
 let started = 0;
@@ -21,21 +21,12 @@ export function offlineWorkFolder(pid = process.pid, n = ++started): string {
   return `${WORK_FOLDER_PREFIX}${pid}-${n}`;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Work folders left by runs that were killed before their stop (kill -9): their process is gone. */
 export function removeStaleWorkFolders(root: string): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(root)) {
     const m = /^\.esbuild-offline-(\d+)-\d+$/.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || isAlive(Number(m[1]))) continue;
     rmSync(join(root, name), { recursive: true, force: true });
     removed.push(name);
   }

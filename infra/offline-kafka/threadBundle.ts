@@ -5,8 +5,9 @@
  * resolved from the file's place under node_modules/.cache (the usual home of tools' caches).
  */
 import { buildSync } from 'esbuild';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isAlive } from '../stack/proc';
 
 export interface ThreadBundle {
   file: string;
@@ -17,6 +18,11 @@ export function bundleThread(): ThreadBundle {
   const root = resolve(__dirname, '..', '..');
   const dir = join(root, 'node_modules', '.cache', 'offline-kafka');
   mkdirSync(dir, { recursive: true });
+  // Bundles of a sls offline that was killed (kill -9) before it could remove its own.
+  for (const name of readdirSync(dir)) {
+    const pid = /^thread-(\d+)-/.exec(name)?.[1];
+    if (pid && !isAlive(Number(pid))) rmSync(join(dir, name), { force: true });
+  }
   const file = join(dir, `thread-${process.pid}-${Date.now().toString(36)}.js`);
   buildSync({
     entryPoints: [join(__dirname, 'thread.ts')],
