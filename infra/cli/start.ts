@@ -19,6 +19,8 @@ import { portOpen, sleep } from '../stack/proc';
 import { optionalServices, stackUpDetailed, stopServices, StackError, CORE_SERVICES } from '../stack/stack';
 import type { Service, StackContext } from '../stack/service';
 import { startOffline, type OfflineProcess } from './offline';
+import { doctorGate, doctorScope } from '../stack/doctor';
+import { PipelineError } from '../../functions/shared/errors';
 
 const PROGRESS_EVERY_MS = 5000;
 
@@ -59,7 +61,21 @@ process.on('warning', (w) => {
   if (w.name !== 'NodeVersionSupportWarning') console.warn(`[start] ${w.name}: ${w.message}`);
 });
 
+const USAGE = `usage: npm start [-- --help]
+  Checks the prerequisites (npm run doctor), brings the local stack up with Airflow, starts the
+  functions (sls offline) and serves the pipeline page on DASHBOARD_PORT until Ctrl-C. No options:
+  ports and everything else are variables (.env; see .env.example).`;
+
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (args.length) {
+    console.error(`npm start takes no arguments (got ${args.join(' ')})\n${USAGE}`);
+    return 2;
+  }
   const cfg = loadSettings();
   const ctx = makeContext({ cfg });
   const services = [...CORE_SERVICES, ...optionalServices()];
@@ -103,6 +119,8 @@ async function main(): Promise<number> {
     process.on('SIGTERM', () => requestStop());
   });
 
+  say('checking the prerequisites (npm run doctor)...');
+  if (!(await doctorGate(ctx, doctorScope('start', ctx), { quiet: true }))) return 1;
   say('bringing the local stack up, Airflow included (first run downloads and builds; later runs take seconds)...');
   try {
     const up = await stackUpDetailed({ withAirflow: true, ctx });
@@ -183,7 +201,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (!(err instanceof StackError)) console.error('[start] unexpected error:', err);
+    // A StackError was printed where it happened; other PipelineErrors (a missing tool, bad settings)
+    // say what to do; anything else is a bug, shown whole.
+    if (!(err instanceof PipelineError)) console.error('[start] unexpected error:', err);
+    else if (!(err instanceof StackError)) console.error(`[start] ${err.message}`);
     process.exit(1);
   },
 );

@@ -9,8 +9,11 @@ import { generatorShape } from '../../functions/generator/config';
 import { checkWarehouse, loaderShape } from '../../functions/loader/config';
 import { nonEmpty, parseEnv, port, resolvePostgresPassword, url } from '../../functions/shared/config';
 import { writerShape } from '../../functions/writer/config';
+import { VERSIONS } from './versions';
 
 const stackShape = {
+  // PostgreSQL 15's programs (initdb, pg_ctl, postgres): Debian's postgresql-15 package by default.
+  POSTGRES_BIN_DIR: nonEmpty.default(`/usr/lib/postgresql/${VERSIONS.postgres}/bin`),
   POSTGRES_REPLICATION_USER: nonEmpty.default('debezium_repl'),
   POSTGRES_REPLICATION_PASSWORD: nonEmpty.default('debezium_password'),
 

@@ -6,6 +6,8 @@ import { PipelineError } from '../../functions/shared/errors';
 import type { Health, Service, StackContext } from './service';
 import { makeContext } from './context';
 import { portOpen, tail, waitFor } from './proc';
+import { withHeartbeat } from './heartbeat';
+import { MissingToolError } from './prerequisites';
 import { postgresService } from './services/postgres';
 import { kafkaService } from './services/kafka';
 import { connectService, debeziumService } from './services/connect';
@@ -86,6 +88,7 @@ export async function stackUpDetailed(opts: UpOptions = {}): Promise<UpResult> {
     try {
       if (await svc.provision(ctx)) changed = true;
     } catch (err) {
+      if (err instanceof MissingToolError) throw err; // says what to install; no log to show
       throw new StackError(svc.name, `provisioning failed: ${(err as Error).message}`);
     }
     if (!(await isReady().catch(() => false))) {
@@ -99,19 +102,19 @@ export async function stackUpDetailed(opts: UpOptions = {}): Promise<UpResult> {
           );
         }
       }
-      ctx.log(`${svc.name}: starting...`);
-      const startedAt = Date.now();
       // Counted before it is ready: a start that then times out still left a process to stop.
       started.push(svc);
-      try {
-        await svc.start(ctx);
-      } catch (err) {
-        throw new StackError(svc.name, `failed to start: ${(err as Error).message}`, svc.logFile(ctx));
-      }
-      if (!(await waitFor(() => isReady(), svc.startTimeoutMs))) {
-        throw new StackError(svc.name, `did not become ready within ${svc.startTimeoutMs / 1000}s`, svc.logFile(ctx));
-      }
-      ctx.log(`${svc.name}: started in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
+      await withHeartbeat({ name: svc.name, doing: 'starting', done: 'started', log: ctx.log }, async () => {
+        try {
+          await svc.start(ctx);
+        } catch (err) {
+          if (err instanceof MissingToolError) throw err;
+          throw new StackError(svc.name, `failed to start: ${(err as Error).message}`, svc.logFile(ctx));
+        }
+        if (!(await waitFor(() => isReady(), svc.startTimeoutMs))) {
+          throw new StackError(svc.name, `did not become ready within ${svc.startTimeoutMs / 1000}s`, svc.logFile(ctx));
+        }
+      });
       changed = true;
     }
     try {
