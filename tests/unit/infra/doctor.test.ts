@@ -25,9 +25,13 @@ interface Scenario {
 const emptyDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
 const SCENARIOS: Record<string, Scenario> = {
-  go: { tool: 'go', without: ['go'], line: /FAIL\s+go\s+go not found on PATH \(builds MinIO.*Install: Go >= 1\.24 from https:\/\/go\.dev\/dl\// },
-  mvn: { tool: 'mvn', without: ['mvn'], line: new RegExp(`FAIL\\s+mvn\\s+mvn not found on PATH .*${apt('maven').source}`) },
-  java: {
+  'no go': {
+    tool: 'go',
+    without: ['go'],
+    line: /FAIL\s+go\s+go not found on PATH \(builds MinIO.*Install: Go >= 1\.24 from https:\/\/go\.dev\/dl\//,
+  },
+  'no mvn': { tool: 'mvn', without: ['mvn'], line: new RegExp(`FAIL\\s+mvn\\s+mvn not found on PATH .*${apt('maven').source}`) },
+  'no java': {
     tool: 'java',
     without: ['java'],
     line: new RegExp(`FAIL\\s+java\\s+java not found on PATH .*${apt('openjdk-17-jre-headless').source}`),
@@ -39,18 +43,20 @@ const SCENARIOS: Record<string, Scenario> = {
     line: /FAIL\s+java\s+JAVA_HOME=\/nonexistent\/jdk-17 has no bin\/java .*Install: point JAVA_HOME at a JDK or JRE 17\+ .* or unset it/,
   },
   // apt-get too: as root the stack would install Postgres itself.
-  Postgres: {
+  'no Postgres': {
     tool: 'postgres',
     without: ['apt-get'],
     env: { POSTGRES_BIN_DIR: emptyDir('no-postgres-') },
-    line: new RegExp(`FAIL\\s+postgres\\s+postgres, initdb, pg_ctl not found in .*POSTGRES_BIN_DIR.*${apt('postgresql-15').source}`),
+    line: new RegExp(
+      `FAIL\\s+postgres\\s+postgres, initdb, pg_ctl not found in .*POSTGRES_BIN_DIR.*${apt('postgresql-15').source}`,
+    ),
   },
-  Chromium: {
+  'no Chromium': {
     tool: 'chromium',
     without: ['chromium', 'apt-get'],
     line: new RegExp(`FAIL\\s+chromium\\s+chromium not found on PATH .*${apt('chromium chromium-driver').source}`),
   },
-  Python: {
+  'no Python': {
     tool: 'python',
     without: ['python3.11', 'python3', 'python'],
     line: new RegExp(`FAIL\\s+python\\s+no Python 3\\.11 on PATH .*${apt('python3.11 python3.11-venv').source}`),
@@ -76,7 +82,7 @@ beforeAll(async () => {
   await all;
 });
 
-describe.each(Object.keys(SCENARIOS))('npm run doctor without %s', (name) => {
+describe.each(Object.keys(SCENARIOS))('npm run doctor with %s', (name) => {
   test('one clear line naming the install command, exit code 1, no stack trace', () => {
     const r = results[name]!;
     const s = SCENARIOS[name]!;
