@@ -159,14 +159,33 @@ export function markdownTable(l: Latest): string {
   ].join('\n');
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
+const USAGE = `usage: npm run bench [-- --only ${BENCHES.join(',')}] [--params batchSize=500,maximumBatchingWindow=1]
+  Runs the benches (all by default) on the running stack, writes bench/results/<name>.json,
+  latest.json and README.md. --params: serverless params for the pipeline bench.`;
+
+function parseBenchArgs() {
+  return parseArgs({
     options: {
       only: { type: 'string', multiple: true },
       // serverless params for the pipeline bench, e.g. batchSize=500,maximumBatchingWindow=1 (default: serverless.yml's)
       params: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+  }).values;
+}
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    values = parseBenchArgs();
+  } catch (err) {
+    console.error(`[bench] ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const only = (values.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
   const unknown = only.filter((o) => !(BENCHES as readonly string[]).includes(o));
   if (unknown.length) {

@@ -225,8 +225,13 @@ function defaultCacheDir(): string {
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, name, flag] = argv;
+  const usage = 'usage: npx tsx infra/stack/python.ts ensure|lock dbt|airflow|cfnlint|fakesnow [--upgrade]';
+  if (cmd === '--help' || cmd === '-h') {
+    console.log(usage);
+    process.exit(0);
+  }
   if (!cmd || !['ensure', 'lock'].includes(cmd) || !VENV_NAMES.includes(name as VenvName)) {
-    console.error('usage: tsx infra/stack/python.ts ensure|lock dbt|airflow|cfnlint|fakesnow [--upgrade]');
+    console.error(usage);
     process.exit(2);
   }
   const ctx: Ctx = {
