@@ -18,6 +18,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { withDirLock } from './dirLock';
 import { withHeartbeat } from './heartbeat';
+import { loadDotEnv } from './dotenv';
 import { MissingToolError, PREREQUISITES } from './prerequisites';
 import { runCollect } from './proc';
 import type { StackContext } from './service';
@@ -234,6 +235,7 @@ async function main(argv: string[]): Promise<void> {
     console.error(usage);
     process.exit(2);
   }
+  loadDotEnv(); // STACK_CACHE_DIR may be set there
   const ctx: Ctx = {
     root: path.resolve(__dirname, '..', '..'),
     cacheDir: defaultCacheDir(),
