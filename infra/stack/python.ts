@@ -109,7 +109,7 @@ export async function ensureUv(ctx: Ctx, python?: PythonInterpreter): Promise<st
   return withDirLock(`${dir}.lock`, ctx.log, async () => {
     if (existsSync(path.join(dir, READY_MARKER)) && existsSync(uv)) return uv;
     await withHeartbeat(
-      { name: 'python', doing: `installing uv ${UV_VERSION}`, detail: `into ${dir}`, log: ctx.log },
+      { name: 'python', doing: `installing uv ${UV_VERSION}`, detail: `into ${dir}`, done: 'uv installed', log: ctx.log },
       async () => {
         await rm(dir, { recursive: true, force: true });
         await runOk('creating the uv bootstrap venv', py.path, ['-m', 'venv', dir]);
