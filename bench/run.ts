@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { argsOrUsage } from '../infra/cli/util/usage';
 import { runGeneratorBench, type GeneratorBenchResult } from './generator.bench';
 import { runLoaderBench, type LoaderBenchResult } from './loader.bench';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.bench';
@@ -175,17 +176,7 @@ function parseBenchArgs() {
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    values = parseBenchArgs();
-  } catch (err) {
-    console.error(`[bench] ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = argsOrUsage('[bench]', USAGE, parseBenchArgs);
   const only = (values.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
   const unknown = only.filter((o) => !(BENCHES as readonly string[]).includes(o));
   if (unknown.length) {

@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import { makeContext } from '../stack/context';
 import { DOCTOR_FOR, doctorGate, doctorScope, type DoctorFor } from '../stack/doctor';
-import { errorMessage, PipelineError } from '../../functions/shared/errors';
+import { PipelineError } from '../../functions/shared/errors';
+import { argsOrUsage } from './util/usage';
 
 const USAGE = `usage: npm run doctor [-- --for ${DOCTOR_FOR.join('|')}]
   all    (default) what npm start and npm test need
@@ -18,19 +19,13 @@ const USAGE = `usage: npm run doctor [-- --for ${DOCTOR_FOR.join('|')}]
   test   npm test: the core services, Python 3.11 and Chromium`;
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: { for: { type: 'string', default: 'all' }, help: { type: 'boolean', short: 'h', default: false } },
-    }));
-  } catch (err) {
-    console.error(`doctor: ${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = argsOrUsage(
+    'doctor:',
+    USAGE,
+    () =>
+      parseArgs({ options: { for: { type: 'string', default: 'all' }, help: { type: 'boolean', short: 'h', default: false } } })
+        .values,
+  );
   const kind = values.for as DoctorFor;
   if (!DOCTOR_FOR.includes(kind)) {
     console.error(`doctor: --for ${kind}: expected one of ${DOCTOR_FOR.join(', ')}\n${USAGE}`);

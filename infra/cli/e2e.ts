@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { argsOrUsage } from './util/usage';
 import { runE2e, pruneRuns, PERSISTENT_RUN } from './e2e-run';
 import { makeContext } from '../stack/context';
 import { parseDuration } from '../../functions/generator/options';
@@ -40,17 +41,7 @@ function parseE2eArgs() {
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    values = parseE2eArgs();
-  } catch (err) {
-    console.error(`[e2e] ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = argsOrUsage('[e2e]', USAGE, parseE2eArgs);
   pruneRuns(makeContext({ quiet: true }).stackDir);
   const report = await runE2e({
     iterations: Number(values.iterations),

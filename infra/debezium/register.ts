@@ -7,6 +7,7 @@
  *   npm run connector -- --print [--docker]   print the connector config JSON (--docker: as compose uses it)
  */
 import { parseArgs } from 'node:util';
+import { argsOrUsage } from '../cli/util/usage';
 import { resumeConnector } from './control';
 import { loadSettings, redact, type Settings } from '../stack/settings';
 import { connectorConfig } from './connector-config';
@@ -108,19 +109,13 @@ const USAGE = `usage: npm run connector [-- --print [--docker]]
   --print      print the connector's config JSON instead; --docker: as docker-compose's connect-init sends it`;
 
 if (require.main === module) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: { print: { type: 'boolean' }, docker: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    console.error(`[connector] ${(err as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = argsOrUsage(
+    '[connector]',
+    USAGE,
+    () =>
+      parseArgs({ options: { print: { type: 'boolean' }, docker: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
+        .values,
+  );
   const cfg = loadSettings();
   if (values.print) {
     // --docker: as docker-compose's connect-init sends it (database host is the compose service)

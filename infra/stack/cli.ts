@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { stackDown, stackStatus, stackUp } from './stack';
 import { makeContext } from './context';
 import { doctorGate, doctorScope } from './doctor';
-import { errorMessage, PipelineError } from '../../functions/shared/errors';
+import { PipelineError } from '../../functions/shared/errors';
+import { argsOrUsage } from '../cli/util/usage';
 
 const USAGE = `usage: npm run stack -- <command>
   up [--with-airflow]   check the prerequisites, provision (first run) and start; idempotent
@@ -15,9 +16,8 @@ const USAGE = `usage: npm run stack -- <command>
   down [--wipe]         stop what up started; --wipe also deletes the data (downloads are kept)`;
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { positionals, ...values } = argsOrUsage('[stack]', USAGE, () => {
+    const { positionals, values } = parseArgs({
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
@@ -26,16 +26,9 @@ async function main(): Promise<number> {
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
-  } catch (err) {
-    console.error(`${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  const { positionals, values } = parsed;
+    return { ...values, positionals };
+  });
   const cmd = positionals[0];
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   if (!cmd) {
     console.error(USAGE);
     return 2;

@@ -138,8 +138,10 @@ async function checkPorts(ctx: StackContext, scope: DoctorScope): Promise<Check[
   const checks = await Promise.all([
     ...stackPorts.map(async ({ port, variable, svc }) => {
       if (!(await portOpen(port))) return undefined;
-      // Held by this very service, running: `up` leaves it as it is.
+      // Held by this very service, running (`up` leaves it as it is), or up but not yet configured
+      // (an interrupted first `up`: the next one configures it).
       if ((await svc.health(ctx).catch(() => ({ healthy: false }))).healthy) return undefined;
+      if (svc.ready && (await svc.ready(ctx).catch(() => false))) return undefined;
       return {
         name: 'ports',
         ok: false,

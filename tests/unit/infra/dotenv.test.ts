@@ -65,14 +65,20 @@ test("loadSettings() (what the tests' stack and every CLI call) reads the workin
 });
 
 test('npm run stack and npm start (its doctor) use the ports .env sets; the environment wins', async () => {
+  // Every port moved (above Linux's ephemeral range), so none is held by a stack on the defaults.
   const dir = dirWithDotEnv([
     'POSTGRES_PORT=61001',
     'KAFKA_BOOTSTRAP=127.0.0.1:61002',
-    'MINIO_ENDPOINT=http://127.0.0.1:61003',
-    'AIRFLOW_PORT=61004',
-    'DASHBOARD_PORT=61005',
+    'KAFKA_CONTROLLER_PORT=61003',
+    'KAFKA_CONNECT_URL=http://127.0.0.1:61004',
+    'MINIO_ENDPOINT=http://127.0.0.1:61005',
+    'MINIO_CONSOLE_PORT=61006',
+    'AIRFLOW_PORT=61007',
+    'OFFLINE_HTTP_PORT=61008',
+    'OFFLINE_LAMBDA_PORT=61009',
+    'DASHBOARD_PORT=61010',
   ]);
-  const env = { ...envWithoutPorts(), AIRFLOW_PORT: '61006' };
+  const env = { ...envWithoutPorts(), AIRFLOW_PORT: '61017' };
   const [status, doctor] = await Promise.all([
     runCli('infra/stack/cli.ts', ['status', '--json'], env, dir),
     runCli('infra/cli/doctor.ts', ['--for', 'start'], env, dir),
@@ -82,9 +88,10 @@ test('npm run stack and npm start (its doctor) use the ports .env sets; the envi
   );
   expect(ports).toMatchObject({
     postgres: [61001],
-    minio: [61003, 9001],
-    kafka: [61002, 9093],
-    'airflow (optional)': [61006],
+    minio: [61005, 61006],
+    kafka: [61002, 61003],
+    connect: [61004],
+    'airflow (optional)': [61017],
   });
-  expect(doctor.stdout).toMatch(/ports\s+61001, 61003, 9001, 61002, 9093, 8083, 61006, 3000, 3002, 61005 free/);
+  expect(doctor.stdout).toMatch(/ports\s+61001, 61005, 61006, 61002, 61003, 61004, 61017, 61008, 61009, 61010 free/);
 });
