@@ -58,7 +58,9 @@ function warehouseFile(ctx: StackContext, cfg: Settings): string {
 // The AWS SDK warns about Node 20 on every client it builds: noise in a progress display.
 process.removeAllListeners('warning');
 process.on('warning', (w) => {
-  if (w.name !== 'NodeVersionSupportWarning') console.warn(`[start] ${w.name}: ${w.message}`);
+  // Emitted with the name 'Warning' and the kind at the start of the message.
+  if (w.name !== 'NodeVersionSupportWarning' && !w.message.startsWith('NodeVersionSupportWarning'))
+    console.warn(`[start] ${w.name}: ${w.message}`);
 });
 
 const USAGE = `usage: npm start [-- --help]
@@ -83,7 +85,7 @@ async function main(): Promise<number> {
   let stopping = false;
   let requestStop: () => void = () => undefined;
   let offline: OfflineProcess | undefined;
-  let started: Service[] = [];
+  const started: Service[] = [];
   const stopAll = async (): Promise<void> => {
     if (offline) {
       say('stopping sls offline...');
@@ -123,8 +125,9 @@ async function main(): Promise<number> {
   if (!(await doctorGate(ctx, doctorScope('start', ctx), { quiet: true }))) return 1;
   say('bringing the local stack up, Airflow included (first run downloads and builds; later runs take seconds)...');
   try {
-    const up = await stackUpDetailed({ withAirflow: true, ctx });
-    started = up.started;
+    // `started` is filled as it goes: a failure half-way (Airflow not ready in time) still stops
+    // what this run started, instead of leaving it running as if it had been there before.
+    await stackUpDetailed({ withAirflow: true, ctx, started });
   } catch (err) {
     // A failing service may have come after ones this run started: stop those, report the failure.
     if (err instanceof StackError) console.error(`[start] ${err.message}`);

@@ -53,6 +53,8 @@ export interface UpOptions {
   quiet?: boolean;
   withAirflow?: boolean;
   ctx?: StackContext;
+  /** Filled as services are started, so a caller still knows what to stop when `up` fails half-way. */
+  started?: Service[];
 }
 
 export interface UpResult {
@@ -74,7 +76,7 @@ export async function stackUp(opts: UpOptions = {}): Promise<boolean> {
 export async function stackUpDetailed(opts: UpOptions = {}): Promise<UpResult> {
   const ctx = opts.ctx ?? makeContext({ quiet: opts.quiet });
   let changed = false;
-  const started: Service[] = [];
+  const started: Service[] = opts.started ?? [];
   const t0 = Date.now();
   for (const svc of servicesFor(opts)) {
     const before = await svc.health(ctx);
