@@ -39,7 +39,7 @@ const log = (m) => console.log(`[bootstrap] ${m}`);
 withHeartbeat(
   {
     doing: 'installing npm dependencies',
-    detail: 'with npm ci (first run only, about a minute)',
+    detail: 'with npm ci (first run only)',
     done: 'npm dependencies installed',
     log,
   },
