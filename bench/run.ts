@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { argsOrUsage } from '../infra/cli/util/usage';
 import { runGeneratorBench, type GeneratorBenchResult } from './generator.bench';
 import { runLoaderBench, type LoaderBenchResult } from './loader.bench';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.bench';
@@ -159,14 +160,23 @@ export function markdownTable(l: Latest): string {
   ].join('\n');
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
+const USAGE = `usage: npm run bench [-- --only ${BENCHES.join(',')}] [--params batchSize=500,maximumBatchingWindow=1]
+  Runs the benches (all by default) on the running stack, writes bench/results/<name>.json,
+  latest.json and README.md. --params: serverless params for the pipeline bench.`;
+
+function parseBenchArgs() {
+  return parseArgs({
     options: {
       only: { type: 'string', multiple: true },
       // serverless params for the pipeline bench, e.g. batchSize=500,maximumBatchingWindow=1 (default: serverless.yml's)
       params: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+  }).values;
+}
+
+async function main(): Promise<number> {
+  const values = argsOrUsage('[bench]', USAGE, parseBenchArgs);
   const only = (values.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
   const unknown = only.filter((o) => !(BENCHES as readonly string[]).includes(o));
   if (unknown.length) {

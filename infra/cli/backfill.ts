@@ -66,6 +66,10 @@ export function parseBackfillArgs(argv: string[]): BackfillArgs {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE.replace('usage: backfill', 'usage: npm run backfill --'));
+    return 0;
+  }
   let args: BackfillArgs;
   try {
     args = parseBackfillArgs(process.argv.slice(2));

@@ -42,6 +42,10 @@ export function parseDlqArgs(argv: string[]): { command: 'list' | 'replay'; filt
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
   let args;
   try {
     args = parseDlqArgs(process.argv.slice(2));

@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { argsOrUsage } from './util/usage';
 import { runE2e, pruneRuns, PERSISTENT_RUN } from './e2e-run';
 import { makeContext } from '../stack/context';
 import { parseDuration } from '../../functions/generator/options';
@@ -19,8 +20,13 @@ function parseCount(flag: string, v: string): number {
   return Number(v);
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
+const USAGE = `usage: npm run e2e -- [--iterations 20] [--seed 42] [--interval 250ms] [--timeout 300s] [--skip-dbt] [--fresh] [--burst N]
+  A bounded run of the whole pipeline on the running stack; prints the reconciliation as JSON and
+  exits 0 only on an exact match. --fresh: a new pipeline state (replays every topic); --burst N:
+  first commit N changes with the connector paused.`;
+
+function parseE2eArgs() {
+  return parseArgs({
     options: {
       iterations: { type: 'string', default: '20' },
       seed: { type: 'string', default: '42' },
@@ -29,8 +35,13 @@ async function main(): Promise<number> {
       'skip-dbt': { type: 'boolean', default: false },
       fresh: { type: 'boolean', default: false },
       burst: { type: 'string', default: '0' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+  }).values;
+}
+
+async function main(): Promise<number> {
+  const values = argsOrUsage('[e2e]', USAGE, parseE2eArgs);
   pruneRuns(makeContext({ quiet: true }).stackDir);
   const report = await runE2e({
     iterations: Number(values.iterations),

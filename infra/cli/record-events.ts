@@ -180,7 +180,20 @@ function invokeWriteBatch(path: string, warehouseDir: string): string[] {
   return result.objects;
 }
 
+const USAGE = `usage: npm run record-events
+  Re-records the sample events in events/ from the running local stack (npm run stack -- status
+  must be healthy). No options.`;
+
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  if (args.length) {
+    console.error(`record-events takes no arguments (got ${args.join(' ')})\n${USAGE}`);
+    process.exit(2);
+  }
   mkdirSync(EVENTS, { recursive: true });
   const suffix = randomBytes(4).toString('hex');
 

@@ -19,6 +19,8 @@ import { portOpen, sleep } from '../stack/proc';
 import { optionalServices, stackUpDetailed, stopServices, StackError, CORE_SERVICES } from '../stack/stack';
 import type { Service, StackContext } from '../stack/service';
 import { startOffline, type OfflineProcess } from './offline';
+import { doctorGate, doctorScope } from '../stack/doctor';
+import { PipelineError } from '../../functions/shared/errors';
 
 const PROGRESS_EVERY_MS = 5000;
 
@@ -56,10 +58,26 @@ function warehouseFile(ctx: StackContext, cfg: Settings): string {
 // The AWS SDK warns about Node 20 on every client it builds: noise in a progress display.
 process.removeAllListeners('warning');
 process.on('warning', (w) => {
-  if (w.name !== 'NodeVersionSupportWarning') console.warn(`[start] ${w.name}: ${w.message}`);
+  // Emitted with the name 'Warning' and the kind at the start of the message.
+  if (w.name !== 'NodeVersionSupportWarning' && !w.message.startsWith('NodeVersionSupportWarning'))
+    console.warn(`[start] ${w.name}: ${w.message}`);
 });
 
+const USAGE = `usage: npm start [-- --help]
+  Checks the prerequisites (npm run doctor), brings the local stack up with Airflow, starts the
+  functions (sls offline) and serves the pipeline page on DASHBOARD_PORT until Ctrl-C. No options:
+  ports and everything else are variables (.env; see .env.example).`;
+
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (args.length) {
+    console.error(`npm start takes no arguments (got ${args.join(' ')})\n${USAGE}`);
+    return 2;
+  }
   const cfg = loadSettings();
   const ctx = makeContext({ cfg });
   const services = [...CORE_SERVICES, ...optionalServices()];
@@ -67,7 +85,7 @@ async function main(): Promise<number> {
   let stopping = false;
   let requestStop: () => void = () => undefined;
   let offline: OfflineProcess | undefined;
-  let started: Service[] = [];
+  const started: Service[] = [];
   const stopAll = async (): Promise<void> => {
     if (offline) {
       say('stopping sls offline...');
@@ -103,10 +121,13 @@ async function main(): Promise<number> {
     process.on('SIGTERM', () => requestStop());
   });
 
+  say('checking the prerequisites (npm run doctor)...');
+  if (!(await doctorGate(ctx, doctorScope('start', ctx), { quiet: true }))) return 1;
   say('bringing the local stack up, Airflow included (first run downloads and builds; later runs take seconds)...');
   try {
-    const up = await stackUpDetailed({ withAirflow: true, ctx });
-    started = up.started;
+    // `started` is filled as it goes: a failure half-way (Airflow not ready in time) still stops
+    // what this run started, instead of leaving it running as if it had been there before.
+    await stackUpDetailed({ withAirflow: true, ctx, started });
   } catch (err) {
     // A failing service may have come after ones this run started: stop those, report the failure.
     if (err instanceof StackError) console.error(`[start] ${err.message}`);
@@ -183,7 +204,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (!(err instanceof StackError)) console.error('[start] unexpected error:', err);
+    // A StackError was printed where it happened; other PipelineErrors (a missing tool, bad settings)
+    // say what to do; anything else is a bug, shown whole.
+    if (!(err instanceof PipelineError)) console.error('[start] unexpected error:', err);
+    else if (!(err instanceof StackError)) console.error(`[start] ${err.message}`);
     process.exit(1);
   },
 );

@@ -5,9 +5,14 @@
  */
 import { rawDdlFile } from '../../functions/loader/ddl';
 
+const USAGE = 'usage: npx tsx infra/cli/warehouseDdl.ts duckdb|snowflake\n';
 const dialect = process.argv[2];
+if (dialect === '--help' || dialect === '-h') {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 if (dialect !== 'duckdb' && dialect !== 'snowflake') {
-  process.stderr.write('usage: tsx infra/cli/warehouseDdl.ts duckdb|snowflake\n');
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 process.stdout.write(rawDdlFile(dialect));

@@ -6,6 +6,8 @@
  *   npm run connector            register / update, wait for RUNNING
  *   npm run connector -- --print [--docker]   print the connector config JSON (--docker: as compose uses it)
  */
+import { parseArgs } from 'node:util';
+import { argsOrUsage } from '../cli/util/usage';
 import { resumeConnector } from './control';
 import { loadSettings, redact, type Settings } from '../stack/settings';
 import { connectorConfig } from './connector-config';
@@ -102,11 +104,22 @@ export async function registerConnector(
   }
 }
 
+const USAGE = `usage: npm run connector [-- --print [--docker]]
+  (no option)  register or update the Debezium connector at KAFKA_CONNECT_URL and wait until it is RUNNING
+  --print      print the connector's config JSON instead; --docker: as docker-compose's connect-init sends it`;
+
 if (require.main === module) {
+  const values = argsOrUsage(
+    '[connector]',
+    USAGE,
+    () =>
+      parseArgs({ options: { print: { type: 'boolean' }, docker: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
+        .values,
+  );
   const cfg = loadSettings();
-  if (process.argv.includes('--print')) {
+  if (values.print) {
     // --docker: as docker-compose's connect-init sends it (database host is the compose service)
-    const docker = process.argv.includes('--docker');
+    const docker = values.docker === true;
     console.log(JSON.stringify(connectorConfig(cfg, docker ? 'postgres' : '127.0.0.1'), null, 2));
   } else {
     console.log(`[connector] registering at ${cfg.KAFKA_CONNECT_URL} (db ${String(redact(cfg).POSTGRES_DB)})`);

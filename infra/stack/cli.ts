@@ -1,33 +1,46 @@
 /**
- * npm run stack -- up [--with-airflow]     provision and start (idempotent)
+ * npm run stack -- up [--with-airflow]     check the prerequisites (npm run doctor), provision and start (idempotent)
  * npm run stack -- status [--json]        each service's state; exit 0 only when all are healthy
  * npm run stack -- down [--wipe]          stop what up started; --wipe also deletes the data
  */
 import { parseArgs } from 'node:util';
-import { stackDown, stackStatus, stackUp, StackError } from './stack';
-import { ConfigError } from '../../functions/shared/errors';
+import { stackDown, stackStatus, stackUp } from './stack';
+import { makeContext } from './context';
+import { doctorGate, doctorScope } from './doctor';
+import { PipelineError } from '../../functions/shared/errors';
+import { argsOrUsage } from '../cli/util/usage';
 
-const USAGE = 'usage: npm run stack -- <up [--with-airflow] | status [--json] | down [--wipe]>';
+const USAGE = `usage: npm run stack -- <command>
+  up [--with-airflow]   check the prerequisites, provision (first run) and start; idempotent
+  status [--json]       each service's state; exits 0 only when every service is healthy
+  down [--wipe]         stop what up started; --wipe also deletes the data (downloads are kept)`;
 
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      wipe: { type: 'boolean', default: false },
-      'with-airflow': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { positionals, ...values } = argsOrUsage('[stack]', USAGE, () => {
+    const { positionals, values } = parseArgs({
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        wipe: { type: 'boolean', default: false },
+        'with-airflow': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    return { ...values, positionals };
   });
   const cmd = positionals[0];
-  if (values.help || !cmd) {
-    console.log(USAGE);
-    return cmd ? 0 : 2;
+  if (!cmd) {
+    console.error(USAGE);
+    return 2;
   }
   switch (cmd) {
-    case 'up':
-      await stackUp({ withAirflow: values['with-airflow'] });
+    case 'up': {
+      const ctx = makeContext();
+      const withAirflow = values['with-airflow'];
+      if (!(await doctorGate(ctx, doctorScope('stack', ctx, { withAirflow }), { quiet: true }))) return 1;
+      await stackUp({ withAirflow, ctx });
       return 0;
+    }
     case 'status': {
       const rows = await stackStatus({ withAirflow: values['with-airflow'] });
       const required = rows.filter((r) => !r.name.endsWith('(optional)'));
@@ -56,7 +69,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof StackError || err instanceof ConfigError) console.error(`[stack] ${err.message}`);
+    // StackError, ConfigError, MissingToolError...: the message says what to do; anything else is a bug.
+    if (err instanceof PipelineError) console.error(`[stack] ${err.message}`);
     else console.error('[stack] unexpected error:', err);
     process.exit(1);
   },

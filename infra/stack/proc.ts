@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect } from 'node:net';
+import { toolError } from './prerequisites';
 
 export interface DetachedOptions {
   cmd: string;
@@ -25,7 +26,14 @@ export function startDetached(o: DetachedOptions): number {
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  if (child.pid === undefined) throw new Error(`could not start ${o.cmd}`);
+  if (child.pid === undefined) {
+    // spawn reports ENOENT (a missing tool, a broken JAVA_HOME) as an 'error' event on the next
+    // tick, which would crash the process with a stack trace unless handled; the error said here
+    // names the tool and its install command instead.
+    child.once('error', () => undefined);
+    const code = o.cmd.includes('/') && existsSync(o.cmd) ? 'EACCES' : 'ENOENT';
+    throw toolError(o.cmd, Object.assign(new Error(`spawn ${o.cmd} ${code}`), { code }));
+  }
   child.unref();
   writeFileSync(o.pidFile, String(child.pid));
   return child.pid;
@@ -113,11 +121,44 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (res.error) throw new Error(`${cmd} could not run: ${res.error.message}`);
-  if (res.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} exited ${res.status}:\n${(res.stdout ?? '') + (res.stderr ?? '')}`.trim());
-  }
+  if (res.error) throw spawnFailure(cmd, res.error);
+  if (res.status !== 0) throw exitedError(cmd, args, res.status, (res.stdout ?? '') + (res.stderr ?? ''));
   return res.stdout;
+}
+
+function spawnFailure(cmd: string, err: NodeJS.ErrnoException): Error {
+  return err.code === 'ENOENT' || err.code === 'EACCES' ? toolError(cmd, err) : new Error(`${cmd} could not run: ${err.message}`);
+}
+
+function exitedError(cmd: string, args: string[], code: number | null, output: string): Error {
+  return new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${output}`.trim());
+}
+
+/** Run a command to completion without blocking (so a heartbeat can tick); stdout+stderr together. */
+export function runCollect(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    child.once('error', (err) => reject(spawnFailure(cmd, err)));
+    child.once('close', (code) => resolve({ code: code ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
+/** runCollect that throws with the output when the command fails; returns the output. */
+export async function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
+  const r = await runCollect(cmd, args, opts);
+  if (r.code !== 0) throw exitedError(cmd, args, r.code, r.output);
+  return r.output;
 }
 
 /** Last lines of a log file, for error messages. */

@@ -12,12 +12,15 @@
  * CLI: `npx tsx infra/stack/python.ts ensure dbt|airflow|cfnlint|fakesnow` (prints the venv path),
  *      `npx tsx infra/stack/python.ts lock <name>` (re-resolves the lock from the .in file).
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { withDirLock } from './dirLock';
+import { withHeartbeat } from './heartbeat';
+import { loadDotEnv } from './dotenv';
+import { MissingToolError, PREREQUISITES } from './prerequisites';
+import { runCollect } from './proc';
 import type { StackContext } from './service';
 
 export type VenvName = 'dbt' | 'airflow' | 'cfnlint' | 'fakesnow';
@@ -44,25 +47,8 @@ export function venvBin(venv: string, exe: string): string {
   return path.join(venv, 'bin', exe);
 }
 
-interface RunResult {
-  code: number;
-  output: string;
-}
-
-/** Run a command, capturing stdout+stderr together (kept for the error message on failure). */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
-  });
-}
-
 async function runOk(what: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string): Promise<string> {
-  const r = await run(cmd, args, env, cwd);
+  const r = await runCollect(cmd, args, { env, cwd });
   if (r.code !== 0) {
     const tail = r.output.trim().split('\n').slice(-30).join('\n');
     throw new Error(`${what} failed (exit ${r.code}): ${cmd} ${args.join(' ')}\n${tail}`);
@@ -83,9 +69,9 @@ export async function findPython(env: NodeJS.ProcessEnv = process.env): Promise<
   const candidates = [env.PYTHON, 'python3.11', 'python3'].filter((c): c is string => !!c);
   const seen: string[] = [];
   for (const c of candidates) {
-    const r = await run(c, ['-c', 'import sys; print(sys.executable); print("%d.%d.%d" % sys.version_info[:3])']).catch(
-      () => undefined,
-    );
+    const r = await runCollect(c, ['-c', 'import sys; print(sys.executable); print("%d.%d.%d" % sys.version_info[:3])'], {
+      env,
+    }).catch(() => undefined);
     if (!r || r.code !== 0) {
       seen.push(`${c}: not runnable`);
       continue;
@@ -94,8 +80,10 @@ export async function findPython(env: NodeJS.ProcessEnv = process.env): Promise<
     if (exe && version?.startsWith(`${PYTHON_MINOR}.`)) return { path: exe, version };
     seen.push(`${c}: Python ${version}`);
   }
-  throw new Error(
-    `No Python ${PYTHON_MINOR} found (${seen.join('; ')}). Install Python ${PYTHON_MINOR} or set PYTHON to its path.`,
+  throw new MissingToolError(
+    'python',
+    `no Python ${PYTHON_MINOR} found (${seen.join('; ')}; ${PREREQUISITES.python.why})`,
+    PREREQUISITES.python.install(),
   );
 }
 
@@ -120,17 +108,21 @@ export async function ensureUv(ctx: Ctx, python?: PythonInterpreter): Promise<st
   await mkdir(path.dirname(dir), { recursive: true });
   return withDirLock(`${dir}.lock`, ctx.log, async () => {
     if (existsSync(path.join(dir, READY_MARKER)) && existsSync(uv)) return uv;
-    ctx.log(`installing uv ${UV_VERSION} into ${dir}`);
-    await rm(dir, { recursive: true, force: true });
-    await runOk('creating the uv bootstrap venv', py.path, ['-m', 'venv', dir]);
-    await runOk('pip install uv', venvBin(dir, 'python'), [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      `uv==${UV_VERSION}`,
-    ]);
+    await withHeartbeat(
+      { name: 'python', doing: `installing uv ${UV_VERSION}`, detail: `into ${dir}`, done: 'uv installed', log: ctx.log },
+      async () => {
+        await rm(dir, { recursive: true, force: true });
+        await runOk('creating the uv bootstrap venv', py.path, ['-m', 'venv', dir]);
+        await runOk('pip install uv', venvBin(dir, 'python'), [
+          '-m',
+          'pip',
+          'install',
+          '--quiet',
+          '--disable-pip-version-check',
+          `uv==${UV_VERSION}`,
+        ]);
+      },
+    );
     writeFileSync(path.join(dir, READY_MARKER), `uv==${UV_VERSION}\n`);
     return uv;
   });
@@ -164,30 +156,31 @@ export async function ensureVenv(ctx: Ctx, name: VenvName): Promise<string> {
   await mkdir(path.dirname(venv), { recursive: true });
   return withDirLock(`${venv}.lock`, ctx.log, async () => {
     if (existsSync(path.join(venv, READY_MARKER))) return venv;
-    const started = Date.now();
-    ctx.log(`creating the ${name} virtualenv ${venv} from ${path.relative(ctx.root, lock)}`);
     // A venv is not relocatable (scripts embed its absolute path): build in place, mark when done.
-    await rm(venv, { recursive: true, force: true });
-    const env = uvEnv(ctx);
-    await runOk(`creating the ${name} venv`, uv, ['venv', '--quiet', '--python', py.path, venv], env);
-    await runOk(
-      `installing ${name} from its lock`,
-      uv,
-      [
-        'pip',
-        'install',
-        '--python',
-        venvBin(venv, 'python'),
-        // The lock is complete and hashed: install exactly it, nothing resolved at install time.
-        '--require-hashes',
-        '--no-deps',
-        '-r',
-        lock,
-      ],
-      env,
-    );
-    writeFileSync(path.join(venv, READY_MARKER), `${path.relative(ctx.root, lock)} python=${py.version}\n`);
-    ctx.log(`${name} virtualenv ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const step = { name: 'python', doing: `creating the ${name} virtualenv`, done: `${name} virtualenv ready`, log: ctx.log };
+    const detail = `${venv} from ${path.relative(ctx.root, lock)} (first run only)`;
+    await withHeartbeat({ ...step, detail }, async () => {
+      await rm(venv, { recursive: true, force: true });
+      const env = uvEnv(ctx);
+      await runOk(`creating the ${name} venv`, uv, ['venv', '--quiet', '--python', py.path, venv], env);
+      await runOk(
+        `installing ${name} from its lock`,
+        uv,
+        [
+          'pip',
+          'install',
+          '--python',
+          venvBin(venv, 'python'),
+          // The lock is complete and hashed: install exactly it, nothing resolved at install time.
+          '--require-hashes',
+          '--no-deps',
+          '-r',
+          lock,
+        ],
+        env,
+      );
+      writeFileSync(path.join(venv, READY_MARKER), `${path.relative(ctx.root, lock)} python=${py.version}\n`);
+    });
     return venv;
   });
 }
@@ -233,10 +226,16 @@ function defaultCacheDir(): string {
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, name, flag] = argv;
+  const usage = 'usage: npx tsx infra/stack/python.ts ensure|lock dbt|airflow|cfnlint|fakesnow [--upgrade]';
+  if (cmd === '--help' || cmd === '-h') {
+    console.log(usage);
+    process.exit(0);
+  }
   if (!cmd || !['ensure', 'lock'].includes(cmd) || !VENV_NAMES.includes(name as VenvName)) {
-    console.error('usage: tsx infra/stack/python.ts ensure|lock dbt|airflow|cfnlint|fakesnow [--upgrade]');
+    console.error(usage);
     process.exit(2);
   }
+  loadDotEnv(); // STACK_CACHE_DIR may be set there
   const ctx: Ctx = {
     root: path.resolve(__dirname, '..', '..'),
     cacheDir: defaultCacheDir(),

@@ -9,8 +9,12 @@ import { generatorShape } from '../../functions/generator/config';
 import { checkWarehouse, loaderShape } from '../../functions/loader/config';
 import { nonEmpty, parseEnv, port, resolvePostgresPassword, url } from '../../functions/shared/config';
 import { writerShape } from '../../functions/writer/config';
+import { VERSIONS } from './versions';
+import { loadDotEnv } from './dotenv';
 
 const stackShape = {
+  // PostgreSQL 15's programs (initdb, pg_ctl, postgres): Debian's postgresql-15 package by default.
+  POSTGRES_BIN_DIR: nonEmpty.default(`/usr/lib/postgresql/${VERSIONS.postgres}/bin`),
   POSTGRES_REPLICATION_USER: nonEmpty.default('debezium_repl'),
   POSTGRES_REPLICATION_PASSWORD: nonEmpty.default('debezium_password'),
 
@@ -66,8 +70,12 @@ export type Settings = z.infer<typeof schema>;
 /** Every variable the pipeline reads. */
 export const SETTING_KEYS = Object.keys(schema.shape) as (keyof Settings)[];
 
-/** Parse and validate every setting; throws ConfigError naming every bad variable. */
+/**
+ * Parse and validate every setting; throws ConfigError naming every bad variable. Reading the
+ * process's own environment, it first adds what `.env` sets and the environment does not.
+ */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  if (env === process.env) loadDotEnv();
   return checkWarehouse(resolvePostgresPassword(parseEnv(schema, env)));
 }
 

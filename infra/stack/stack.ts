@@ -6,6 +6,8 @@ import { PipelineError } from '../../functions/shared/errors';
 import type { Health, Service, StackContext } from './service';
 import { makeContext } from './context';
 import { portOpen, tail, waitFor } from './proc';
+import { withHeartbeat } from './heartbeat';
+import { MissingToolError } from './prerequisites';
 import { postgresService } from './services/postgres';
 import { kafkaService } from './services/kafka';
 import { connectService, debeziumService } from './services/connect';
@@ -51,6 +53,8 @@ export interface UpOptions {
   quiet?: boolean;
   withAirflow?: boolean;
   ctx?: StackContext;
+  /** Filled as services are started, so a caller still knows what to stop when `up` fails half-way. */
+  started?: Service[];
 }
 
 export interface UpResult {
@@ -72,7 +76,7 @@ export async function stackUp(opts: UpOptions = {}): Promise<boolean> {
 export async function stackUpDetailed(opts: UpOptions = {}): Promise<UpResult> {
   const ctx = opts.ctx ?? makeContext({ quiet: opts.quiet });
   let changed = false;
-  const started: Service[] = [];
+  const started: Service[] = opts.started ?? [];
   const t0 = Date.now();
   for (const svc of servicesFor(opts)) {
     const before = await svc.health(ctx);
@@ -86,6 +90,7 @@ export async function stackUpDetailed(opts: UpOptions = {}): Promise<UpResult> {
     try {
       if (await svc.provision(ctx)) changed = true;
     } catch (err) {
+      if (err instanceof MissingToolError) throw err; // says what to install; no log to show
       throw new StackError(svc.name, `provisioning failed: ${(err as Error).message}`);
     }
     if (!(await isReady().catch(() => false))) {
@@ -99,19 +104,19 @@ export async function stackUpDetailed(opts: UpOptions = {}): Promise<UpResult> {
           );
         }
       }
-      ctx.log(`${svc.name}: starting...`);
-      const startedAt = Date.now();
       // Counted before it is ready: a start that then times out still left a process to stop.
       started.push(svc);
-      try {
-        await svc.start(ctx);
-      } catch (err) {
-        throw new StackError(svc.name, `failed to start: ${(err as Error).message}`, svc.logFile(ctx));
-      }
-      if (!(await waitFor(() => isReady(), svc.startTimeoutMs))) {
-        throw new StackError(svc.name, `did not become ready within ${svc.startTimeoutMs / 1000}s`, svc.logFile(ctx));
-      }
-      ctx.log(`${svc.name}: started in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
+      await withHeartbeat({ name: svc.name, doing: 'starting', done: 'started', log: ctx.log }, async () => {
+        try {
+          await svc.start(ctx);
+        } catch (err) {
+          if (err instanceof MissingToolError) throw err;
+          throw new StackError(svc.name, `failed to start: ${(err as Error).message}`, svc.logFile(ctx));
+        }
+        if (!(await waitFor(() => isReady(), svc.startTimeoutMs))) {
+          throw new StackError(svc.name, `did not become ready within ${svc.startTimeoutMs / 1000}s`, svc.logFile(ctx));
+        }
+      });
       changed = true;
     }
     try {

@@ -63,7 +63,7 @@ async function until<T>(what: string, read: () => Promise<T>, cond: (v: T) => bo
 }
 
 test('the page shows the running pipeline and its numbers and charts move', async () => {
-  const chromiumPath = ensureChromium(log);
+  const chromiumPath = await ensureChromium(log);
   const runId = newRunId();
   const ctx = makeContext({ quiet: true });
   const artifacts = join(ctx.stackDir, 'artifacts');

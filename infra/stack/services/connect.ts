@@ -24,7 +24,7 @@ export const connectService: Service = {
   logFile: (ctx) => dirs(ctx).log,
 
   async provision(ctx) {
-    const changed = ensureJvmArtifacts(ctx);
+    const changed = await ensureJvmArtifacts(ctx);
     const d = dirs(ctx);
     mkdirSync(d.base, { recursive: true });
     const url = new URL(ctx.cfg.KAFKA_CONNECT_URL);

@@ -6,11 +6,13 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import type { StackContext } from '../service';
 import { VERSIONS } from '../versions';
-import { run, startDetached } from '../proc';
+import { runAsync, startDetached } from '../proc';
+import { withHeartbeat } from '../heartbeat';
+import { brokenJavaHome } from '../prerequisites';
 
 const DEP_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
-export function jvmDirs(ctx: StackContext) {
+export function jvmDirs(ctx: Pick<StackContext, 'cacheDir'>) {
   const base = join(ctx.cacheDir, `kafka-${VERSIONS.kafka}`);
   return {
     libs: join(base, 'libs'),
@@ -18,14 +20,31 @@ export function jvmDirs(ctx: StackContext) {
   };
 }
 
+/** The java to run: JAVA_HOME's when set (a JAVA_HOME without bin/java stops here, named), else PATH's. */
 export function javaBin(): string {
+  const broken = brokenJavaHome();
+  if (broken) throw broken;
   const home = process.env.JAVA_HOME;
   return home ? join(home, 'bin', 'java') : 'java';
 }
 
-/** Resolve the runtime classpath and the Debezium plugin; idempotent, true when it downloaded anything. */
-export function ensureJvmArtifacts(ctx: StackContext): boolean {
+/** Are the Kafka jars and the Debezium plugin in the cache (so Maven is not needed)? */
+export function jvmArtifactsPresent(ctx: Pick<StackContext, 'cacheDir'>): { kafka: boolean; debezium: boolean } {
   const d = jvmDirs(ctx);
+  return {
+    kafka: existsSync(join(d.libs, `kafka_2.13-${VERSIONS.kafka}.jar`)),
+    debezium: existsSync(join(d.plugins, 'debezium-connector-postgres', `debezium-connector-postgres-${VERSIONS.debezium}.jar`)),
+  };
+}
+
+/** Resolve the runtime classpath and the Debezium plugin; idempotent, true when it downloaded anything. */
+export async function ensureJvmArtifacts(ctx: StackContext): Promise<boolean> {
+  const d = jvmDirs(ctx);
+  const present = jvmArtifactsPresent(ctx);
+  if (present.kafka && present.debezium) return false;
+  // Maven runs on JAVA_HOME's java too: a broken one would fail with Maven's own message.
+  const broken = brokenJavaHome();
+  if (broken) throw broken;
   let changed = false;
   // Maven writes target/ next to the pom: run it on a copy in the cache so the clone stays clean.
   const buildDir = join(ctx.cacheDir, 'jvm-build');
@@ -33,36 +52,39 @@ export function ensureJvmArtifacts(ctx: StackContext): boolean {
   const pom = join(buildDir, 'pom.xml');
   copyFileSync(join(ctx.root, 'infra', 'stack', 'jvm', 'pom.xml'), pom);
   const props = [`-Dkafka.version=${VERSIONS.kafka}`, `-Ddebezium.version=${VERSIONS.debezium}`];
-  if (!existsSync(join(d.libs, `kafka_2.13-${VERSIONS.kafka}.jar`))) {
-    ctx.log(`kafka: resolving Kafka ${VERSIONS.kafka} jars from Maven Central (mvn, cached in ~/.m2)...`);
+  if (!present.kafka) {
     rmSync(d.libs, { recursive: true, force: true });
-    run('mvn', [
-      '-q',
-      '-B',
-      '-f',
-      pom,
-      ...props,
-      `${DEP_PLUGIN}:copy-dependencies`,
-      `-DoutputDirectory=${d.libs}`,
-      '-DincludeScope=runtime',
-    ]);
+    const detail = `Kafka ${VERSIONS.kafka} jars from Maven Central (mvn, cached in ~/.m2; first run only)`;
+    await withHeartbeat({ name: 'kafka', doing: 'resolving', detail, done: 'jars resolved', log: ctx.log }, () =>
+      runAsync('mvn', [
+        '-q',
+        '-B',
+        '-f',
+        pom,
+        ...props,
+        `${DEP_PLUGIN}:copy-dependencies`,
+        `-DoutputDirectory=${d.libs}`,
+        '-DincludeScope=runtime',
+      ]),
+    );
     changed = true;
   }
-  const pluginJar = join(d.plugins, 'debezium-connector-postgres', `debezium-connector-postgres-${VERSIONS.debezium}.jar`);
-  if (!existsSync(pluginJar)) {
-    ctx.log(`connect: fetching the Debezium PostgreSQL connector ${VERSIONS.debezium} plugin from Maven Central...`);
+  if (!present.debezium) {
     rmSync(d.plugins, { recursive: true, force: true });
-    run('mvn', [
-      '-q',
-      '-B',
-      '-f',
-      pom,
-      `${DEP_PLUGIN}:unpack`,
-      `-Dartifact=io.debezium:debezium-connector-postgres:${VERSIONS.debezium}:tar.gz:plugin`,
-      `-DoutputDirectory=${d.plugins}`,
-      // unpack skips artifacts it has a marker for; the cache may have been cleaned since
-      '-Dmdep.overWriteReleases=true',
-    ]);
+    const detail = `the Debezium PostgreSQL connector ${VERSIONS.debezium} plugin from Maven Central (first run only)`;
+    await withHeartbeat({ name: 'connect', doing: 'fetching', detail, done: 'plugin fetched', log: ctx.log }, () =>
+      runAsync('mvn', [
+        '-q',
+        '-B',
+        '-f',
+        pom,
+        `${DEP_PLUGIN}:unpack`,
+        `-Dartifact=io.debezium:debezium-connector-postgres:${VERSIONS.debezium}:tar.gz:plugin`,
+        `-DoutputDirectory=${d.plugins}`,
+        // unpack skips artifacts it has a marker for; the cache may have been cleaned since
+        '-Dmdep.overWriteReleases=true',
+      ]),
+    );
     changed = true;
   }
   return changed;

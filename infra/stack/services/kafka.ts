@@ -47,7 +47,7 @@ export const kafkaService: Service = {
   logFile: (ctx) => dirs(ctx).log,
 
   async provision(ctx) {
-    const changed = ensureJvmArtifacts(ctx);
+    const changed = await ensureJvmArtifacts(ctx);
     const d = dirs(ctx);
     const { host, port } = brokerHostPort(ctx);
     mkdirSync(d.base, { recursive: true });

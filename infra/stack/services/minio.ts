@@ -4,13 +4,14 @@
  * No bucket notification config: locally, S3 events come from infra/offline-s3, which polls the
  * bucket (MinIO's ListenBucketNotification delivered events minutes late or never here).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../functions/shared/s3';
 import { serviceDirs, type Service, type StackContext } from '../service';
 import { urlPort } from '../settings';
-import { httpGet, portOpen, run, startDetached, stopByPidFile } from '../proc';
+import { httpGet, portOpen, runAsync, startDetached, stopByPidFile } from '../proc';
+import { withHeartbeat } from '../heartbeat';
 import { VERSIONS } from '../versions';
 
 const dirs = (ctx: StackContext) => serviceDirs(ctx, 'minio', { data: 'data', log: 'minio.log', pid: 'minio.pid' });
@@ -29,14 +30,16 @@ export const minioService: Service = {
   async provision(ctx) {
     const bin = minioBinary(ctx);
     if (existsSync(bin)) return false;
-    ctx.log(`minio: building github.com/minio/minio@${VERSIONS.minio} with go install (first time only, ~3 min)...`);
     const gobin = join(ctx.cacheDir, 'gobuild');
     mkdirSync(gobin, { recursive: true });
-    run('go', ['install', `github.com/minio/minio@${VERSIONS.minio}`], {
-      env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
-    });
+    const detail = `github.com/minio/minio@${VERSIONS.minio} with go install (first run only, a few minutes)`;
+    await withHeartbeat({ name: 'minio', doing: 'building', detail, done: 'built', log: ctx.log }, () =>
+      runAsync('go', ['install', `github.com/minio/minio@${VERSIONS.minio}`], {
+        env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
+      }),
+    );
     mkdirSync(join(ctx.cacheDir, 'bin'), { recursive: true });
-    run('mv', [join(gobin, 'minio'), bin]);
+    renameSync(join(gobin, 'minio'), bin);
     return true;
   },
 

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import type { Client } from 'pg';
 import { serviceDirs, type Service, type StackContext } from '../service';
 import { VERSIONS } from '../versions';
-import { portOpen, run } from '../proc';
+import { portOpen, run, runAsync } from '../proc';
+import { withHeartbeat } from '../heartbeat';
+import { canAptInstall, MissingToolError, PREREQUISITES } from '../prerequisites';
 import { applyMigrations, readMigrations } from '../migrations';
 import { postgresClient } from '../../../functions/shared/postgres';
 
-const BIN = `/usr/lib/postgresql/${VERSIONS.postgres}/bin`;
 const SUPERUSER = 'postgres';
 
 const dirs = (ctx: StackContext) => serviceDirs(ctx, 'postgres', { data: 'data', sock: 'run', log: 'postgres.log' });
@@ -28,20 +29,28 @@ function runAs(): { user: string; uid: number; gid: number } | undefined {
   return { user: 'postgres', uid: Number(uid), gid: Number(gid) };
 }
 
-function pgCmd(bin: string, args: string[]): string {
+/** A Postgres program of POSTGRES_BIN_DIR, as the `postgres` user when we are root. */
+function pgCommand(ctx: StackContext, bin: string, args: string[]): [string, string[]] {
   const as = runAs();
-  return as ? run('runuser', ['-u', as.user, '--', join(BIN, bin), ...args]) : run(join(BIN, bin), args);
+  const exe = join(ctx.cfg.POSTGRES_BIN_DIR, bin);
+  return as ? ['runuser', ['-u', as.user, '--', exe, ...args]] : [exe, args];
 }
 
-function ensureBinaries(ctx: StackContext): void {
-  if (existsSync(join(BIN, 'postgres'))) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`postgres: ${BIN} is missing. Install it with: sudo apt-get install -y postgresql-${VERSIONS.postgres}`);
+const pgCmd = (ctx: StackContext, bin: string, args: string[]): string => run(...pgCommand(ctx, bin, args));
+
+async function ensureBinaries(ctx: StackContext): Promise<void> {
+  const dir = ctx.cfg.POSTGRES_BIN_DIR;
+  if (existsSync(join(dir, 'postgres'))) return;
+  if (!canAptInstall()) {
+    const { why, install } = PREREQUISITES.postgres;
+    throw new MissingToolError('postgres', `${join(dir, 'postgres')} not found (${why})`, install());
   }
-  ctx.log(`installing postgresql-${VERSIONS.postgres} from Debian packages...`);
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', `postgresql-${VERSIONS.postgres}`], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  const detail = `postgresql-${VERSIONS.postgres} from Debian packages with apt-get (first run only)`;
+  await withHeartbeat({ name: 'postgres', doing: 'installing', detail, done: 'installed', log: ctx.log }, async () => {
+    await runAsync('apt-get', ['update', '-qq']);
+    await runAsync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', `postgresql-${VERSIONS.postgres}`], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   });
   // The package may create and start a default cluster on 5432: stop it, it is not ours.
   try {
@@ -128,10 +137,9 @@ export const postgresService: Service = {
   logFile: (ctx) => dirs(ctx).log,
 
   async provision(ctx) {
-    ensureBinaries(ctx);
+    await ensureBinaries(ctx);
     const d = dirs(ctx);
     if (existsSync(join(d.data, 'PG_VERSION'))) return false;
-    ctx.log('postgres: initialising a new cluster (initdb)...');
     const as = runAs();
     for (const p of [d.base, d.data, d.sock]) {
       mkdirSync(p, { recursive: true, mode: 0o700 });
@@ -139,7 +147,7 @@ export const postgresService: Service = {
     }
     writeFileSync(d.log, '');
     if (as) chownSync(d.log, as.uid, as.gid);
-    pgCmd('initdb', [
+    const initdb = pgCommand(ctx, 'initdb', [
       '-D',
       d.data,
       '-U',
@@ -150,6 +158,8 @@ export const postgresService: Service = {
       'UTF8',
       '--locale=C.UTF-8',
     ]);
+    const step = { name: 'postgres', doing: 'initialising a new cluster', detail: '(initdb)', done: 'cluster initialised' };
+    await withHeartbeat({ ...step, log: ctx.log }, () => runAsync(...initdb));
     // Our settings in one included file, so postgresql.conf stays pristine.
     const conf = [
       `listen_addresses = '127.0.0.1'`,
@@ -181,7 +191,7 @@ export const postgresService: Service = {
   async start(ctx) {
     const d = dirs(ctx);
     // pg_ctl daemonises postgres and waits until it accepts connections.
-    pgCmd('pg_ctl', ['-D', d.data, '-l', d.log, '-w', '-t', '60', '-o', `-p ${ctx.cfg.POSTGRES_PORT}`, 'start']);
+    pgCmd(ctx, 'pg_ctl', ['-D', d.data, '-l', d.log, '-w', '-t', '60', '-o', `-p ${ctx.cfg.POSTGRES_PORT}`, 'start']);
   },
 
   async ready(ctx) {
@@ -217,7 +227,7 @@ export const postgresService: Service = {
   async stop(ctx) {
     const d = dirs(ctx);
     if (!existsSync(join(d.data, 'postmaster.pid'))) return false;
-    pgCmd('pg_ctl', ['-D', d.data, '-m', 'fast', '-w', 'stop']);
+    pgCmd(ctx, 'pg_ctl', ['-D', d.data, '-m', 'fast', '-w', 'stop']);
     return true;
   },
 
