@@ -9,13 +9,21 @@
  *     one iteration of a given scale produces;
  *   - a rate ramp (1k, 2k, 4k, 5k, 6k, 8k, 10k changes/s by default; above 4k the load is deposits committed by Postgres, which the generator beside the pipeline cannot offer), each step followed by a drain, until a
  *     step is not sustained: the highest sustained rate, and p50/p99 commit -> RAW at each step;
+ *   - Debezium's capture rate first, in the same run (replay/capture.ts, before the pipeline
+ *     starts): the highest sustained rate is reported as a ratio to it;
+ *   - a step is sustained only if its p99 commit -> RAW is within 5 s in every third of it and its
+ *     lag grew by no more than a fixed 1.5 s (pipeline/verdict.ts says which rule failed);
+ *   - the cold step: sls offline stopped and started afresh (same consumer groups, so it resumes
+ *     where it stopped), then straight into the highest sustained rate, with its time to steady
+ *     latency (the first moment after which every 5 s window's p99 is within 5 s);
  *   - an overload: 60 s at twice the highest sustained rate, then the time until everything
  *     committed in it is in RAW (the pipeline must drain, not stall).
  *
  *   - the page check: right after the ramp's step at 5k (--page-check), the same step again with
  *     the pipeline page collecting and polled as a browser does (it must not slow the pipeline);
  *
- *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000,10000] [--overload-seconds 60] [--page-check 5000] [--with-dashboard] [--keep] [--format inline|schemaless]
+ *   npx tsx bench/pipeline.bench.ts [--seconds 30] [--rates 1000,2000,4000,5000,6000,8000,10000] [--overload-seconds 60] [--page-check 5000]
+ *        [--cold-rate N | --no-cold] [--capture 100000] [--with-dashboard] [--keep] [--format inline|schemaless]
  *                                                              -> bench/results/pipeline-<format>.json
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -39,6 +47,10 @@ import { marker, silent, waitDrained, type Rig } from './pipeline/measure';
 import { step, type StepResult } from './pipeline/step';
 import { overload, type OverloadResult } from './pipeline/overload';
 import { pageCheck, type PageCheckResult } from './pipeline/pageCheck';
+import { measureCapture, type CaptureResult } from './replay/capture';
+import { LAG_GROWTH_TOLERANCE_MS, P99_BOUND_MS } from './pipeline/verdict';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaBrokers } from '../infra/stack/settings';
 
 export interface PipelineBenchOptions {
   /** Length of each ramp step. */
@@ -68,6 +80,10 @@ export interface PipelineBenchOptions {
    * bytes of schema-less values, and on 2 cores those bytes are what caps the pipeline.
    */
   inlineSchemas?: boolean;
+  /** The cold step's rate (default: the highest sustained step's target); 0: no cold step. */
+  coldRate?: number;
+  /** Changes in the burst that times Debezium's capture (0: not measured). */
+  captureChanges?: number;
 }
 
 export interface PipelineBenchResult {
@@ -80,7 +96,14 @@ export interface PipelineBenchResult {
   method: string;
   params: Record<string, string>;
   calibration: { changesPerIterationPerCustomer: number };
+  /** Debezium's capture rate in this run, before the pipeline started: the ceiling. */
+  capture?: CaptureResult;
   steps: StepResult[];
+  /**
+   * sls offline restarted (nothing warm but the services), then straight into a step at `rate`;
+   * its timeToSteadyMs is measured from the first change.
+   */
+  cold?: StepResult & { restartMs: number };
   /** The ramp's step at pageCheckRate, again with the pipeline page polled. */
   pageCheck?: PageCheckResult;
   overload?: OverloadResult;
@@ -89,6 +112,10 @@ export interface PipelineBenchResult {
     firstUnsustained: number | null;
     at1000: { p50Ms: number; p99Ms: number } | null;
     atMaxSustained: { p50Ms: number; p99Ms: number } | null;
+    /** Highest sustained rate / capture rate, measured in this run. */
+    ratioToCapture: number | null;
+    /** The cold step: its rate, whether sustained, and when its latency became steady (ms after the first change). */
+    cold: { rate: number; sustained: boolean; timeToSteadyMs: number | null; p99Ms: number } | null;
   };
   error?: string;
 }
@@ -135,9 +162,22 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     startingPosition: 'LATEST',
     ...opts.params,
   };
+  let capture: CaptureResult | undefined;
+  if ((opts.captureChanges ?? 100_000) > 0) {
+    // Before the pipeline runs: Debezium alone, as in the replay bench; its records are before the group's LATEST.
+    const admin = new Kafka({ brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING, clientId: 'bench-pipeline' }).admin();
+    await admin.connect();
+    try {
+      const { from: _from, to: _to, ...c } = await measureCapture(cfg, admin, opts.captureChanges ?? 100_000, log);
+      capture = c;
+      log(`capture: ${c.changes} records in ${c.seconds}s = ${c.recordsPerSec}/s`);
+    } finally {
+      await admin.disconnect();
+    }
+  }
   const logFile = join(dir, 'offline.log');
   log(`starting sls offline (log ${logFile})...`);
-  const offline: OfflineProcess = await startOffline({ root: REPO_ROOT, logFile, env, params });
+  let offline: OfflineProcess = await startOffline({ root: REPO_ROOT, logFile, env, params });
   const dashboard = opts.withDashboard
     ? await startDashboard({ cfg, ctx: makeContext({ cfg, quiet: true }), port: 0, warehousePath, params })
     : undefined;
@@ -145,6 +185,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const steps: StepResult[] = [];
   let perCustomer = 0;
   let over: OverloadResult | undefined;
+  let cold: PipelineBenchResult['cold'];
   let page: PageCheckResult | undefined;
   let error: string | undefined;
   try {
@@ -183,6 +224,20 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       await sleep(3000);
     }
     const best = steps.filter((s) => s.sustained).pop();
+    const coldRate = opts.coldRate ?? best?.targetChangesPerSec ?? 0;
+    if (coldRate > 0) {
+      // Functions restarted: a new process (JIT, DuckDB sessions, encoders, consumer joins all cold),
+      // the same groups and warehouse, so it resumes where the last one stopped, as after a deploy.
+      await sleep(3000);
+      await offline.stop();
+      const coldLog = join(dir, 'offline-cold.log');
+      log(`cold step: sls offline restarted (log ${coldLog})...`);
+      const r0 = Date.now();
+      offline = await startOffline({ root: REPO_ROOT, logFile: coldLog, env, params });
+      const restartMs = Date.now() - r0;
+      const c = await step(rig, { ...stepOptions, target: coldRate, seed: 800, windows: true });
+      cold = { ...c, restartMs };
+    }
     if (best && overloadSeconds > 0) {
       await sleep(3000);
       over = await overload(rig, 2 * best.targetChangesPerSec, overloadSeconds);
@@ -209,6 +264,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const ok = steps.filter((s) => s.sustained);
   const best = ok[ok.length - 1];
   const at1000 = steps.find((s) => s.targetChangesPerSec === 1000);
+  const ratioToCapture = best && capture ? Math.round((best.achievedChangesPerSec / capture.recordsPerSec) * 100) / 100 : null;
   const result: PipelineBenchResult = {
     kind: 'pipeline',
     inlineSchemas,
@@ -218,8 +274,11 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     method:
       "sls offline with serverless.yml's batching, its own consumer group at LATEST, its own bucket and a fresh DuckDB file; generator " +
       'steered to the rate every intervalMs up to 4k changes/s, above that deposits committed by Postgres (pipeline/step.ts); latency = epoch_ms(_loaded_at) - _source_ts_ms over RAW rows committed in the window; ' +
-      'lag grew = last-third p50 minus first-third p50 beyond max(2 s, half the first-third p50); sustained = complete, ' +
-      'drained within 30 s after the step, no lag growth, load within 90% of target. Overload: 60 s at twice the ' +
+      `sustained = complete, drained within 30 s after the step, p99 <= ${P99_BOUND_MS} ms in each third of the step, ` +
+      `last-third p50 at most ${LAG_GROWTH_TOLERANCE_MS} ms above the first third's (fixed), load within 90% of target (pipeline/verdict.ts). ` +
+      'Capture: connector paused, a generator burst committed, resumed, topics end offsets timed (replay/capture.ts), before the pipeline starts. ' +
+      'Cold step: sls offline stopped and started again (same groups and warehouse), straight into the rate; time to steady = first moment ' +
+      'after which every 5 s window (by commit time) has p99 <= 5 s, from the first change. Overload: 60 s at twice the ' +
       'highest sustained rate, drain = overload end until its last commit is in RAW.',
     params: {
       ...params,
@@ -228,7 +287,9 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       ...(opts.withDashboard ? { withDashboard: 'true' } : {}),
     },
     calibration: { changesPerIterationPerCustomer: Math.round(perCustomer * 100) / 100 },
+    ...(capture ? { capture } : {}),
     steps,
+    ...(cold ? { cold } : {}),
     ...(page ? { pageCheck: page } : {}),
     overload: over,
     headline: {
@@ -236,6 +297,15 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       firstUnsustained: steps.find((s) => !s.sustained)?.targetChangesPerSec ?? null,
       at1000: at1000 ? { p50Ms: at1000.latencyMs.p50, p99Ms: at1000.latencyMs.p99 } : null,
       atMaxSustained: best ? { p50Ms: best.latencyMs.p50, p99Ms: best.latencyMs.p99 } : null,
+      ratioToCapture,
+      cold: cold
+        ? {
+            rate: cold.targetChangesPerSec,
+            sustained: cold.sustained,
+            timeToSteadyMs: cold.timeToSteadyMs ?? null,
+            p99Ms: cold.latencyMs.p99,
+          }
+        : null,
     },
     error,
   };
@@ -258,6 +328,10 @@ if (require.main === module) {
       keep: { type: 'boolean', default: false },
       // inline | schemaless (default: the configured DEBEZIUM_INLINE_SCHEMAS)
       format: { type: 'string' },
+      // the cold step's rate (default: the highest sustained step's)
+      'cold-rate': { type: 'string' },
+      'no-cold': { type: 'boolean', default: false },
+      capture: { type: 'string', default: '100000' },
     },
   });
   runAsScript(
@@ -277,7 +351,10 @@ if (require.main === module) {
       generatorMax: Number(values['generator-max']) || undefined,
       keep: values.keep,
       inlineSchemas: values.format === undefined ? undefined : values.format === 'inline',
+      coldRate: values['no-cold'] ? 0 : values['cold-rate'] ? Number(values['cold-rate']) : undefined,
+      captureChanges: Number(values.capture),
     }),
-    (r) => console.log(JSON.stringify({ headline: r.headline, overload: r.overload, error: r.error }, null, 2)),
+    (r) =>
+      console.log(JSON.stringify({ headline: r.headline, capture: r.capture, overload: r.overload, error: r.error }, null, 2)),
   );
 }
