@@ -150,7 +150,9 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const configured = loadSettings();
   const inlineSchemas = opts.inlineSchemas ?? configured.DEBEZIUM_INLINE_SCHEMAS === 'true';
   const cfg = loadSettings({ ...process.env, ...env, DEBEZIUM_INLINE_SCHEMAS: String(inlineSchemas) });
-  const rig: Rig = { cfg, warehousePath, log };
+  const admin = new Kafka({ brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING, clientId: 'bench-pipeline' }).admin();
+  await admin.connect();
+  const rig: Rig = { cfg, warehousePath, log, admin };
   if (cfg.DEBEZIUM_INLINE_SCHEMAS !== configured.DEBEZIUM_INLINE_SCHEMAS) {
     log(`values ${inlineSchemas ? 'with inline schemas' : 'schema-less'} for this run: registering the connector that way...`);
     await registerConnector(cfg, () => undefined);
@@ -165,15 +167,9 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   let capture: CaptureResult | undefined;
   if ((opts.captureChanges ?? 100_000) > 0) {
     // Before the pipeline runs: Debezium alone, as in the replay bench; its records are before the group's LATEST.
-    const admin = new Kafka({ brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING, clientId: 'bench-pipeline' }).admin();
-    await admin.connect();
-    try {
-      const { from: _from, to: _to, ...c } = await measureCapture(cfg, admin, opts.captureChanges ?? 100_000, log);
-      capture = c;
-      log(`capture: ${c.changes} records in ${c.seconds}s = ${c.recordsPerSec}/s`);
-    } finally {
-      await admin.disconnect();
-    }
+    const { from: _from, to: _to, ...c } = await measureCapture(cfg, admin, opts.captureChanges ?? 100_000, log);
+    capture = c;
+    log(`capture: ${c.changes} records in ${c.seconds}s = ${c.recordsPerSec}/s`);
   }
   const logFile = join(dir, 'offline.log');
   log(`starting sls offline (log ${logFile})...`);
@@ -260,6 +256,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       await bucket.remove().catch((err: Error) => log(`could not remove s3://${bucket.name}: ${err.message}`));
     }
     s3.destroy();
+    await admin.disconnect().catch(() => undefined);
   }
   const ok = steps.filter((s) => s.sustained);
   const best = ok[ok.length - 1];

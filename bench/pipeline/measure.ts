@@ -3,6 +3,7 @@
  * (epoch_ms(_loaded_at) - _source_ts_ms), and the generator's calls that mark a window's end.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Admin } from 'kafkajs';
 import {
   connectFromConfig,
   parseGeneratorOptions,
@@ -30,6 +31,8 @@ export interface Rig {
   cfg: Config;
   warehousePath: string;
   log: (m: string) => void;
+  /** To sample the topics' end offsets during a step of deposits (pipeline/captureLag.ts). */
+  admin?: Admin;
 }
 
 export const silent: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -7,6 +7,7 @@ import { sleep } from '../../infra/stack/proc';
 import { changesOf } from '../../infra/cli/util/burst';
 import { marker, silent, steerRate, waitDrained, windowLatency, type Latency, type Rig } from './measure';
 import { runDepositLoad } from './depositLoad';
+import { captureLags, sampleCapture, summariseCaptureLag, type CaptureLag, type CommitMark } from './captureLag';
 import { stepVerdict, timeToSteady, type LatencyWindow, type Rule } from './verdict';
 
 export interface StepResult {
@@ -36,6 +37,8 @@ export interface StepResult {
   windows?: LatencyWindow[];
   /** Cold step: first moment (ms after the first change) after which every 5 s window's p99 <= 5 s; null: never. */
   timeToSteadyMs?: number | null;
+  /** Steps of deposits: how long changes waited for Debezium (part of the latency above). */
+  captureLagMs?: CaptureLag;
   lagGrew: boolean;
   sustained: boolean;
   /** The rules that failed (verdict.ts); empty when sustained. */
@@ -77,6 +80,8 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   let generatorChanges = 0;
   let depositChanges = 0;
   let scale: StepResult['scale'];
+  let sampler: Awaited<ReturnType<typeof sampleCapture>> | undefined;
+  const commits: CommitMark[] = [];
   if (genTarget > 0) {
     // Changes per iteration ~ customers x perCustomer (accounts 2x and transactions 5x customers, as the default shape).
     const customers = Math.max(1, Math.round((genTarget * o.intervalMs) / 1000 / o.perCustomer));
@@ -96,8 +101,16 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   } else {
     rig.log(`step ${o.target} changes/s for ${o.seconds}s: deposits committed by Postgres`);
     const db = await connectFromConfig(rig.cfg)();
+    sampler = rig.admin ? await sampleCapture(rig.admin, rig.cfg) : undefined;
     try {
-      depositChanges = (await runDepositLoad(db, { changesPerSec: depositTarget, signal, seed: o.seed })).changes;
+      depositChanges = (
+        await runDepositLoad(db, {
+          changesPerSec: depositTarget,
+          signal,
+          seed: o.seed,
+          onCommit: (at, changes) => commits.push({ at, changes }),
+        })
+      ).changes;
     } finally {
       await db.end().catch(() => undefined);
     }
@@ -108,6 +121,7 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   const markerAt = await marker(rig, o.seed + 1);
   const drainedAt = await waitDrained(rig, markerAt, Math.max(180_000, o.seconds * 3000), 500);
   const drainMs = drainedAt === null ? -1 : drainedAt - t1;
+  const captureLag = sampler ? summariseCaptureLag(captureLags(commits, await sampler.stop()), t0, t1) : undefined;
   const m = await windowLatency(rig, t0, t1, generated, { windows: o.windows });
 
   const secs = (t1 - t0) / 1000;
@@ -139,6 +153,7 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
     middleThirdMs: middle,
     lastThirdMs: last,
     ...(m.windows ? { windows: m.windows, timeToSteadyMs: timeToSteady(m.windows) } : {}),
+    ...(captureLag ? { captureLagMs: captureLag } : {}),
     lagGrew: v.failed.includes('lag'),
     sustained: v.sustained,
     failedRules: v.failed,
@@ -147,6 +162,7 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   rig.log(
     `  ${res.achievedChangesPerSec} changes/s, ${res.rawRows} RAW rows, p50 ${m.all.p50} ms, p99 ${m.all.p99} ms, ` +
       `thirds p50 ${first.p50}/${middle.p50}/${last.p50} ms p99 ${first.p99}/${middle.p99}/${last.p99} ms, drain ${(drainMs / 1000).toFixed(1)}s` +
+      (captureLag ? `, capture lag max ${captureLag.maxMs} ms (thirds ${captureLag.byThirdMs.join('/')})` : '') +
       (res.windows
         ? `, steady after ${res.timeToSteadyMs === null ? 'never' : `${((res.timeToSteadyMs ?? 0) / 1000).toFixed(0)} s`}`
         : '') +
