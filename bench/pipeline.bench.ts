@@ -103,7 +103,14 @@ export interface PipelineBenchResult {
    * sls offline restarted (nothing warm but the services), then straight into a step at `rate`;
    * its timeToSteadyMs is measured from the first change.
    */
-  cold?: StepResult & { restartMs: number };
+  cold?: StepResult & {
+    restartMs: number;
+    /** The same step again right after, on the now warm pipeline: what was cold, in the same conditions. */
+    warmAgain?: Pick<
+      StepResult,
+      'achievedChangesPerSec' | 'latencyMs' | 'middleThirdMs' | 'sustained' | 'verdict' | 'captureLagMs'
+    >;
+  };
   /** The ramp's step at pageCheckRate, again with the pipeline page polled. */
   pageCheck?: PageCheckResult;
   overload?: OverloadResult;
@@ -232,7 +239,18 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       offline = await startOffline({ root: REPO_ROOT, logFile: coldLog, env, params });
       const restartMs = Date.now() - r0;
       const c = await step(rig, { ...stepOptions, target: coldRate, seed: 800, windows: true });
-      cold = { ...c, restartMs };
+      await sleep(3000);
+      log('the cold step again, warm:');
+      const w = await step(rig, { ...stepOptions, target: coldRate, seed: 810 });
+      const warmAgain = {
+        achievedChangesPerSec: w.achievedChangesPerSec,
+        latencyMs: w.latencyMs,
+        middleThirdMs: w.middleThirdMs,
+        sustained: w.sustained,
+        verdict: w.verdict,
+        ...(w.captureLagMs ? { captureLagMs: w.captureLagMs } : {}),
+      };
+      cold = { ...c, restartMs, warmAgain };
     }
     if (best && overloadSeconds > 0) {
       await sleep(3000);

@@ -148,7 +148,10 @@ export function markdownTable(l: Latest): string {
       rows.push([
         `cold start straight into ${fmt(c.targetChangesPerSec)} changes/s, ${values}`,
         `sls offline restarted (ready in ${secs(c.restartMs)}), then the load at once: p99 <= 5 s in every 5 s window from **${c.timeToSteadyMs === null || c.timeToSteadyMs === undefined ? 'never' : secs(c.timeToSteadyMs)}** after the first change; ` +
-          `p50 ${secs(c.latencyMs.p50)}, p99 ${secs(c.latencyMs.p99)} (by thirds ${secs(c.firstThirdMs.p99)} / ${secs(c.middleThirdMs?.p99)} / ${secs(c.lastThirdMs.p99)}), ${fmt(c.achievedChangesPerSec)} changes/s: ${c.verdict}`,
+          `p50 ${secs(c.latencyMs.p50)}, p99 ${secs(c.latencyMs.p99)} (by thirds ${secs(c.firstThirdMs.p99)} / ${secs(c.middleThirdMs?.p99)} / ${secs(c.lastThirdMs.p99)}), ${fmt(c.achievedChangesPerSec)} changes/s: ${c.verdict}` +
+          (c.warmAgain
+            ? `; the same step right after, warm: p50 ${secs(c.warmAgain.latencyMs.p50)}, p99 ${secs(c.warmAgain.latencyMs.p99)}, ${fmt(c.warmAgain.achievedChangesPerSec)} changes/s: ${c.warmAgain.verdict}`
+            : ''),
         p.measuredAt.slice(0, 10),
       ]);
     }
