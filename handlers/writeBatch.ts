@@ -6,13 +6,14 @@ import { createS3Client, loadWriterConfig, putObject, storeBatch } from '../func
 import { validateKafkaEvent } from './kafkaEvent';
 import { lambda, logger } from './middleware';
 import { recordBatch } from './metrics';
+import { isWarmUpEvent, warmUpWriter, type WarmUpResult } from '../functions/writer/warmUp';
 
 // One client per container: reused connections across invocations.
 const cfg = loadWriterConfig();
 const s3 = createS3Client(cfg);
 const sink = { put: (req: Parameters<typeof putObject>[2]) => putObject(s3, cfg.MINIO_BUCKET, req) };
 
-export const handler = lambda(validateKafkaEvent, async (event) => {
+const storeEvent = lambda(validateKafkaEvent, async (event) => {
   const records = Object.values(event.records).flat();
   const result = await storeBatch(records, { sink, dlqPrefix: cfg.DLQ_PREFIX, topicPrefix: cfg.KAFKA_TOPIC_PREFIX });
   recordBatch(records, result);
@@ -33,3 +34,17 @@ export const handler = lambda(validateKafkaEvent, async (event) => {
     tombstones: result.tombstones,
   };
 });
+
+let warmedUp: Promise<WarmUpResult> | undefined;
+
+/**
+ * A Kafka batch, or the warm-up event (functions/writer/warmUp.ts), which offline-kafka's event
+ * source threads send once before they consume: it stores nothing and is done once per container.
+ */
+export const handler = async (event: unknown, context: Parameters<typeof storeEvent>[1]) => {
+  if (!isWarmUpEvent(event)) return storeEvent(event, context);
+  warmedUp ??= warmUpWriter({ topicPrefix: cfg.KAFKA_TOPIC_PREFIX });
+  const r = await warmedUp;
+  logger.info('warmed up', { ...r });
+  return r;
+};
