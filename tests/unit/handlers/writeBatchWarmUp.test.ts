@@ -1,0 +1,29 @@
+/**
+ * writeBatch's warm-up event (sent by offline-kafka's threads before they consume): it encodes
+ * synthetic batches and stores nothing, so the S3 client points at a port nothing listens on, and
+ * any PUT would fail the call.
+ */
+import type { Context } from 'aws-lambda';
+
+const context = { awsRequestId: 'warm-up', functionName: 'writeBatch' } as unknown as Context;
+
+beforeAll(() => {
+  process.env.MINIO_BUCKET = 'warm-up-test';
+  process.env.MINIO_ENDPOINT = 'http://127.0.0.1:9';
+  process.env.AWS_REGION = 'us-east-1';
+});
+
+test('a warm-up event is answered with the synthetic batches encoded, nothing dead-lettered, once per container', async () => {
+  const { handler } = await import('../../../handlers/writeBatch');
+  const first = (await handler({ warmUp: true }, context)) as { records: number; objects: number; deadLetters: number };
+  expect(first.records).toBeGreaterThan(0);
+  expect(first.objects).toBeGreaterThan(0);
+  expect(first.deadLetters).toBe(0);
+  // The same result again: the warm-up is done once.
+  expect(await handler({ warmUp: true }, context)).toBe(first);
+});
+
+test('an event that is neither a batch nor a warm-up is still refused', async () => {
+  const { handler } = await import('../../../handlers/writeBatch');
+  await expect(handler({ warmUp: true, records: {} }, context)).rejects.toThrow(/Invalid event/);
+});
