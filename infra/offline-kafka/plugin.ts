@@ -74,7 +74,9 @@ export class OfflineKafkaPlugin extends OfflineEventSourcePlugin {
   protected init(): void {
     if (!this.#enabled()) return;
     this.#mode = invokeMode(this.serverless.service.custom?.offlineKafka);
-    this.#warmUp = asRecord(this.serverless.service.custom?.offlineKafka)?.warmUp === true;
+    // OFFLINE_KAFKA_WARMUP=off|on overrides custom.offlineKafka.warmUp (the bench compares both).
+    const warmUpEnv = process.env.OFFLINE_KAFKA_WARMUP;
+    this.#warmUp = warmUpEnv ? warmUpEnv === 'on' : asRecord(this.serverless.service.custom?.offlineKafka)?.warmUp === true;
     this.#specs = readConsumerSpecs(this.serverless.service, { warn: (m) => this.log.warn(m) });
     if (this.#specs.length === 0) {
       this.log.info('no kafka or msk events in serverless.yml; nothing to consume');
