@@ -7,14 +7,13 @@ import type { Context } from 'aws-lambda';
 
 const context = { awsRequestId: 'warm-up', functionName: 'writeBatch' } as unknown as Context;
 
-beforeAll(() => {
-  process.env.MINIO_BUCKET = 'warm-up-test';
-  process.env.MINIO_ENDPOINT = 'http://127.0.0.1:9';
-  process.env.AWS_REGION = 'us-east-1';
-});
+// Before the handler module is loaded: it reads its configuration at load, as on Lambda.
+process.env.MINIO_BUCKET = 'warm-up-test';
+process.env.MINIO_ENDPOINT = 'http://127.0.0.1:9';
+process.env.AWS_REGION = 'us-east-1';
+const { handler } = require('../../../handlers/writeBatch') as typeof import('../../../handlers/writeBatch');
 
 test('a warm-up event is answered with the synthetic batches encoded, nothing dead-lettered, once per container', async () => {
-  const { handler } = await import('../../../handlers/writeBatch');
   const first = (await handler({ warmUp: true }, context)) as { records: number; objects: number; deadLetters: number };
   expect(first.records).toBeGreaterThan(0);
   expect(first.objects).toBeGreaterThan(0);
@@ -24,6 +23,5 @@ test('a warm-up event is answered with the synthetic batches encoded, nothing de
 });
 
 test('an event that is neither a batch nor a warm-up is still refused', async () => {
-  const { handler } = await import('../../../handlers/writeBatch');
   await expect(handler({ warmUp: true, records: {} }, context)).rejects.toThrow(/Invalid event/);
 });
