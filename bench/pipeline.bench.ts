@@ -26,7 +26,7 @@
  *        [--cold-rate N | --no-cold] [--capture 100000] [--with-dashboard] [--keep] [--format inline|schemaless]
  *                                                              -> bench/results/pipeline-<format>.json
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
@@ -43,6 +43,7 @@ import { loadavg, machineInfo } from './machine';
 import { createBenchBucket } from './pipeline/bucket';
 import { createS3Client } from '../functions/shared/s3';
 import { changesOf } from '../infra/cli/util/burst';
+import { TABLE_NAMES } from '../functions/shared/tables';
 import { marker, silent, waitDrained, type Rig } from './pipeline/measure';
 import { step, type StepResult } from './pipeline/step';
 import { overload, type OverloadResult } from './pipeline/overload';
@@ -125,6 +126,17 @@ export interface PipelineBenchResult {
     cold: { rate: number; sustained: boolean; timeToSteadyMs: number | null; p99Ms: number } | null;
   };
   error?: string;
+}
+
+/** Waits until `groups` consumer groups say they are consuming in the sls offline log. */
+async function allConsuming(logFile: string, groups: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const count = () => (readFileSync(logFile, 'utf8').match(/^offline-kafka: .*: consuming /gm) ?? []).length;
+  while (count() < groups) {
+    if (Date.now() > deadline)
+      throw new Error(`only ${count()} of ${groups} consumer groups consuming after ${timeoutMs / 1000}s; see ${logFile}`);
+    await sleep(250);
+  }
 }
 
 export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise<PipelineBenchResult> {
@@ -237,6 +249,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       log(`cold step: sls offline restarted (log ${coldLog})...`);
       const r0 = Date.now();
       offline = await startOffline({ root: REPO_ROOT, logFile: coldLog, env, params });
+      // startOffline returns at the first group consuming; the others may still be warming up.
+      await allConsuming(coldLog, TABLE_NAMES.length, 120_000);
       const restartMs = Date.now() - r0;
       const c = await step(rig, { ...stepOptions, target: coldRate, seed: 800, windows: true });
       await sleep(3000);
