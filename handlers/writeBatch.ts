@@ -3,6 +3,7 @@
  * Returns only after every object is stored; throws otherwise so the event source retries the batch.
  */
 import { createS3Client, loadWriterConfig, putObject, storeBatch } from '../functions/writer';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { validateKafkaEvent } from './kafkaEvent';
 import { lambda, logger } from './middleware';
 import { recordBatch } from './metrics';
@@ -43,7 +44,11 @@ let warmedUp: Promise<WarmUpResult> | undefined;
  */
 export const handler = async (event: unknown, context: Parameters<typeof storeEvent>[1]) => {
   if (!isWarmUpEvent(event)) return storeEvent(event, context);
-  warmedUp ??= warmUpWriter({ topicPrefix: cfg.KAFKA_TOPIC_PREFIX });
+  warmedUp ??= warmUpWriter({
+    topicPrefix: cfg.KAFKA_TOPIC_PREFIX,
+    // A read of a key that is not there (404, or 403 without ListBucket): nothing is written.
+    touchStore: () => s3.send(new HeadObjectCommand({ Bucket: cfg.MINIO_BUCKET, Key: '_warm-up/none' })),
+  });
   const r = await warmedUp;
   logger.info('warmed up', { ...r });
   return r;

@@ -5,7 +5,7 @@
  * from the tenth on (measured 2026-12-06), in each writer thread, so a container that starts under
  * load first fell behind. Run once before the first real batch, that cost is paid before traffic.
  */
-import { TABLES, TABLE_NAMES, topicFor, type ColumnDef } from '../shared/tables';
+import { TABLES, TABLE_NAMES, topicFor, type ColumnDef, type TableName } from '../shared/tables';
 import type { KafkaRecordIn } from './decode/decodeRecord';
 import { storeBatch } from './lake/storeBatch';
 
@@ -28,11 +28,58 @@ function value(col: ColumnDef, i: number): unknown {
   }
 }
 
-/** `perTable` inserts of every table, as Lambda's Kafka event carries them (base64 JSON values). */
-export function syntheticRecords(perTable: number, topicPrefix: string): KafkaRecordIn[] {
+/** The Connect field of a column as Debezium writes it (datatype.propagate.source.type, decimal.handling.mode=string). */
+function connectField(col: ColumnDef): Record<string, unknown> {
+  const base = { field: col.name, optional: col.nullable };
+  const source = (type: string, length?: number, scale?: number) => ({
+    ...base,
+    type: 'string',
+    parameters: {
+      '__debezium.source.column.type': type,
+      ...(length !== undefined ? { '__debezium.source.column.length': String(length) } : {}),
+      ...(scale !== undefined ? { '__debezium.source.column.scale': String(scale) } : {}),
+    },
+  });
+  switch (col.type) {
+    case 'int32':
+    case 'int64':
+      return { ...base, type: col.type };
+    case 'text':
+      return source('VARCHAR', col.length);
+    case 'char':
+      return source('BPCHAR', col.length);
+    case 'decimal':
+      return source('NUMERIC', col.precision, col.scale);
+    case 'timestamptz':
+      return { ...base, type: 'string', name: 'io.debezium.time.ZonedTimestamp' };
+  }
+}
+
+/** A table's inline value schema (value.converter.schemas.enable=true), as far as the writer reads it. */
+function inlineSchema(table: TableName): Record<string, unknown> {
+  const image = (field: string) => ({ field, type: 'struct', optional: true, fields: TABLES[table].columns.map(connectField) });
+  return {
+    type: 'struct',
+    optional: false,
+    fields: [
+      image('before'),
+      image('after'),
+      { field: 'source', type: 'struct', optional: false, fields: [] },
+      { field: 'op', type: 'string', optional: false },
+      { field: 'ts_ms', type: 'int64', optional: true },
+    ],
+  };
+}
+
+/**
+ * `perTable` inserts of every table, as Lambda's Kafka event carries them (base64 JSON values),
+ * with the value's inline schema or without (the connector's two value formats).
+ */
+export function syntheticRecords(perTable: number, topicPrefix: string, withSchema = false): KafkaRecordIn[] {
   const out: KafkaRecordIn[] = [];
   const tsMs = Date.UTC(2000, 0, 1);
   for (const table of TABLE_NAMES) {
+    const schema = withSchema ? inlineSchema(table) : undefined;
     for (let i = 0; i < perTable; i++) {
       const after = Object.fromEntries(TABLES[table].columns.map((c) => [c.name, value(c, i)]));
       const envelope = { before: null, after, source: { lsn: 1000 + i, ts_ms: tsMs + i, txId: 1 + i }, op: 'c', ts_ms: tsMs + i };
@@ -42,7 +89,7 @@ export function syntheticRecords(perTable: number, topicPrefix: string): KafkaRe
         offset: i,
         timestamp: tsMs + i,
         key: Buffer.from(JSON.stringify({ id: i + 1 })).toString('base64'),
-        value: Buffer.from(JSON.stringify(envelope)).toString('base64'),
+        value: Buffer.from(JSON.stringify(schema ? { schema, payload: envelope } : envelope)).toString('base64'),
       });
     }
   }
@@ -66,17 +113,30 @@ export interface WarmUpResult {
   ms: number;
 }
 
-/** `batches` synthetic batches of `perTable` records per table through storeBatch, into a sink that drops them. */
-export async function warmUpWriter(o: { topicPrefix: string; batches?: number; perTable?: number }): Promise<WarmUpResult> {
+/**
+ * `batches` synthetic batches of `perTable` records per table through storeBatch, into a sink that
+ * drops them, alternately with and without inline schemas; then `touchStore` (a read of the object
+ * store, to open its connection and build the SDK's lazily made request path) if given.
+ */
+export async function warmUpWriter(o: {
+  topicPrefix: string;
+  batches?: number;
+  perTable?: number;
+  touchStore?: () => Promise<unknown>;
+}): Promise<WarmUpResult> {
   const t0 = performance.now();
-  const records = syntheticRecords(o.perTable ?? 400, o.topicPrefix);
+  const kinds = [true, false].map((withSchema) => syntheticRecords(o.perTable ?? 400, o.topicPrefix, withSchema));
   const dropped = { put: () => Promise.resolve() };
   let objects = 0;
   let deadLetters = 0;
+  let records = 0;
   for (let b = 0; b < (o.batches ?? 8); b++) {
-    const r = await storeBatch(records, { sink: dropped, dlqPrefix: '_warm-up', topicPrefix: o.topicPrefix });
+    const batch = kinds[b % 2]!;
+    const r = await storeBatch(batch, { sink: dropped, dlqPrefix: '_warm-up', topicPrefix: o.topicPrefix });
     objects += r.objects.length;
     deadLetters += r.deadLetters.length;
+    records += batch.length;
   }
-  return { records: records.length * (o.batches ?? 8), objects, deadLetters, ms: Math.round(performance.now() - t0) };
+  await o.touchStore?.().catch(() => undefined);
+  return { records, objects, deadLetters, ms: Math.round(performance.now() - t0) };
 }
