@@ -26,7 +26,7 @@ const RESULTS = join(__dirname, 'results');
 const BENCHES = ['replay', 'generator', 'writer', 'loader', 'pipeline'] as const;
 type BenchName = (typeof BENCHES)[number];
 
-interface Latest {
+export interface Latest {
   kind: 'latest';
   measuredAt: string;
   machine: {
@@ -298,10 +298,13 @@ async function main(): Promise<number> {
   return failures.length ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error('[bench] unexpected error:', err);
-    process.exit(1);
-  },
-);
+// Run as the script; imported (markdownTable), it does nothing.
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error('[bench] unexpected error:', err);
+      process.exit(1);
+    },
+  );
+}
