@@ -193,6 +193,11 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const logFile = join(dir, 'offline.log');
   log(`starting sls offline (log ${logFile})...`);
   let offline: OfflineProcess = await startOffline({ root: REPO_ROOT, logFile, env, params });
+  // Every group must have joined before the first commit: a fresh group at LATEST skips what came before.
+  await allConsuming(logFile, TABLE_NAMES.length, 120_000).catch(async (err: unknown) => {
+    await offline.stop();
+    throw err;
+  });
   const dashboard = opts.withDashboard
     ? await startDashboard({ cfg, ctx: makeContext({ cfg, quiet: true }), port: 0, warehousePath, params })
     : undefined;
