@@ -128,13 +128,17 @@ export interface PipelineBenchResult {
   error?: string;
 }
 
-/** Waits until `groups` consumer groups say they are consuming in the sls offline log. */
+/**
+ * Waits until `groups` consumer groups have their partitions in the sls offline log (a fresh group's
+ * LATEST is resolved then: what is committed before is skipped).
+ */
 async function allConsuming(logFile: string, groups: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const count = () => (readFileSync(logFile, 'utf8').match(/^offline-kafka: .*: consuming /gm) ?? []).length;
+  const count = () =>
+    new Set([...readFileSync(logFile, 'utf8').matchAll(/^offline-kafka: .*: group (\S+) assigned /gm)].map((m) => m[1])).size;
   while (count() < groups) {
     if (Date.now() > deadline)
-      throw new Error(`only ${count()} of ${groups} consumer groups consuming after ${timeoutMs / 1000}s; see ${logFile}`);
+      throw new Error(`only ${count()} of ${groups} consumer groups assigned after ${timeoutMs / 1000}s; see ${logFile}`);
     await sleep(250);
   }
 }
@@ -254,7 +258,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       log(`cold step: sls offline restarted (log ${coldLog})...`);
       const r0 = Date.now();
       offline = await startOffline({ root: REPO_ROOT, logFile: coldLog, env, params });
-      // startOffline returns at the first group consuming; the others may still be warming up.
+      // startOffline returns at the first group consuming; the others may still be warming up or joining.
       await allConsuming(coldLog, TABLE_NAMES.length, 120_000);
       const restartMs = Date.now() - r0;
       const c = await step(rig, { ...stepOptions, target: coldRate, seed: 800, windows: true });
