@@ -125,12 +125,12 @@ export async function warmUpWriter(o: {
   touchStore?: () => Promise<unknown>;
 }): Promise<WarmUpResult> {
   const t0 = performance.now();
-  const kinds = [true, false].map((withSchema) => syntheticRecords(o.perTable ?? 400, o.topicPrefix, withSchema));
+  const kinds = [true, false].map((withSchema) => syntheticRecords(o.perTable ?? 300, o.topicPrefix, withSchema));
   const dropped = { put: () => Promise.resolve() };
   let objects = 0;
   let deadLetters = 0;
   let records = 0;
-  for (let b = 0; b < (o.batches ?? 8); b++) {
+  for (let b = 0; b < (o.batches ?? 6); b++) {
     const batch = kinds[b % 2]!;
     const r = await storeBatch(batch, { sink: dropped, dlqPrefix: '_warm-up', topicPrefix: o.topicPrefix });
     objects += r.objects.length;
