@@ -15,7 +15,8 @@
  *     lag grew by no more than a fixed 1.5 s (pipeline/verdict.ts says which rule failed);
  *   - the cold step: sls offline stopped and started afresh (same consumer groups, so it resumes
  *     where it stopped), then straight into the highest sustained rate, with its time to steady
- *     latency (the first moment after which every 5 s window's p99 is within 5 s);
+ *     latency (the first moment after which every 5 s window's p99 is within 5 s), and the same step
+ *     again right after, warm (OFFLINE_KAFKA_WARMUP=off|on compares the writer threads' warm-up);
  *   - an overload: 60 s at twice the highest sustained rate, then the time until everything
  *     committed in it is in RAW (the pipeline must drain, not stall).
  *
