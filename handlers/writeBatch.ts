@@ -3,16 +3,18 @@
  * Returns only after every object is stored; throws otherwise so the event source retries the batch.
  */
 import { createS3Client, loadWriterConfig, putObject, storeBatch } from '../functions/writer';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { validateKafkaEvent } from './kafkaEvent';
 import { lambda, logger } from './middleware';
 import { recordBatch } from './metrics';
+import { isWarmUpEvent, warmUpWriter, type WarmUpResult } from '../functions/writer/warmUp';
 
 // One client per container: reused connections across invocations.
 const cfg = loadWriterConfig();
 const s3 = createS3Client(cfg);
 const sink = { put: (req: Parameters<typeof putObject>[2]) => putObject(s3, cfg.MINIO_BUCKET, req) };
 
-export const handler = lambda(validateKafkaEvent, async (event) => {
+const storeEvent = lambda(validateKafkaEvent, async (event) => {
   const records = Object.values(event.records).flat();
   const result = await storeBatch(records, { sink, dlqPrefix: cfg.DLQ_PREFIX, topicPrefix: cfg.KAFKA_TOPIC_PREFIX });
   recordBatch(records, result);
@@ -33,3 +35,21 @@ export const handler = lambda(validateKafkaEvent, async (event) => {
     tombstones: result.tombstones,
   };
 });
+
+let warmedUp: Promise<WarmUpResult> | undefined;
+
+/**
+ * A Kafka batch, or the warm-up event (functions/writer/warmUp.ts), which offline-kafka's event
+ * source threads send once before they consume: it stores nothing and is done once per container.
+ */
+export const handler = async (event: unknown, context: Parameters<typeof storeEvent>[1]) => {
+  if (!isWarmUpEvent(event)) return storeEvent(event, context);
+  warmedUp ??= warmUpWriter({
+    topicPrefix: cfg.KAFKA_TOPIC_PREFIX,
+    // A read of a key that is not there (404, or 403 without ListBucket): nothing is written.
+    touchStore: () => s3.send(new HeadObjectCommand({ Bucket: cfg.MINIO_BUCKET, Key: '_warm-up/none' })),
+  });
+  const r = await warmedUp;
+  logger.info('warmed up', { ...r });
+  return r;
+};

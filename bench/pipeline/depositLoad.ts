@@ -55,6 +55,8 @@ export async function runDepositLoad(
      * (functions/generator/state.ts), so a load beside it keeps to older ones and never waits on it.
      */
     spareNewest?: number;
+    /** Called after each commit with its time and the changes committed so far (the capture-lag probe's clock). */
+    onCommit?: (at: number, changes: number) => void;
   },
 ): Promise<DepositLoadResult> {
   const tickMs = o.tickMs ?? 100;
@@ -82,6 +84,7 @@ export async function runDepositLoad(
     total.deposits += picked.length;
     total.changes += picked.length + (r.rowCount ?? 0);
     total.commits++;
+    o.onCommit?.(Date.now(), total.changes);
   };
 
   while (!o.signal.aborted) {

@@ -3,6 +3,7 @@
  * (epoch_ms(_loaded_at) - _source_ts_ms), and the generator's calls that mark a window's end.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Admin } from 'kafkajs';
 import {
   connectFromConfig,
   parseGeneratorOptions,
@@ -16,6 +17,7 @@ import { TABLE_NAMES } from '../../functions/shared/tables';
 import { withWarehouse } from '../../infra/cli/util/warehouse';
 import { sleep } from '../../infra/stack/proc';
 import { changesOf } from '../../infra/cli/util/burst';
+import type { LatencyWindow } from './verdict';
 
 export interface Latency {
   rows: number;
@@ -29,6 +31,8 @@ export interface Rig {
   cfg: Config;
   warehousePath: string;
   log: (m: string) => void;
+  /** To sample the topics' end offsets during a step of deposits (pipeline/captureLag.ts). */
+  admin?: Admin;
 }
 
 export const silent: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -88,22 +92,45 @@ export async function waitDrained(rig: Rig, sinceMs: number, timeoutMs: number, 
   return null;
 }
 
-/** Latency of rows committed in [t0, t1], whole and by first / last third, once they are all in RAW. */
+/** Latency of rows committed in [from, to], by consecutive windows of `windowMs` from `from`. */
+export async function latencyWindows(db: DuckDBConnection, from: number, to: number, windowMs: number): Promise<LatencyWindow[]> {
+  const r = await db.runAndReadAll(
+    `SELECT floor((ts - ${from}) / ${windowMs}) AS w, count(*), quantile_cont(lat, 0.99)
+       FROM (${RAW_UNION}) WHERE ts BETWEEN ${from} AND ${to} GROUP BY w ORDER BY w`,
+  );
+  return r.getRows().map(([w, n, p99]) => ({ fromMs: Number(w) * windowMs, rows: Number(n), p99: Math.round(Number(p99)) }));
+}
+
+export interface WindowLatency {
+  all: Latency;
+  thirds: [Latency, Latency, Latency];
+  /** By 5 s windows of commit time (STEADY_WINDOW_MS), when asked for. */
+  windows?: LatencyWindow[];
+}
+
+export const STEADY_WINDOW_MS = 5000;
+
+/** Latency of rows committed in [t0, t1], whole and by thirds, once they are all in RAW. */
 export async function windowLatency(
   rig: Rig,
   t0: number,
   t1: number,
   expectRows: number,
-): Promise<{ all: Latency; first: Latency; last: Latency }> {
-  let measured: { all: Latency; first: Latency; last: Latency } | undefined;
+  o: { windows?: boolean } = {},
+): Promise<WindowLatency> {
+  let measured: WindowLatency | undefined;
   // Let stragglers of the window land (a loader retrying on the lock may finish after the marker).
   for (let i = 0; i < 10; i++) {
     measured = await withWarehouse(rig.warehousePath, async (db) => {
       const third = Math.floor((t1 - t0) / 3);
       return {
         all: await latencyBetween(db, t0, t1),
-        first: await latencyBetween(db, t0, t0 + third),
-        last: await latencyBetween(db, t1 - third, t1),
+        thirds: [
+          await latencyBetween(db, t0, t0 + third),
+          await latencyBetween(db, t0 + third, t1 - third),
+          await latencyBetween(db, t1 - third, t1),
+        ] as [Latency, Latency, Latency],
+        ...(o.windows ? { windows: await latencyWindows(db, t0, t1, STEADY_WINDOW_MS) } : {}),
       };
     });
     if (measured.all.rows >= expectRows) break;

@@ -7,6 +7,8 @@ import { sleep } from '../../infra/stack/proc';
 import { changesOf } from '../../infra/cli/util/burst';
 import { marker, silent, steerRate, waitDrained, windowLatency, type Latency, type Rig } from './measure';
 import { runDepositLoad } from './depositLoad';
+import { captureLags, sampleCapture, summariseCaptureLag, type CaptureLag, type CommitMark } from './captureLag';
+import { stepVerdict, timeToSteady, type LatencyWindow, type Rule } from './verdict';
 
 export interface StepResult {
   targetChangesPerSec: number;
@@ -27,11 +29,21 @@ export interface StepResult {
   /** From the end of the window until the marker committed after it was in RAW for all tables. */
   drainMs: number;
   latencyMs: Latency;
+  /** Latency of the rows committed in the first, middle and last third of the window. */
   firstThirdMs: Latency;
+  middleThirdMs: Latency;
   lastThirdMs: Latency;
+  /** By 5 s windows of commit time (a cold step's). */
+  windows?: LatencyWindow[];
+  /** Cold step: first moment (ms after the first change) after which every 5 s window's p99 <= 5 s; null: never. */
+  timeToSteadyMs?: number | null;
+  /** Steps of deposits: how long changes waited for Debezium (part of the latency above). */
+  captureLagMs?: CaptureLag;
   lagGrew: boolean;
   sustained: boolean;
-  /** Why the step is not sustained, in words. */
+  /** The rules that failed (verdict.ts); empty when sustained. */
+  failedRules: Rule[];
+  /** 'sustained', or why not, in words. */
   verdict: string;
 }
 
@@ -45,6 +57,8 @@ export interface StepOptions {
   seed: number;
   /** Longest drain still called sustained (an overload step allows longer). */
   maxDrainMs: number;
+  /** Also measure latency by 5 s windows and the time to steady latency (the cold step). */
+  windows?: boolean;
   /**
    * The highest step the generator offers itself; above it the step's load is deposits committed
    * by Postgres (depositLoad.ts). Beside the pipeline on 2 cores the generator (faker, ~60 us of JS
@@ -66,6 +80,8 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   let generatorChanges = 0;
   let depositChanges = 0;
   let scale: StepResult['scale'];
+  let sampler: Awaited<ReturnType<typeof sampleCapture>> | undefined;
+  const commits: CommitMark[] = [];
   if (genTarget > 0) {
     // Changes per iteration ~ customers x perCustomer (accounts 2x and transactions 5x customers, as the default shape).
     const customers = Math.max(1, Math.round((genTarget * o.intervalMs) / 1000 / o.perCustomer));
@@ -85,8 +101,16 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   } else {
     rig.log(`step ${o.target} changes/s for ${o.seconds}s: deposits committed by Postgres`);
     const db = await connectFromConfig(rig.cfg)();
+    sampler = rig.admin ? await sampleCapture(rig.admin, rig.cfg) : undefined;
     try {
-      depositChanges = (await runDepositLoad(db, { changesPerSec: depositTarget, signal, seed: o.seed })).changes;
+      depositChanges = (
+        await runDepositLoad(db, {
+          changesPerSec: depositTarget,
+          signal,
+          seed: o.seed,
+          onCommit: (at, changes) => commits.push({ at, changes }),
+        })
+      ).changes;
     } finally {
       await db.end().catch(() => undefined);
     }
@@ -97,21 +121,21 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   const markerAt = await marker(rig, o.seed + 1);
   const drainedAt = await waitDrained(rig, markerAt, Math.max(180_000, o.seconds * 3000), 500);
   const drainMs = drainedAt === null ? -1 : drainedAt - t1;
-  const m = await windowLatency(rig, t0, t1, generated);
+  const captureLag = sampler ? summariseCaptureLag(captureLags(commits, await sampler.stop()), t0, t1) : undefined;
+  const m = await windowLatency(rig, t0, t1, generated, { windows: o.windows });
 
   const secs = (t1 - t0) / 1000;
-  const complete = m.all.rows >= generated;
-  // Batching makes latency saw-tooth by up to a window: lag "grew" only beyond that noise.
-  const tolerance = Math.max(2000, o.windowSeconds * 1000, m.first.p50 * 0.5);
-  const lagGrew = m.last.p50 - m.first.p50 > tolerance;
   const achieved = generated / secs;
-  const reasons: string[] = [];
-  if (!complete) reasons.push(`only ${m.all.rows}/${generated} rows reached RAW`);
-  if (drainedAt === null) reasons.push('did not drain');
-  else if (drainMs > o.maxDrainMs) reasons.push(`drain took ${(drainMs / 1000).toFixed(1)}s`);
-  if (lagGrew) reasons.push(`lag grew: p50 ${m.first.p50} -> ${m.last.p50} ms`);
-  if (achieved < 0.9 * o.target) reasons.push(`the load reached only ${Math.round(achieved)} changes/s`);
-  const sustained = reasons.length === 0;
+  const v = stepVerdict({
+    targetChangesPerSec: o.target,
+    achievedChangesPerSec: Math.round(achieved),
+    generatedChanges: generated,
+    rawRows: m.all.rows,
+    drainMs: drainedAt === null ? -1 : drainMs,
+    maxDrainMs: o.maxDrainMs,
+    thirds: m.thirds,
+  });
+  const [first, middle, last] = m.thirds;
   const res: StepResult = {
     targetChangesPerSec: o.target,
     ...(scale ? { scale } : {}),
@@ -121,19 +145,28 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
     load: { generatorChanges, depositChanges },
     achievedChangesPerSec: Math.round(achieved),
     rawRows: m.all.rows,
-    complete,
+    complete: m.all.rows >= generated,
     rawRowsPerSec: Math.round(m.all.rows / secs),
     drainMs,
     latencyMs: m.all,
-    firstThirdMs: m.first,
-    lastThirdMs: m.last,
-    lagGrew,
-    sustained,
-    verdict: sustained ? 'sustained' : reasons.join('; '),
+    firstThirdMs: first,
+    middleThirdMs: middle,
+    lastThirdMs: last,
+    ...(m.windows ? { windows: m.windows, timeToSteadyMs: timeToSteady(m.windows) } : {}),
+    ...(captureLag ? { captureLagMs: captureLag } : {}),
+    lagGrew: v.failed.includes('lag'),
+    sustained: v.sustained,
+    failedRules: v.failed,
+    verdict: v.text,
   };
   rig.log(
     `  ${res.achievedChangesPerSec} changes/s, ${res.rawRows} RAW rows, p50 ${m.all.p50} ms, p99 ${m.all.p99} ms, ` +
-      `first/last third p50 ${m.first.p50}/${m.last.p50} ms, drain ${(drainMs / 1000).toFixed(1)}s: ${res.verdict}`,
+      `thirds p50 ${first.p50}/${middle.p50}/${last.p50} ms p99 ${first.p99}/${middle.p99}/${last.p99} ms, drain ${(drainMs / 1000).toFixed(1)}s` +
+      (captureLag ? `, capture lag max ${captureLag.maxMs} ms (thirds ${captureLag.byThirdMs.join('/')})` : '') +
+      (res.windows
+        ? `, steady after ${res.timeToSteadyMs === null ? 'never' : `${((res.timeToSteadyMs ?? 0) / 1000).toFixed(0)} s`}`
+        : '') +
+      `: ${res.verdict}`,
   );
   return res;
 }

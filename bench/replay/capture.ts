@@ -40,9 +40,14 @@ export async function measureCapture(
   const from = await endOffsets(admin, cfg);
   const before = total(from);
   log(`connector paused; committing a burst of >= ${changes} changes...`);
-  const committed = changesOf(await commitBurst(cfg, changes, 4242));
-  log(`${committed} changes committed; resuming the connector`);
-  await resumeConnector(cfg);
+  let committed: number;
+  try {
+    committed = changesOf(await commitBurst(cfg, changes, 4242));
+    log(`${committed} changes committed; resuming the connector`);
+  } finally {
+    // Never leave the connector paused: the pipeline bench runs right after this.
+    await resumeConnector(cfg);
+  }
   let first = 0;
   let last = 0;
   let lastTotal = before;

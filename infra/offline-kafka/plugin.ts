@@ -52,6 +52,7 @@ interface SourceThread {
 export class OfflineKafkaPlugin extends OfflineEventSourcePlugin {
   #specs: ConsumerSpec[] = [];
   #mode: InvokeMode = 'thread';
+  #warmUp = false;
   #threads: SourceThread[] = [];
   #bundle: ThreadBundle | undefined;
   #restarting: Promise<void> | undefined;
@@ -73,6 +74,9 @@ export class OfflineKafkaPlugin extends OfflineEventSourcePlugin {
   protected init(): void {
     if (!this.#enabled()) return;
     this.#mode = invokeMode(this.serverless.service.custom?.offlineKafka);
+    // OFFLINE_KAFKA_WARMUP=off|on overrides custom.offlineKafka.warmUp (the bench compares both).
+    const warmUpEnv = process.env.OFFLINE_KAFKA_WARMUP;
+    this.#warmUp = warmUpEnv ? warmUpEnv === 'on' : asRecord(this.serverless.service.custom?.offlineKafka)?.warmUp === true;
     this.#specs = readConsumerSpecs(this.serverless.service, { warn: (m) => this.log.warn(m) });
     if (this.#specs.length === 0) {
       this.log.info('no kafka or msk events in serverless.yml; nothing to consume');
@@ -118,7 +122,13 @@ export class OfflineKafkaPlugin extends OfflineEventSourcePlugin {
         this.#mode === 'api'
           ? { kind: 'api', ...this.lambdaEndpoint() }
           : { kind: 'thread', setup: inThreadSetup(this.serverless, spec.functionKey, this.cliOptions) };
-      const data: ThreadData = { spec, security, target, ...(this.#bundle ? { bundle: this.#bundle.file } : {}) };
+      const data: ThreadData = {
+        spec,
+        security,
+        target,
+        ...(this.#bundle ? { bundle: this.#bundle.file } : {}),
+        ...(target.kind === 'thread' && this.#warmUp ? { warmUp: true } : {}),
+      };
       const worker = new Worker(join(__dirname, 'thread.js'), {
         workerData: data,
         // The function's thread sees what serverless-offline's worker would (localEnvironment or AWS_* only).

@@ -25,6 +25,8 @@ export interface ThreadData {
   target: InvokeTarget;
   /** The threads' code bundled by the plugin (threadBundle.ts); thread.js loads it when given. */
   bundle?: string;
+  /** In-thread only: send the function `{ warmUp: true }` once before consuming (custom.offlineKafka.warmUp). */
+  warmUp?: boolean;
 }
 
 export type ThreadMessage = { log: keyof SourceLogger; msg: string } | { stopped: true };
@@ -62,7 +64,7 @@ export function run(loadLambda: () => Promise<OfflineLambdaClass>): void {
     error: (msg) => send({ log: 'error', msg }),
     debug: (msg) => send({ log: 'debug', msg }),
   };
-  const { spec, security, target } = workerData as ThreadData;
+  const { spec, security, target, warmUp } = workerData as ThreadData;
   let close: () => Promise<void> = () => Promise.resolve();
   const start = async (): Promise<Consumers> => {
     if (target.kind === 'api') {
@@ -84,6 +86,14 @@ export function run(loadLambda: () => Promise<OfflineLambdaClass>): void {
     writeFunctionOutputInOrder();
     const inThread = createInThreadInvoker<LambdaKafkaEvent>(target.setup, await loadLambda());
     close = inThread.close;
+    if (warmUp) {
+      // Module load and JIT of the function's hot path before the group joins, not in its first batches.
+      const t0 = Date.now();
+      await inThread
+        .invoke({ warmUp: true } as unknown as LambdaKafkaEvent)
+        .then(() => log.info(`${spec.functionKey}: warmed up in ${Date.now() - t0} ms`))
+        .catch((err: Error) => log.warn(`${spec.functionKey}: warm-up failed (${err.message}); consuming cold`));
+    }
     return new Consumers({
       specs: [spec],
       security,
