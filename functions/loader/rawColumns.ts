@@ -1,6 +1,6 @@
 /**
  * Which of an object's columns go into RAW, and which RAW must gain first (additive schema
- * evolution), matched by name. Dialect-neutral: the caller passes RAW's columns and a function
+ * evolution), matched by name: any name, since every dialect quotes them (identifiers.ts). Dialect-neutral: the caller passes RAW's columns and a function
  * giving a lake type in the same spelling, so DuckDB and Snowflake share the rules:
  *
  * - a column RAW lacks is added (nullable; older rows and older objects hold NULL);
@@ -21,8 +21,6 @@ export interface ColumnPlan {
   /** Columns to add to RAW before loading. */
   add: LakeColumn[];
 }
-
-const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /** Key and non-null CDC columns: every object must carry them. */
 export function requiredColumns(table: TableName): string[] {
@@ -47,8 +45,7 @@ export function planColumns(
     if ((LOAD_COLUMNS as readonly string[]).includes(col.name)) {
       problems.push(`column ${col.name} is reserved for the loader; the object must not carry it`);
     } else if (have === undefined) {
-      if (PLAIN_NAME.test(col.name)) add.push(col);
-      else problems.push(`column ${JSON.stringify(col.name)} is not a plain lower-case name; rename it in the source`);
+      add.push(col);
     } else if (have !== want) {
       problems.push(
         `column ${col.name} is ${want} in the object but ${have} in raw.${table}: a type change is not additive; ` +

@@ -10,6 +10,8 @@ import type { TableName } from '../shared/tables';
 import { ObjectMissingError } from './objectStore';
 import { readLakeColumns, snowflakeColumnType, type LakeColumn } from './parquetColumns';
 import { CorruptObjectError, type Log, type ObjectToLoad } from './port';
+import { rawTable } from './ddl';
+import { snowflakeIdent, snowflakeLakeName, snowflakeStoredName } from './identifiers';
 import { planColumns } from './rawColumns';
 import { schemaName, type SnowflakeTarget } from './snowflakeSql';
 import type { SqlConnection } from './snowflakeWarehouse';
@@ -29,7 +31,7 @@ export function comparableType(row: Record<string, unknown>): string {
 }
 
 export function addColumnStatement(t: SnowflakeTarget, table: TableName, col: LakeColumn): string {
-  return `ALTER TABLE ${schemaName(t)}.${table} ADD COLUMN IF NOT EXISTS ${col.name} ${snowflakeColumnType(col.type)}`;
+  return `ALTER TABLE ${rawTable('snowflake', table, schemaName(t))} ADD COLUMN IF NOT EXISTS ${snowflakeIdent(col.name)} ${snowflakeColumnType(col.type)}`;
 }
 
 /** Adds what the objects need; throws CorruptObjectError for the first object that cannot load. */
@@ -43,10 +45,10 @@ export async function evolveSchema(
   for (const object of objects) {
     let raw = rawByTable.get(object.table);
     if (!raw) {
-      const rows = await conn.execute(rawColumnsQuery(t), [t.schema.toUpperCase(), object.table.toUpperCase()]);
+      const rows = await conn.execute(rawColumnsQuery(t), [t.schema.toUpperCase(), snowflakeStoredName(object.table)]);
       raw = new Map(
         rows.map((r) => [
-          String(Object.entries(r).find(([k]) => k.toLowerCase() === 'column_name')?.[1]).toLowerCase(),
+          snowflakeLakeName(String(Object.entries(r).find(([k]) => k.toLowerCase() === 'column_name')?.[1])),
           comparableType(r),
         ]),
       );

@@ -2,6 +2,7 @@ import { duckdbWarehouse } from '../../../functions/loader/duckdbWarehouse';
 import { loadObjects } from '../../../functions/loader/loader';
 import { lakeColumns, snowflakeColumnType } from '../../../functions/loader/parquetColumns';
 import { addColumnStatement, comparableType } from '../../../functions/loader/snowflakeSchema';
+import { duckdbIdent, snowflakeLakeName } from '../../../functions/loader/identifiers';
 import { encodeParquet, encodeWithExtraColumns, lakeKey, memoryStore } from './fixtures';
 import { recordingLog, sampleRows, scratchWarehouse, withDuckdb } from './fixtures';
 import { parquetMetadata } from 'hyparquet';
@@ -158,7 +159,7 @@ describe('Parquet logical types to warehouse types', () => {
         'accounts',
         columns.find((c) => c.name === 'overdraft_limit')!,
       ),
-    ).toBe('ALTER TABLE BANKING_DB.RAW.accounts ADD COLUMN IF NOT EXISTS overdraft_limit NUMBER(18,2)');
+    ).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "OVERDRAFT_LIMIT" NUMBER(18,2)');
     expect(comparableType({ DATA_TYPE: 'NUMBER', NUMERIC_PRECISION: 18, NUMERIC_SCALE: 2 })).toBe('NUMBER(18,2)');
     expect(comparableType({ DATA_TYPE: 'TEXT' })).toBe('VARCHAR');
     expect(comparableType({ DATA_TYPE: 'TIMESTAMP_TZ' })).toBe('TIMESTAMP_TZ(6)');
@@ -200,5 +201,54 @@ describe('evolved columns that come and go', () => {
       [true, false],
       [true, true],
     ]);
+  });
+});
+
+describe('any Postgres name reaches RAW under its own name (issue 24)', () => {
+  const AWKWARD = [
+    { name: 'order', type: 'int32' },
+    { name: 'RiskTier', type: 'text' },
+    { name: 'risk score', type: 'decimal', precision: 18, scale: 2 },
+  ] as const;
+
+  it('DuckDB: a reserved word, mixed case and a space are added and loaded exactly', async () => {
+    const key = lakeKey('accounts', '2024-07-04', 0, 0, 3);
+    const rows = sampleRows('accounts', 3, { seed: 5, partition: 0, firstOffset: 0 }).map((r, i) => ({
+      ...r,
+      order: i,
+      RiskTier: i === 1 ? null : `tier "${i}"`,
+      'risk score': `${i}.25`,
+    }));
+    const { report } = await load(new Map([[`${bucket}/${key}`, encodeWithExtraColumns('accounts', rows, AWKWARD)]]), [key]);
+    expect(report).toMatchObject({ loaded: 1, rows: 3, failed: 0 });
+    const got = await withDuckdb(tmp.dbPath, (q) =>
+      q(`SELECT "order", "RiskTier", "risk score"::VARCHAR AS s FROM raw.accounts WHERE _file = '${key}' ORDER BY _kafka_offset`),
+    );
+    expect(got).toEqual([
+      { order: 0, RiskTier: 'tier "0"', s: '0.25' },
+      { order: 1, RiskTier: null, s: '1.25' },
+      { order: 2, RiskTier: 'tier "2"', s: '2.25' },
+    ]);
+    const names = await withDuckdb(tmp.dbPath, (q) =>
+      q(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'accounts'`),
+    );
+    expect(names.map((n) => n.column_name)).toEqual(expect.arrayContaining(['order', 'RiskTier', 'risk score']));
+  });
+
+  it('Snowflake: each name is quoted; a plain name keeps the upper case unquoted SQL means', () => {
+    const t = { database: 'BANKING_DB', schema: 'RAW', stage: '' };
+    const stmt = (name: string) => addColumnStatement(t, 'accounts', { name, type: { kind: 'int32' } });
+    expect(stmt('order')).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "ORDER" NUMBER(38,0)');
+    expect(stmt('RiskTier')).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "RiskTier" NUMBER(38,0)');
+    expect(stmt('risk score')).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "risk score" NUMBER(38,0)');
+    expect(stmt('say "hi"')).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "say ""hi""" NUMBER(38,0)');
+    // What information_schema reports maps back to the lake's name.
+    expect(['ORDER', 'RiskTier', 'risk score', '_KAFKA_OFFSET'].map(snowflakeLakeName)).toEqual([
+      'order',
+      'RiskTier',
+      'risk score',
+      '_kafka_offset',
+    ]);
+    expect(duckdbIdent('say "hi"')).toBe('"say ""hi"""');
   });
 });
