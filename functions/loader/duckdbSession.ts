@@ -90,6 +90,12 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
       raw.set(col.name, type);
       log.info('added a column to RAW', { table, column: col.name, type, from: object.key });
     }
+    for (const col of plan.widen) {
+      const type = duckdbColumnType(col.type);
+      await conn.run(`ALTER TABLE ${rawTable('duckdb', table)} ALTER COLUMN ${ident(col.name)} SET DATA TYPE ${type}`);
+      raw.set(col.name, type);
+      log.info('widened a RAW column', { table, column: col.name, type, from: object.key });
+    }
     const names = plan.insert.map(ident).join(', ');
     // A Kafka record already in RAW is not inserted again: a batch the writer stored but could not
     // commit is consumed again after a crash, possibly cut at other offsets, into another object.

@@ -20,6 +20,25 @@ export interface ColumnPlan {
   insert: string[];
   /** Columns to add to RAW before loading. */
   add: LakeColumn[];
+  /** RAW columns to widen to the object's type first (int4 -> int8, numeric(18,2) -> numeric(20,2) upstream). */
+  widen: LakeColumn[];
+}
+
+const DECIMAL = /^(DECIMAL|NUMBER)\((\d+),(\d+)\)$/;
+
+/**
+ * How an object's column type relates to RAW's other type: `wider` (RAW widens to it, keeping every
+ * value), `narrower` (an object from before the widening: its values load as they are), or
+ * undefined (not a widening: refused).
+ */
+export function widening(have: string, want: string): 'wider' | 'narrower' | undefined {
+  if (have === 'INTEGER' && want === 'BIGINT') return 'wider';
+  if (have === 'BIGINT' && want === 'INTEGER') return 'narrower';
+  const h = DECIMAL.exec(have);
+  const w = DECIMAL.exec(want);
+  // The same scale only: a new scale changes what the digits mean.
+  if (!h || !w || h[1] !== w[1] || h[3] !== w[3]) return undefined;
+  return Number(w[2]) > Number(h[2]) ? 'wider' : 'narrower';
 }
 
 /** Key and non-null CDC columns: every object must carry them. */
@@ -39,6 +58,7 @@ export function planColumns(
     if (!present.has(name)) problems.push(`missing column ${name} (${raw.get(name) ?? 'required'})`);
   }
   const add: LakeColumn[] = [];
+  const widen: LakeColumn[] = [];
   for (const col of objectColumns) {
     const want = typeOf(col.type);
     const have = raw.get(col.name);
@@ -46,7 +66,9 @@ export function planColumns(
       problems.push(`column ${col.name} is reserved for the loader; the object must not carry it`);
     } else if (have === undefined) {
       add.push(col);
-    } else if (have !== want) {
+    } else if (have !== want && widening(have, want) === 'wider') {
+      widen.push(col);
+    } else if (have !== want && widening(have, want) === undefined) {
       problems.push(
         `column ${col.name} is ${want} in the object but ${have} in raw.${table}: a type change is not additive; ` +
           `migrate raw.${table}.${col.name} (and the dbt model) by hand, then re-drive the object with npm run backfill`,
@@ -64,5 +86,5 @@ export function planColumns(
     );
   }
   if (problems.length > 0) return { problems };
-  return { insert: objectColumns.map((c) => c.name), add };
+  return { insert: objectColumns.map((c) => c.name), add, widen };
 }

@@ -34,6 +34,10 @@ export function addColumnStatement(t: SnowflakeTarget, table: TableName, col: La
   return `ALTER TABLE ${rawTable('snowflake', table, schemaName(t))} ADD COLUMN IF NOT EXISTS ${snowflakeIdent(col.name)} ${snowflakeColumnType(col.type)}`;
 }
 
+export function widenColumnStatement(t: SnowflakeTarget, table: TableName, col: LakeColumn): string {
+  return `ALTER TABLE ${rawTable('snowflake', table, schemaName(t))} ALTER COLUMN ${snowflakeIdent(col.name)} SET DATA TYPE ${snowflakeColumnType(col.type)}`;
+}
+
 /** Adds what the objects need; throws CorruptObjectError for the first object that cannot load. */
 export async function evolveSchema(
   conn: SqlConnection,
@@ -73,6 +77,16 @@ export async function evolveSchema(
       await conn.execute(addColumnStatement(t, object.table, col));
       raw.set(col.name, snowflakeColumnType(col.type));
       log.info('added a column to RAW', {
+        table: object.table,
+        column: col.name,
+        type: snowflakeColumnType(col.type),
+        from: object.key,
+      });
+    }
+    for (const col of plan.widen) {
+      await conn.execute(widenColumnStatement(t, object.table, col));
+      raw.set(col.name, snowflakeColumnType(col.type));
+      log.info('widened a RAW column', {
         table: object.table,
         column: col.name,
         type: snowflakeColumnType(col.type),
