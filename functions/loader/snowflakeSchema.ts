@@ -73,25 +73,15 @@ export async function evolveSchema(
       ? { problems: read.problems }
       : planColumns(object.table, read.columns, raw, snowflakeColumnType);
     if ('problems' in plan) throw new CorruptObjectError(object.key, plan.problems.join('; '));
-    for (const col of plan.add) {
-      await conn.execute(addColumnStatement(t, object.table, col));
-      raw.set(col.name, snowflakeColumnType(col.type));
-      log.info('added a column to RAW', {
-        table: object.table,
-        column: col.name,
-        type: snowflakeColumnType(col.type),
-        from: object.key,
-      });
-    }
-    for (const col of plan.widen) {
-      await conn.execute(widenColumnStatement(t, object.table, col));
-      raw.set(col.name, snowflakeColumnType(col.type));
-      log.info('widened a RAW column', {
-        table: object.table,
-        column: col.name,
-        type: snowflakeColumnType(col.type),
-        from: object.key,
-      });
+    const changes = [
+      ...plan.add.map((col) => ({ col, sql: addColumnStatement(t, object.table, col), what: 'added a column to RAW' })),
+      ...plan.widen.map((col) => ({ col, sql: widenColumnStatement(t, object.table, col), what: 'widened a RAW column' })),
+    ];
+    for (const { col, sql, what } of changes) {
+      await conn.execute(sql);
+      const type = snowflakeColumnType(col.type);
+      raw.set(col.name, type);
+      log.info(what, { table: object.table, column: col.name, type, from: object.key });
     }
   }
 }

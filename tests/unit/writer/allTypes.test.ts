@@ -12,6 +12,7 @@ import { snowflakeColumnType, lakeColumns } from '../../../functions/loader/parq
 import { storeBatch, type PutRequest } from '../../../functions/writer';
 import { parquetMetadata } from 'hyparquet';
 import { parseIsoMicros } from '../../../functions/writer/decode/isoTimestamp';
+import { RAW_TYPES as EXPECTED } from '../../fixtures/allTypes';
 import type { LambdaKafkaRecord } from '../../fixtures/debezium';
 import { memoryStore, recordingLog, scratchWarehouse, withDuckdb } from '../loader/fixtures';
 
@@ -21,35 +22,6 @@ const fx = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'debe
   postgres: Record<string, Record<string, string | null>>;
   intervalsRoundTrip: boolean;
   records: LambdaKafkaRecord[];
-};
-
-/** Each type's column in DuckDB RAW (information_schema) and in Snowflake RAW. */
-const EXPECTED: Record<string, [duckdb: string, snowflake: string]> = {
-  c_bool: ['BOOLEAN', 'BOOLEAN'],
-  c_int2: ['INTEGER', 'NUMBER(38,0)'],
-  c_int4: ['INTEGER', 'NUMBER(38,0)'],
-  c_int8: ['BIGINT', 'NUMBER(38,0)'],
-  c_real: ['FLOAT', 'FLOAT'],
-  c_double: ['DOUBLE', 'FLOAT'],
-  c_num38: ['DECIMAL(38,10)', 'NUMBER(38,10)'],
-  c_num: ['VARCHAR', 'VARCHAR'],
-  c_date: ['DATE', 'DATE'],
-  c_time: ['TIME', 'TIME(6)'],
-  c_ts: ['TIMESTAMP', 'TIMESTAMP_NTZ(6)'],
-  c_ts3: ['TIMESTAMP', 'TIMESTAMP_NTZ(6)'],
-  c_tstz: ['TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_TZ(6)'],
-  c_interval: ['VARCHAR', 'VARCHAR'],
-  c_uuid: ['VARCHAR', 'VARCHAR'],
-  c_json: ['VARCHAR', 'VARCHAR'],
-  c_jsonb: ['VARCHAR', 'VARCHAR'],
-  c_bytea: ['BLOB', 'BINARY'],
-  c_int_arr: ['VARCHAR', 'VARCHAR'],
-  c_text_arr: ['VARCHAR', 'VARCHAR'],
-  c_enum: ['VARCHAR', 'VARCHAR'],
-  c_char: ['VARCHAR', 'VARCHAR'],
-  order: ['INTEGER', 'NUMBER(38,0)'],
-  RiskTier: ['VARCHAR', 'VARCHAR'],
-  'risk score': ['DECIMAL(18,2)', 'NUMBER(18,2)'],
 };
 
 const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
