@@ -11,6 +11,7 @@ import { runE2e } from '../../infra/cli/e2e-run';
 import { withWarehouse } from '../../infra/cli/util/warehouse';
 import { postgresClient } from '../../functions/shared/postgres';
 import { endOffsets } from '../fixtures/kafkaCapture';
+import { duckdbCanonical, reconTypeOf, sourceRowsSql, type ReconColumn } from '../../functions/reconcile/canonical';
 import { ALL_TYPES, EDGE_ROWS, ENUM_TYPE, RAW_TYPES, createEnum, insertSql, q } from '../fixtures/allTypes';
 
 jest.setTimeout(20 * 60_000);
@@ -115,7 +116,7 @@ test('ADD COLUMN while the pipeline runs: the new columns reach RAW and reconcil
     seed: 1111,
     intervalMs: 250,
     catchUpTimeoutMs: 600_000,
-    skipDbt: true,
+    // dbt runs: staging and current state must carry the new columns exactly too.
     generator: { scale: { customers: 20, accounts: 40, transactions: 200 }, fillExtraColumns: true },
     log: (m) => console.log(`[e2e] ${m}`),
     duringRun: async () => {
@@ -134,6 +135,34 @@ test('ADD COLUMN while the pipeline runs: the new columns reach RAW and reconcil
     expect([t, raw.diff[t]]).toEqual([t, { missing: 0, extra: 0, different: 0, samples: [] }]);
   }
   expect(raw.match).toBe(true);
+  expect(report.dbt).toMatchObject({ ok: true, match: true });
+
+  // Staging's current state (stg_accounts -> int_accounts_current) holds every new column as Postgres does.
+  const pg = postgresClient(cfg);
+  await pg.connect();
+  let source: Map<string, string>;
+  let columns: ReconColumn[];
+  try {
+    const types = await pg.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = ANY($1)`,
+      [Object.keys(ALL_TYPES)],
+    );
+    columns = types.rows.map((c) => ({ name: c.column_name, type: reconTypeOf(c.data_type) }));
+    const rows = await pg.query<{ k: string; r: string }>(sourceRowsSql('accounts', columns));
+    source = new Map(rows.rows.map((r) => [r.k, r.r]));
+  } finally {
+    await pg.end();
+  }
+  expect(columns).toHaveLength(Object.keys(ALL_TYPES).length);
+  const staged = await withWarehouse(report.warehousePath, async (db) => {
+    const r = await db.runAndReadAll(
+      `SELECT CAST(account_id AS VARCHAR) AS k, ${columns.map(duckdbCanonical).join(` || '|' || `)} AS r FROM intermediate.int_accounts_current`,
+    );
+    return new Map((r.getRowObjectsJson() as { k: string; r: string }[]).map((x) => [x.k, x.r]));
+  });
+  expect(staged.size).toBe(source.size);
+  const differing = [...source].filter(([k, r]) => staged.get(k) !== r).map(([k, r]) => `${k}: ${r} != ${staged.get(k)}`);
+  expect(differing).toEqual([]);
 
   const inRaw = await withWarehouse(report.warehousePath, async (db) => {
     const types = await db.runAndReadAll(
