@@ -100,9 +100,16 @@ function batches<T>(items: readonly T[], size: number): T[][] {
 }
 
 function parquetjsField(col: ColumnDef): { type: string; optional?: boolean } {
-  const type = { int32: 'INT32', int64: 'INT64', text: 'UTF8', char: 'UTF8', decimal: 'DOUBLE', timestamptz: 'TIMESTAMP_MICROS' }[
-    col.type
-  ];
+  const types: Partial<Record<ColumnDef['type'], string>> = {
+    int32: 'INT32',
+    int64: 'INT64',
+    text: 'UTF8',
+    char: 'UTF8',
+    decimal: 'DOUBLE',
+    timestamptz: 'TIMESTAMP_MICROS',
+  };
+  const type = types[col.type];
+  if (type === undefined) throw new Error(`the parquetjs comparison has no ${col.type} column`);
   return col.nullable ? { type, optional: true } : { type };
 }
 

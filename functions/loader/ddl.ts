@@ -9,6 +9,7 @@
  */
 import { CDC_COLUMNS, TABLE_NAMES, TABLES, type ColumnDef, type TableName } from '../shared/tables';
 import { typeName } from '../shared/typeNames';
+import { quoteIdent } from './identifiers';
 
 export type Dialect = 'duckdb' | 'snowflake';
 
@@ -60,16 +61,23 @@ function columnLines(table: TableName, dialect: Dialect): string[] {
   const typeOf = dialect === 'duckdb' ? duckdbType : snowflakeType;
   const tsType = dialect === 'duckdb' ? 'TIMESTAMPTZ' : 'TIMESTAMP_TZ(6)';
   const text = dialect === 'duckdb' ? 'VARCHAR' : 'VARCHAR(1024)';
-  const column = (c: ColumnDef): string => `${c.name} ${typeOf(c)}${isRequired(table, c) ? ' NOT NULL' : ''}`;
+  const q = (name: string) => quoteIdent(dialect, name);
+  const column = (c: ColumnDef): string => `${q(c.name)} ${typeOf(c)}${isRequired(table, c) ? ' NOT NULL' : ''}`;
   return [
     ...packed(TABLES[table].columns.map(column)),
     CDC_COLUMNS.map(column).join(', '),
-    `_file ${text} NOT NULL, _loaded_at ${tsType} NOT NULL`,
+    `${q('_file')} ${text} NOT NULL, ${q('_loaded_at')} ${tsType} NOT NULL`,
   ];
 }
 
-function createTable(schema: string, name: string, lines: string[]): string {
-  return `CREATE TABLE IF NOT EXISTS ${schema}.${name} (\n  ${lines.join(',\n  ')}\n);`;
+/** `columns` are already quoted; the table's name is quoted here. */
+function createTable(dialect: Dialect, schema: string, name: string, lines: string[]): string {
+  return `CREATE TABLE IF NOT EXISTS ${schema}.${quoteIdent(dialect, name)} (\n  ${lines.join(',\n  ')}\n);`;
+}
+
+/** A RAW table's qualified name, quoted (the schema comes from config, validated as a plain name). */
+export function rawTable(dialect: Dialect, table: string, schema: string = RAW_SCHEMA): string {
+  return `${schema}.${quoteIdent(dialect, table)}`;
 }
 
 /** Every statement that creates the RAW layer, idempotent (IF NOT EXISTS), in order. */
@@ -77,23 +85,24 @@ export function rawDdlStatements(dialect: Dialect, schema: string = RAW_SCHEMA):
   const ts = dialect === 'duckdb' ? 'TIMESTAMPTZ' : 'TIMESTAMP_TZ(6)';
   const text = dialect === 'duckdb' ? 'VARCHAR' : 'VARCHAR(1024)';
   const bigint = dialect === 'duckdb' ? 'BIGINT' : 'NUMBER(38,0)';
+  const q = (name: string) => quoteIdent(dialect, name);
   return [
     `CREATE SCHEMA IF NOT EXISTS ${schema};`,
-    ...TABLE_NAMES.map((t) => createTable(schema, t, columnLines(t, dialect))),
+    ...TABLE_NAMES.map((t) => createTable(dialect, schema, t, columnLines(t, dialect))),
     // The ledger: one row per loaded object, written in the same transaction as its rows.
-    createTable(schema, LEDGER_TABLE, [
-      `object_key ${text} PRIMARY KEY`,
-      `table_name ${text} NOT NULL`,
-      `etag ${text}`,
-      `row_count ${bigint} NOT NULL`,
-      `loaded_at ${ts} NOT NULL`,
+    createTable(dialect, schema, LEDGER_TABLE, [
+      `${q('object_key')} ${text} PRIMARY KEY`,
+      `${q('table_name')} ${text} NOT NULL`,
+      `${q('etag')} ${text}`,
+      `${q('row_count')} ${bigint} NOT NULL`,
+      `${q('loaded_at')} ${ts} NOT NULL`,
     ]),
     // One row per failed attempt; the object stays out of the ledger so a re-drive retries it.
-    createTable(schema, LOAD_ERRORS_TABLE, [
-      `object_key ${text} NOT NULL`,
-      `etag ${text}`,
-      `reason ${text} NOT NULL`,
-      `failed_at ${ts} NOT NULL`,
+    createTable(dialect, schema, LOAD_ERRORS_TABLE, [
+      `${q('object_key')} ${text} NOT NULL`,
+      `${q('etag')} ${text}`,
+      `${q('reason')} ${text} NOT NULL`,
+      `${q('failed_at')} ${ts} NOT NULL`,
     ]),
   ];
 }

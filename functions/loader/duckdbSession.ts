@@ -7,7 +7,8 @@ import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { ServiceError, errorMessage } from '../shared/errors';
 import type { TableName } from '../shared/tables';
 import { parseLakeKey } from '../shared/objectKeys';
-import { LEDGER_TABLE, LOAD_ERRORS_TABLE, RAW_SCHEMA } from './ddl';
+import { LEDGER_TABLE, LOAD_ERRORS_TABLE, RAW_SCHEMA, rawTable } from './ddl';
+import { duckdbIdent as ident } from './identifiers';
 import { duckdbColumnType, readLakeColumns, type LakeColumn } from './parquetColumns';
 import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type WarehouseSession } from './port';
 import { planColumns } from './rawColumns';
@@ -16,8 +17,6 @@ import { planColumns } from './rawColumns';
 export function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** DuckDB errors that come from the object's content rather than from the warehouse. */
 export function isContentError(err: unknown): boolean {
@@ -87,9 +86,15 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
     if ('problems' in plan) throw new CorruptObjectError(object.key, plan.problems.join('; '));
     for (const col of plan.add) {
       const type = duckdbColumnType(col.type);
-      await conn.run(`ALTER TABLE ${RAW_SCHEMA}.${table} ADD COLUMN ${ident(col.name)} ${type}`);
+      await conn.run(`ALTER TABLE ${rawTable('duckdb', table)} ADD COLUMN ${ident(col.name)} ${type}`);
       raw.set(col.name, type);
       log.info('added a column to RAW', { table, column: col.name, type, from: object.key });
+    }
+    for (const col of plan.widen) {
+      const type = duckdbColumnType(col.type);
+      await conn.run(`ALTER TABLE ${rawTable('duckdb', table)} ALTER COLUMN ${ident(col.name)} SET DATA TYPE ${type}`);
+      raw.set(col.name, type);
+      log.info('widened a RAW column', { table, column: col.name, type, from: object.key });
     }
     const names = plan.insert.map(ident).join(', ');
     // A Kafka record already in RAW is not inserted again: a batch the writer stored but could not
@@ -98,10 +103,10 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
     const { partition, firstOffset, lastOffset } = parseLakeKey(object.key);
     try {
       const inserted = await conn.run(
-        `INSERT INTO ${RAW_SCHEMA}.${table} (${names}, _file, _loaded_at)
+        `INSERT INTO ${rawTable('duckdb', table)} (${names}, _file, _loaded_at)
          SELECT ${plan.insert.map((c) => `n.${ident(c)}`).join(', ')}, $key, now() FROM read_parquet(${sqlString(file)}) AS n
           WHERE NOT EXISTS (
-            SELECT 1 FROM ${RAW_SCHEMA}.${table} AS r
+            SELECT 1 FROM ${rawTable('duckdb', table)} AS r
              WHERE r._kafka_partition = ${partition} AND r._kafka_offset BETWEEN ${firstOffset} AND ${lastOffset}
                AND r._kafka_partition = n._kafka_partition AND r._kafka_offset = n._kafka_offset
                AND r._kafka_topic = n._kafka_topic)`,

@@ -8,7 +8,9 @@ import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { typeName } from '../shared/typeNames';
 
 export type LakeType =
-  | { kind: 'int32' | 'int64' | 'text' | 'boolean' | 'date' | 'timestamptz' | 'timestamp' | 'double' }
+  | {
+      kind: 'int32' | 'int64' | 'text' | 'boolean' | 'date' | 'timestamptz' | 'timestamp' | 'double' | 'float' | 'time' | 'bytes';
+    }
   | { kind: 'decimal'; precision: number; scale: number };
 
 export interface LakeColumn {
@@ -42,11 +44,16 @@ export function lakeType(el: ParquetElement): LakeType | string {
   }
   if (logical === 'STRING' || logical === 'UTF8' || logical === 'ENUM') return { kind: 'text' };
   if (logical === 'DATE') return { kind: 'date' };
+  if ((logical === 'TIME' || logical === 'TIME_MICROS') && el.type === 'INT64' && el.logical_type?.isAdjustedToUTC !== true) {
+    return { kind: 'time' };
+  }
   if (logical === 'INTEGER' || logical === 'INT_32' || logical === 'INT_64' || logical === undefined) {
     if (el.type === 'INT32') return { kind: 'int32' };
     if (el.type === 'INT64') return { kind: 'int64' };
     if (el.type === 'BOOLEAN' && logical === undefined) return { kind: 'boolean' };
     if (el.type === 'DOUBLE' && logical === undefined) return { kind: 'double' };
+    if (el.type === 'FLOAT' && logical === undefined) return { kind: 'float' };
+    if (el.type === 'BYTE_ARRAY' && logical === undefined) return { kind: 'bytes' };
   }
   return `column ${el.name}: Parquet ${el.type ?? 'group'}${logical ? ` (${logical})` : ''} is not a type the lake writes`;
 }

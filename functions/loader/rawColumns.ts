@@ -1,6 +1,6 @@
 /**
  * Which of an object's columns go into RAW, and which RAW must gain first (additive schema
- * evolution), matched by name. Dialect-neutral: the caller passes RAW's columns and a function
+ * evolution), matched by name: any name, since every dialect quotes them (identifiers.ts). Dialect-neutral: the caller passes RAW's columns and a function
  * giving a lake type in the same spelling, so DuckDB and Snowflake share the rules:
  *
  * - a column RAW lacks is added (nullable; older rows and older objects hold NULL);
@@ -20,9 +20,26 @@ export interface ColumnPlan {
   insert: string[];
   /** Columns to add to RAW before loading. */
   add: LakeColumn[];
+  /** RAW columns to widen to the object's type first (int4 -> int8, numeric(18,2) -> numeric(20,2) upstream). */
+  widen: LakeColumn[];
 }
 
-const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/;
+const DECIMAL = /^(DECIMAL|NUMBER)\((\d+),(\d+)\)$/;
+
+/**
+ * How an object's column type relates to RAW's other type: `wider` (RAW widens to it, keeping every
+ * value), `narrower` (an object from before the widening: its values load as they are), or
+ * undefined (not a widening: refused).
+ */
+export function widening(have: string, want: string): 'wider' | 'narrower' | undefined {
+  if (have === 'INTEGER' && want === 'BIGINT') return 'wider';
+  if (have === 'BIGINT' && want === 'INTEGER') return 'narrower';
+  const h = DECIMAL.exec(have);
+  const w = DECIMAL.exec(want);
+  // The same scale only: a new scale changes what the digits mean.
+  if (!h || !w || h[1] !== w[1] || h[3] !== w[3]) return undefined;
+  return Number(w[2]) > Number(h[2]) ? 'wider' : 'narrower';
+}
 
 /** Key and non-null CDC columns: every object must carry them. */
 export function requiredColumns(table: TableName): string[] {
@@ -41,15 +58,17 @@ export function planColumns(
     if (!present.has(name)) problems.push(`missing column ${name} (${raw.get(name) ?? 'required'})`);
   }
   const add: LakeColumn[] = [];
+  const widen: LakeColumn[] = [];
   for (const col of objectColumns) {
     const want = typeOf(col.type);
     const have = raw.get(col.name);
     if ((LOAD_COLUMNS as readonly string[]).includes(col.name)) {
       problems.push(`column ${col.name} is reserved for the loader; the object must not carry it`);
     } else if (have === undefined) {
-      if (PLAIN_NAME.test(col.name)) add.push(col);
-      else problems.push(`column ${JSON.stringify(col.name)} is not a plain lower-case name; rename it in the source`);
-    } else if (have !== want) {
+      add.push(col);
+    } else if (have !== want && widening(have, want) === 'wider') {
+      widen.push(col);
+    } else if (have !== want && widening(have, want) === undefined) {
       problems.push(
         `column ${col.name} is ${want} in the object but ${have} in raw.${table}: a type change is not additive; ` +
           `migrate raw.${table}.${col.name} (and the dbt model) by hand, then re-drive the object with npm run backfill`,
@@ -67,5 +86,5 @@ export function planColumns(
     );
   }
   if (problems.length > 0) return { problems };
-  return { insert: objectColumns.map((c) => c.name), add };
+  return { insert: objectColumns.map((c) => c.name), add, widen };
 }

@@ -10,6 +10,8 @@ import type { TableName } from '../shared/tables';
 import { ObjectMissingError } from './objectStore';
 import { readLakeColumns, snowflakeColumnType, type LakeColumn } from './parquetColumns';
 import { CorruptObjectError, type Log, type ObjectToLoad } from './port';
+import { rawTable } from './ddl';
+import { snowflakeIdent, snowflakeLakeName, snowflakeStoredName } from './identifiers';
 import { planColumns } from './rawColumns';
 import { schemaName, type SnowflakeTarget } from './snowflakeSql';
 import type { SqlConnection } from './snowflakeWarehouse';
@@ -29,7 +31,11 @@ export function comparableType(row: Record<string, unknown>): string {
 }
 
 export function addColumnStatement(t: SnowflakeTarget, table: TableName, col: LakeColumn): string {
-  return `ALTER TABLE ${schemaName(t)}.${table} ADD COLUMN IF NOT EXISTS ${col.name} ${snowflakeColumnType(col.type)}`;
+  return `ALTER TABLE ${rawTable('snowflake', table, schemaName(t))} ADD COLUMN IF NOT EXISTS ${snowflakeIdent(col.name)} ${snowflakeColumnType(col.type)}`;
+}
+
+export function widenColumnStatement(t: SnowflakeTarget, table: TableName, col: LakeColumn): string {
+  return `ALTER TABLE ${rawTable('snowflake', table, schemaName(t))} ALTER COLUMN ${snowflakeIdent(col.name)} SET DATA TYPE ${snowflakeColumnType(col.type)}`;
 }
 
 /** Adds what the objects need; throws CorruptObjectError for the first object that cannot load. */
@@ -43,10 +49,10 @@ export async function evolveSchema(
   for (const object of objects) {
     let raw = rawByTable.get(object.table);
     if (!raw) {
-      const rows = await conn.execute(rawColumnsQuery(t), [t.schema.toUpperCase(), object.table.toUpperCase()]);
+      const rows = await conn.execute(rawColumnsQuery(t), [t.schema.toUpperCase(), snowflakeStoredName(object.table)]);
       raw = new Map(
         rows.map((r) => [
-          String(Object.entries(r).find(([k]) => k.toLowerCase() === 'column_name')?.[1]).toLowerCase(),
+          snowflakeLakeName(String(Object.entries(r).find(([k]) => k.toLowerCase() === 'column_name')?.[1])),
           comparableType(r),
         ]),
       );
@@ -67,15 +73,15 @@ export async function evolveSchema(
       ? { problems: read.problems }
       : planColumns(object.table, read.columns, raw, snowflakeColumnType);
     if ('problems' in plan) throw new CorruptObjectError(object.key, plan.problems.join('; '));
-    for (const col of plan.add) {
-      await conn.execute(addColumnStatement(t, object.table, col));
-      raw.set(col.name, snowflakeColumnType(col.type));
-      log.info('added a column to RAW', {
-        table: object.table,
-        column: col.name,
-        type: snowflakeColumnType(col.type),
-        from: object.key,
-      });
+    const changes = [
+      ...plan.add.map((col) => ({ col, sql: addColumnStatement(t, object.table, col), what: 'added a column to RAW' })),
+      ...plan.widen.map((col) => ({ col, sql: widenColumnStatement(t, object.table, col), what: 'widened a RAW column' })),
+    ];
+    for (const { col, sql, what } of changes) {
+      await conn.execute(sql);
+      const type = snowflakeColumnType(col.type);
+      raw.set(col.name, type);
+      log.info(what, { table: object.table, column: col.name, type, from: object.key });
     }
   }
 }

@@ -8,7 +8,7 @@
  */
 import { posix } from 'node:path';
 import type { TableName } from '../shared/tables';
-import { LEDGER_TABLE, LOAD_ERRORS_TABLE, rawDdlStatements } from './ddl';
+import { LEDGER_TABLE, LOAD_ERRORS_TABLE, rawDdlStatements, rawTable } from './ddl';
 
 export interface SnowflakeTarget {
   database: string;
@@ -59,7 +59,7 @@ export function putStatement(t: SnowflakeTarget, table: TableName, key: string, 
 
 export function copyStatement(t: SnowflakeTarget, table: TableName, key: string): string {
   return [
-    `COPY INTO ${schemaName(t)}.${table}`,
+    `COPY INTO ${rawTable('snowflake', table, schemaName(t))}`,
     `FROM ${stageLocation(t, table, key)}`,
     `FILES = (${sfString(posix.basename(key))})`,
     // USE_LOGICAL_TYPE: read TIMESTAMP(MICROS, UTC) and DECIMAL(18,2) as such, never as numbers.

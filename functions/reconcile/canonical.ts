@@ -27,30 +27,52 @@ export function declaredColumns(table: TableName): ReconColumn[] {
 export function reconTypeOf(dataType: string): string {
   if (dataType === 'timestamp with time zone') return 'timestamptz';
   if (dataType === 'character') return 'char';
+  if (dataType === 'real' || dataType === 'double precision') return 'float';
+  if (dataType === 'bytea') return 'bytes';
+  if (dataType === 'ARRAY') return 'array';
+  if (dataType === 'interval') return 'interval';
   return 'other';
+}
+
+/**
+ * An INTERVAL as Debezium writes it (interval.handling.mode=string), which is what the lake holds:
+ * P<y>Y<m>M<d>DT<h>H<mi>M<s>S, seconds without trailing zeros.
+ */
+function postgresIsoInterval(c: string): string {
+  const part = (f: string) => `extract(${f} from ${c})::int::text`;
+  return (
+    `'P' || ${part('year')} || 'Y' || ${part('month')} || 'M' || ${part('day')} || 'DT' || ${part('hour')} || 'H' || ` +
+    `${part('minute')} || 'M' || rtrim(rtrim(extract(second from ${c})::text, '0'), '.') || 'S'`
+  );
 }
 
 export function postgresCanonical(col: ReconColumn): string {
   const c = q(col.name);
-  const expr =
-    col.type === 'timestamptz'
-      ? `((extract(epoch from ${c}) * 1000000)::bigint)::text`
-      : col.type === 'char'
-        ? `rtrim(${c})`
-        : `${c}::text`;
-  return `coalesce(${expr}, '${NULL_MARK}')`;
+  const expr: Record<string, string> = {
+    timestamptz: `((extract(epoch from ${c}) * 1000000)::bigint)::text`,
+    char: `rtrim(${c})`,
+    // Shortest round-trip text of the double (a REAL widened exactly): the same digits DuckDB prints.
+    float: `${c}::float8::text`,
+    bytes: `encode(${c}, 'hex')`,
+    // The lake holds an array as JSON text.
+    array: `array_to_json(${c})::text`,
+    interval: postgresIsoInterval(c),
+  };
+  return `coalesce(${expr[col.type] ?? `${c}::text`}, '${NULL_MARK}')`;
 }
 
 export function duckdbCanonical(col: ReconColumn): string {
   if (col.inWarehouse === false) return `'${NULL_MARK}'`;
   const c = q(col.name);
-  const expr =
-    col.type === 'timestamptz'
-      ? `CAST(epoch_us(${c}) AS VARCHAR)`
-      : col.type === 'char'
-        ? `rtrim(${c})`
-        : `CAST(${c} AS VARCHAR)`;
-  return `coalesce(${expr}, '${NULL_MARK}')`;
+  const float = `CAST(CAST(${c} AS DOUBLE) AS VARCHAR)`;
+  const expr: Record<string, string> = {
+    timestamptz: `CAST(epoch_us(${c}) AS VARCHAR)`,
+    char: `rtrim(${c})`,
+    // DuckDB spells the non-finite values nan, inf, -inf; Postgres NaN, Infinity, -Infinity.
+    float: `CASE ${float} WHEN 'nan' THEN 'NaN' WHEN 'inf' THEN 'Infinity' WHEN '-inf' THEN '-Infinity' ELSE ${float} END`,
+    bytes: `lower(hex(${c}))`,
+  };
+  return `coalesce(${expr[col.type] ?? `CAST(${c} AS VARCHAR)`}, '${NULL_MARK}')`;
 }
 
 /** SELECT of (key, canonical row) for the source table. */

@@ -10,8 +10,15 @@ export type ColumnType =
   | 'int64' // BIGSERIAL / BIGINT
   | 'text' // VARCHAR(n)
   | 'char' // CHAR(n)
-  | 'decimal' // NUMERIC(precision, scale): exact, never a float
-  | 'timestamptz'; // TIMESTAMPTZ: UTC, microsecond precision
+  | 'decimal' // NUMERIC(precision <= 38, scale): exact, never a float
+  | 'timestamptz' // TIMESTAMPTZ: UTC, microsecond precision
+  | 'boolean' // BOOLEAN
+  | 'float' // REAL: IEEE single, bit-exact (NaN and infinities included)
+  | 'double' // DOUBLE PRECISION: IEEE double, bit-exact
+  | 'date' // DATE: days since 1970-01-01
+  | 'time' // TIME: microseconds since midnight
+  | 'timestamp' // TIMESTAMP without time zone: microseconds, no zone
+  | 'bytes'; // BYTEA
 
 export interface ColumnDef {
   readonly name: string;
@@ -22,6 +29,11 @@ export interface ColumnDef {
   /** NUMERIC precision and scale. */
   readonly precision?: number;
   readonly scale?: number;
+  /**
+   * How Debezium writes the value when it is not the type's usual form: `millis` for a TIMESTAMP(0-3)
+   * (io.debezium.time.Timestamp), `json` for a text column that holds an array as JSON text.
+   */
+  readonly source?: 'millis' | 'json';
 }
 
 export type TableName = 'customers' | 'accounts' | 'transactions';

@@ -5,7 +5,19 @@
  * when there is none, as for a lake column), `{p},{s}` a precision and scale.
  */
 export type TypeKind =
-  'int32' | 'int64' | 'text' | 'char' | 'decimal' | 'timestamptz' | 'boolean' | 'date' | 'timestamp' | 'double';
+  | 'int32'
+  | 'int64'
+  | 'text'
+  | 'char'
+  | 'decimal'
+  | 'timestamptz'
+  | 'boolean'
+  | 'date'
+  | 'timestamp'
+  | 'double'
+  | 'float'
+  | 'time'
+  | 'bytes';
 
 export type TypeDialect = 'postgres' | 'duckdb' | 'duckdbDescribed' | 'snowflake';
 
@@ -23,6 +35,10 @@ const NAMES: Readonly<Record<TypeKind, readonly [string, string, string, string]
   date:        ['date',                        'DATE',            'DATE',                     'DATE'],
   timestamp:   ['timestamp without time zone', 'TIMESTAMP',       'TIMESTAMP',                'TIMESTAMP_NTZ(6)'],
   double:      ['double precision',            'DOUBLE',          'DOUBLE',                   'FLOAT'],
+  // Snowflake's FLOAT is a double: every REAL value is one, exactly.
+  float:       ['real',                        'FLOAT',           'FLOAT',                    'FLOAT'],
+  time:        ['time without time zone',      'TIME',            'TIME',                     'TIME(6)'],
+  bytes:       ['bytea',                       'BLOB',            'BLOB',                     'BINARY'],
 };
 
 export interface TypeParams {

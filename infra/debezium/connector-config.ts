@@ -65,6 +65,8 @@ export function connectorConfig(cfg: Settings, dbHost = '127.0.0.1'): Record<str
     // Money stays exact: NUMERIC arrives as a decimal string, never a double.
     'decimal.handling.mode': 'string',
     'time.precision.mode': 'adaptive_time_microseconds',
+    // INTERVAL as ISO 8601 text (P1Y2M3DT4H5M6.78S), exact; the default is approximate microseconds.
+    'interval.handling.mode': 'string',
     // Deletes: the event carries the before image (REPLICA IDENTITY FULL), then a tombstone for compaction.
     'tombstones.on.delete': 'true',
     // Heartbeats write to a published table so the slot's confirmed LSN advances even when the

@@ -16,8 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { decodeRecord } from '../../functions/writer';
+import { decodeRecord, storeBatch, type PutRequest } from '../../functions/writer';
 import { encodeParquet } from '../../functions/writer';
+import { evolveSchema } from '../../functions/loader/snowflakeSchema';
 import type { ChangeRow } from '../../functions/shared/rows';
 import { TABLE_NAMES, type TableName } from '../../functions/shared/tables';
 import { ServiceError } from '../../functions/shared/errors';
@@ -25,7 +26,7 @@ import { ledgerInsert } from '../../functions/loader/snowflakeSql';
 import { snowflakeWarehouse, type SqlBind, type SqlConnection } from '../../functions/loader/snowflakeWarehouse';
 import { makeContext } from '../../infra/stack/context';
 import { ensureVenv, venvBin } from '../../infra/stack/python';
-import { loadRecording } from '../fixtures/debezium';
+import { envelopeOf, loadRecording, withImage } from '../fixtures/debezium';
 
 const run = promisify(execFile);
 const root = join(__dirname, '../..');
@@ -80,6 +81,42 @@ beforeAll(async () => {
   venv = await ensureVenv(makeContext({ quiet: true }), 'fakesnow');
 }, 600_000);
 
+/** A lake object as the writer stores it after `order`, `"RiskTier"` and `"risk score"` were added in Postgres. */
+async function awkwardObject(dir: string) {
+  const rec = loadRecording();
+  const acct = rec.records.find((r) => r.topic.endsWith('.accounts') && r.value !== null)!;
+  const added = [
+    { field: 'order', type: 'int32', optional: true },
+    { field: 'RiskTier', type: 'string', optional: true, parameters: { '__debezium.source.column.type': 'TEXT' } },
+    {
+      field: 'risk score',
+      type: 'string',
+      optional: true,
+      parameters: {
+        '__debezium.source.column.type': 'NUMERIC',
+        '__debezium.source.column.length': '18',
+        '__debezium.source.column.scale': '2',
+      },
+    },
+  ];
+  const after = { ...(envelopeOf(acct).after as Record<string, unknown>), order: 7, RiskTier: 'High', 'risk score': '12.50' };
+  const record = withImage(acct, 'after', after, { add: added });
+  const d = decodeRecord(record);
+  if (d.kind !== 'row') throw new Error('expected a row');
+  const stored: PutRequest[] = [];
+  const result = await storeBatch([record], { sink: { put: async (req) => void stored.push(req) }, dlqPrefix: '_dlq' });
+  expect(result.deadLetters).toEqual([]);
+  const file = join(dir, 'accounts+0+1-1.parquet');
+  writeFileSync(file, stored[0]!.body as Uint8Array);
+  const object = {
+    key: 'accounts/date=2026-12-02/accounts+0+1-1.parquet',
+    table: 'accounts' as const,
+    etag: null,
+    localFile: async () => file,
+  };
+  return { object, row: d.row };
+}
+
 test("the adapter's DDL, ledger, failure record and transactions run in fakesnow", async () => {
   const conn = await proxyConnection();
   try {
@@ -118,6 +155,43 @@ test("the adapter's DDL, ledger, failure record and transactions run in fakesnow
   }
 }, 120_000);
 
+test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` through the adapter\'s own statements', async () => {
+  const conn = await proxyConnection();
+  const dir = mkdtempSync(join(tmpdir(), 'fakesnow-names-'));
+  try {
+    const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
+    const session = await warehouse.open(); // the RAW DDL, every name quoted
+    await session.close();
+    const { object, row: d } = await awkwardObject(dir);
+    await evolveSchema(conn, target, [object], quiet);
+    const cols = await conn.execute(
+      `SELECT column_name, data_type FROM ${target.database}.information_schema.columns WHERE table_schema = 'RAW' AND table_name = 'ACCOUNTS' AND column_name IN ('ORDER', 'RiskTier', 'risk score') ORDER BY column_name`,
+    );
+    expect(cols).toEqual([
+      { COLUMN_NAME: 'ORDER', DATA_TYPE: 'NUMBER' },
+      { COLUMN_NAME: 'RiskTier', DATA_TYPE: 'TEXT' },
+      { COLUMN_NAME: 'risk score', DATA_TYPE: 'NUMBER' },
+    ]);
+    // A second object with the same columns adds nothing: the names read back match the lake's.
+    await evolveSchema(conn, target, [object], quiet);
+    await conn.execute(
+      `INSERT INTO ${target.database}.${target.schema}.accounts (id, _op, _lsn, _source_ts_ms, _kafka_topic, _kafka_partition, _kafka_offset, _file, _loaded_at, "ORDER", "RiskTier", "risk score") ` +
+        `VALUES (1, 'c', 1, 1, 't', 0, 1, 'f', CURRENT_TIMESTAMP(), ?, ?, ?)`,
+      [d.order as number, d.RiskTier as string, d['risk score'] as string],
+    );
+    expect(
+      await conn.execute(
+        `SELECT "ORDER", "RiskTier", "risk score" FROM ${target.database}.${target.schema}.accounts WHERE _file = 'f'`,
+      ),
+    ).toEqual([{ ORDER: 7, RiskTier: 'High', 'risk score': '12.50' }]);
+    await conn.execute(`DROP TABLE ${target.database}.${target.schema}.accounts`);
+    await warehouse.release();
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+}, 120_000);
+
 test("dbt's snowflake target builds (models and tests) on RAW rows from the recorded pipeline", async () => {
   const conn = await proxyConnection();
   const dir = mkdtempSync(join(tmpdir(), 'fakesnow-parquet-'));
@@ -132,6 +206,13 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
         `INSERT INTO ${target.database}.${target.schema}.${table} SELECT *, '${table}/recorded.parquet', now() FROM read_parquet('${file}')`,
       );
     }
+    // The three awkward names in RAW too (the adapter's ALTERs), set on every accounts row, so
+    // staging must carry them through.
+    const { object } = await awkwardObject(dir);
+    await evolveSchema(conn, target, [object], quiet);
+    await conn.execute(
+      `UPDATE ${target.database}.${target.schema}.accounts SET "ORDER" = 7, "RiskTier" = 'High', "risk score" = 12.50`,
+    );
     await session.close();
     // The adapter keeps its connection for the next invocation; release() closes it (dbt needs the file).
     await warehouse.release();
@@ -181,4 +262,12 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
   });
   expect(dbt.stdout).toMatch(/Completed successfully|PASS=\d+/);
   expect(dbt.stdout).toMatch(/ERROR=0/);
+  const check = await proxyConnection();
+  try {
+    expect(
+      await check.execute(`SELECT DISTINCT "ORDER", "RiskTier", "risk score" FROM ${target.database}.STAGING.STG_ACCOUNTS`),
+    ).toEqual([{ ORDER: 7, RiskTier: 'High', 'risk score': '12.50' }]);
+  } finally {
+    await check.close();
+  }
 }, 400_000);

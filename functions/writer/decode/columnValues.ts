@@ -17,7 +17,7 @@ const INT32_MAX = 2147483647;
 export const UNAVAILABLE_PLACEHOLDER = '__debezium_unavailable_value';
 
 /** A value as hyparquet-writer takes it for the column's physical type. */
-export type Physical = number | bigint | string | null;
+export type Physical = number | bigint | string | boolean | Uint8Array | null;
 export type ColumnDecoder = (raw: unknown) => Physical;
 
 function fail(col: ColumnDef, why: string, raw: unknown): never {
@@ -136,6 +136,56 @@ export function decodeTimestamptz(col: ColumnDef, raw: unknown): bigint {
   return p.micros;
 }
 
+export function decodeBoolean(col: ColumnDef, raw: unknown): boolean {
+  if (typeof raw !== 'boolean') fail(col, 'expected true or false', raw);
+  return raw;
+}
+
+/** Kafka Connect's JSON writes the non-finite values as strings (Jackson quotes them). */
+const NON_FINITE: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** REAL / DOUBLE PRECISION: the number as sent, or NaN / ±Infinity. */
+export function decodeFloat(col: ColumnDef, raw: unknown): number {
+  if (typeof raw === 'string' && raw in NON_FINITE) return NON_FINITE[raw]!;
+  if (typeof raw !== 'number') fail(col, 'expected a number, NaN or Infinity', raw);
+  if (col.type !== 'float') return raw;
+  // A REAL arrives as its shortest decimal (Java's Float.toString): the nearest float32 to it is the value.
+  const f = Math.fround(raw);
+  if (!Number.isFinite(f)) fail(col, 'beyond the range of a 32-bit float', raw);
+  return f;
+}
+
+const DAY_MICROS = 86_400_000_000;
+
+/** DATE (days since the epoch), TIME (microseconds since midnight), TIMESTAMP (micros, or millis ×1000). */
+function decodeTemporal(col: ColumnDef, raw: unknown): number | bigint {
+  if (col.type === 'date') return decodeInt32(col, raw);
+  const n = decodeInt64(col, raw);
+  if (col.type === 'time' && (n < 0n || n > BigInt(DAY_MICROS))) fail(col, 'time of day out of range', raw);
+  return col.source === 'millis' ? n * 1000n : n;
+}
+
+const BASE64_STRICT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** BYTEA: Debezium's bytes, base64 in JSON. */
+export function decodeBytes(col: ColumnDef, raw: unknown): Uint8Array {
+  if (typeof raw !== 'string' || !BASE64_STRICT.test(raw)) fail(col, 'expected base64 bytes', raw);
+  return new Uint8Array(Buffer.from(raw, 'base64'));
+}
+
+/** An array column as JSON text; refused when JSON.parse may have rounded one of its numbers. */
+function decodeJsonArray(col: ColumnDef, raw: unknown): string {
+  if (!Array.isArray(raw)) fail(col, 'expected an array', raw);
+  const check = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(check);
+    else if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      fail(col, 'array element beyond 2^53 cannot be decoded exactly from JSON', raw);
+    }
+  };
+  check(raw);
+  return JSON.stringify(raw);
+}
+
 function nonNull(col: ColumnDef, raw: unknown): void {
   if (raw === undefined) {
     fail(
@@ -161,7 +211,18 @@ export function columnDecoder(col: ColumnDef): ColumnDecoder {
         return (raw) => decodeInt64(col, raw);
       case 'text':
       case 'char':
-        return (raw) => decodeText(col, raw);
+        return col.source === 'json' ? (raw) => decodeJsonArray(col, raw) : (raw) => decodeText(col, raw);
+      case 'boolean':
+        return (raw) => decodeBoolean(col, raw);
+      case 'float':
+      case 'double':
+        return (raw) => decodeFloat(col, raw);
+      case 'date':
+      case 'time':
+      case 'timestamp':
+        return (raw) => decodeTemporal(col, raw);
+      case 'bytes':
+        return (raw) => decodeBytes(col, raw);
       case 'decimal':
         return (raw) => decodeUnscaledDecimal(col, raw);
       case 'timestamptz':

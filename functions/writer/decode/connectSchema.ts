@@ -20,11 +20,32 @@ interface ConnectField {
   name?: string;
   parameters?: Record<string, string>;
   fields?: ConnectField[];
+  items?: ConnectField;
+}
+
+/** Semantic names of string fields stored as their text, exactly as Debezium writes them. */
+const TEXT_NAMES = new Set([
+  'io.debezium.data.Uuid',
+  'io.debezium.data.Json',
+  'io.debezium.data.Enum',
+  'io.debezium.data.Xml',
+  'io.debezium.time.Interval', // interval.handling.mode=string: ISO 8601 (P1Y2M3DT4H5M6.78S)
+  'io.debezium.time.ZonedTime',
+]);
+
+/** Array items that JSON text holds exactly (numbers checked per value: see decodeJsonArray). */
+function jsonItem(f: ConnectField | undefined): boolean {
+  if (!f) return false;
+  if (f.type === 'array') return jsonItem(f.items);
+  if (f.name && f.type !== 'string') return false; // a date or time as a number would read as one
+  return ['boolean', 'int8', 'int16', 'int32', 'int64', 'float', 'double', 'float32', 'float64', 'string'].includes(f.type);
 }
 
 const REPLAY = 'then replay the dead letters (npm run dlq -- replay)';
 /** Debezium reports this length for a column declared without one (NUMERIC, TEXT). */
 const NO_LENGTH = 2147483647;
+/** ...and this precision for a NUMERIC declared without one (Postgres's largest: 131072 + 16383 digits). */
+const UNCONSTRAINED_NUMERIC = 131089;
 
 type Mapped = { def: ColumnDef } | { unsupported: string };
 
@@ -45,15 +66,40 @@ export function mapField(f: ConnectField): Mapped {
   const scale = intParam(p, '__debezium.source.column.scale');
   const shown = source ?? f.name ?? f.type;
   switch (f.type) {
+    case 'boolean':
+      if (f.name) return { unsupported: `${shown} (${f.name}) is not supported` };
+      return { def: { name, type: 'boolean', nullable } };
     case 'int16':
     case 'int32':
+      if (f.name === 'io.debezium.time.Date') return { def: { name, type: 'date', nullable } };
       if (f.name) return { unsupported: `${shown} (${f.name}) is not supported` };
       return { def: { name, type: 'int32', nullable } };
     case 'int64':
+      if (f.name === 'io.debezium.time.MicroTime') return { def: { name, type: 'time', nullable } };
+      if (f.name === 'io.debezium.time.MicroTimestamp') return { def: { name, type: 'timestamp', nullable } };
+      if (f.name === 'io.debezium.time.Timestamp') return { def: { name, type: 'timestamp', source: 'millis', nullable } };
+      if (f.name === 'io.debezium.time.MicroDuration') {
+        return { unsupported: 'INTERVAL as approximate microseconds; the connector needs interval.handling.mode=string' };
+      }
       if (f.name) return { unsupported: `${shown} (${f.name}) is not supported` };
       return { def: { name, type: 'int64', nullable } };
+    // JsonConverter spells Connect's FLOAT32 and FLOAT64 as "float" and "double".
+    case 'float':
+    case 'float32':
+      return { def: { name, type: 'float', nullable } };
+    case 'double':
+    case 'float64':
+      return { def: { name, type: 'double', nullable } };
+    case 'bytes':
+      if (f.name) return { unsupported: `${shown} (${f.name}) is not supported` };
+      return { def: { name, type: 'bytes', nullable } };
+    case 'array':
+      if (!jsonItem(f.items))
+        return { unsupported: `an array of ${f.items?.name ?? f.items?.type ?? 'unknown'} is not supported` };
+      return { def: { name, type: 'text', source: 'json', nullable } };
     case 'string':
       if (f.name === 'io.debezium.time.ZonedTimestamp') return { def: { name, type: 'timestamptz', nullable } };
+      if (f.name && TEXT_NAMES.has(f.name)) return { def: { name, type: 'text', nullable } };
       if (f.name) return { unsupported: `${shown} (${f.name}) is not supported` };
       if (!source) {
         return {
@@ -63,10 +109,10 @@ export function mapField(f: ConnectField): Mapped {
         };
       }
       if (source === 'NUMERIC' || source === 'DECIMAL') {
-        if (length === undefined || length > 18 || length < 1) {
-          return {
-            unsupported: `NUMERIC needs a declared precision of at most 18 to stay an exact DECIMAL, got ${length ?? 'none'}`,
-          };
+        // Without a declared precision a NUMERIC has no fixed scale: kept as its exact decimal text.
+        if (length === undefined || length === UNCONSTRAINED_NUMERIC) return { def: { name, type: 'text', nullable } };
+        if (length > 38 || length < 1) {
+          return { unsupported: `NUMERIC(${length}) exceeds the 38 digits a DECIMAL holds in Parquet, DuckDB and Snowflake` };
         }
         return { def: { name, type: 'decimal', precision: length, scale: scale ?? 0, nullable } };
       }
@@ -90,8 +136,12 @@ function incompatible(known: ColumnDef, f: ConnectField): string | undefined {
     return f.type === 'string' && !f.name && !f.parameters?.['__debezium.source.column.type'] ? undefined : m.unsupported;
   }
   const now = m.def;
+  // A widened column (int4 -> int8, numeric(18,2) -> numeric(20,2)) keeps its tables.ts type: each
+  // value is checked against it, so those that fit are stored in the same column and the others are
+  // dead-lettered with the column's range.
+  if (known.type === 'int32' && now.type === 'int64') return undefined;
   if (now.type !== known.type) return `now ${describe(now)}`;
-  if (now.type === 'decimal' && (now.precision !== known.precision || now.scale !== known.scale)) return `now ${describe(now)}`;
+  if (now.type === 'decimal' && now.scale !== known.scale) return `now ${describe(now)}`;
   if ((now.type === 'text' || now.type === 'char') && known.length !== undefined && (now.length ?? Infinity) > known.length) {
     return `now ${describe(now)}`;
   }

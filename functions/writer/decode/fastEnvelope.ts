@@ -39,6 +39,57 @@ function image(text: string): Image | undefined {
   }
 }
 
+/** Index past a JSON number, `null`, `true`, `false` or escape-free string at `i` in `s`, or -1. */
+function scalarEnd(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 34 /* " */) {
+    const q = s.indexOf('"', i + 1);
+    if (q < 0) return -1;
+    for (let j = i + 1; j < q; j++) if (s.charCodeAt(j) === 92 /* \\ */) return -1;
+    return q + 1;
+  }
+  if (c === 110) return s.startsWith('null', i) ? i + 4 : -1;
+  if (c === 116) return s.startsWith('true', i) ? i + 4 : -1;
+  if (c === 102) return s.startsWith('false', i) ? i + 5 : -1;
+  let j = c === 45 /* - */ ? i + 1 : i;
+  const digits = j;
+  for (let d = s.charCodeAt(j); d >= 48 && d <= 57; d = s.charCodeAt(++j));
+  // JSON allows no leading zero (01); a fraction or exponent is left to the full parse.
+  return j > digits && (s.charCodeAt(digits) !== 48 || j === digits + 1) ? j : -1;
+}
+
+/**
+ * Whether `s` from `i` is `,"key":scalar` pairs and then the closing `}` as its last character: the
+ * envelope's last fields (its own ts_ms, ts_us, ts_ns), so text cut short or followed by stray bytes
+ * is left to the full parse, which refuses it.
+ */
+function endsFlat(s: string, i: number): boolean {
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c === 125 /* } */) return i === s.length - 1;
+    if (c !== 44 /* , */ || s.charCodeAt(i + 1) !== 34) return false;
+    const k = s.indexOf('":', i + 2);
+    if (k < 0) return false;
+    for (let j = i + 2; j < k; j++) {
+      const kc = s.charCodeAt(j);
+      if (kc === 34 || kc === 92) return false;
+    }
+    i = scalarEnd(s, k + 2);
+    if (i < 0) return false;
+  }
+}
+
+/** Whether `s` between `from` and `to` is `,"transaction":<JSON>` or nothing. */
+function transactionOk(s: string, from: number, to: number): boolean {
+  if (from === to || (s.startsWith(',"transaction":null', from) && from + 19 === to)) return true;
+  try {
+    JSON.parse(`{${s.slice(from + 1, to)}}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function fastEnvelope(text: string): Envelope | undefined {
   if (!text.startsWith('{"before":')) return undefined;
   const ps = text.lastIndexOf(',"source":{');
@@ -48,6 +99,8 @@ export function fastEnvelope(text: string): Envelope | undefined {
   const pt = text.indexOf(',"transaction":', ps);
   const end = pt >= 0 && pt < po ? pt : po;
   if (text.charCodeAt(end - 1) !== 125 /* } */) return undefined;
+  // What follows `source` must end the text exactly, or the value was cut short or has stray bytes.
+  if (!transactionOk(text, end, po) || !endsFlat(text, po + 9)) return undefined;
   const op = text[po + 7]!;
   const source = text.slice(ps + 10, end);
   let before: Image | null = null;

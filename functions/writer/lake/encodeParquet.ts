@@ -42,7 +42,7 @@ export function encodeColumns(
     // Instants are nearly unique: a dictionary is tried on them for nothing.
     else if (col.type === 'timestamptz') source.encoding = 'PLAIN';
     // Min/max of text (truncated to 16 bytes) prune nothing the loader reads; numbers keep theirs.
-    if (col.type === 'text' || col.type === 'char') source.statistics = false;
+    if (col.type === 'text' || col.type === 'char' || col.type === 'bytes') source.statistics = false;
     return source;
   });
   const buffer = parquetWriteBuffer({ columnData, schema: schemaOf(columns), createdBy: CREATED_BY });
@@ -84,6 +84,23 @@ export function physical(col: ColumnDef, v: CellValue): Physical {
     case 'decimal':
       expect(col, v, typeof v === 'string');
       return unscaledDecimal(v as string, col.scale ?? 0);
+    case 'boolean':
+      expect(col, v, typeof v === 'boolean');
+      return v;
+    case 'float':
+    case 'double':
+      expect(col, v, typeof v === 'number');
+      return v;
+    case 'date':
+      expect(col, v, typeof v === 'number' && Number.isInteger(v));
+      return v;
+    case 'time':
+    case 'timestamp':
+      expect(col, v, typeof v === 'bigint');
+      return v;
+    case 'bytes':
+      expect(col, v, v instanceof Uint8Array);
+      return v;
   }
 }
 

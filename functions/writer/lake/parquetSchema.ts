@@ -10,8 +10,10 @@
  * column an object has and RAW lacks (by name, with the type below), and reads a column an object
  * lacks as null.
  *
- * Types: int32 -> INT32, int64 -> INT64, text/char -> STRING, decimal(p,s) -> DECIMAL(p,s) on
- * INT64 (p <= 18 fits, and every reader maps it back exactly), timestamptz -> TIMESTAMP(UTC, MICROS).
+ * Types (README, "Types in every layer"): int32 -> INT32, int64 -> INT64, text/char -> STRING,
+ * decimal(p,s) -> DECIMAL(p,s) on INT64 (p <= 18) or 16-byte FIXED_LEN_BYTE_ARRAY (p <= 38),
+ * timestamptz -> TIMESTAMP(UTC, MICROS), timestamp -> TIMESTAMP(local, MICROS), time -> TIME(MICROS),
+ * date -> DATE, boolean -> BOOLEAN, float -> FLOAT, double -> DOUBLE, bytes -> BYTE_ARRAY.
  */
 import type { SchemaElement } from 'hyparquet-writer';
 import { changeColumns, type ColumnDef, type TableName } from '../../shared/tables';
@@ -29,10 +31,11 @@ export function columnElement(col: ColumnDef): SchemaElement {
     case 'decimal': {
       const precision = col.precision ?? 18;
       const scale = col.scale ?? 0;
-      if (precision > 18) throw new Error(`column ${col.name}: DECIMAL(${precision}) does not fit INT64`);
+      if (precision > 38) throw new Error(`column ${col.name}: DECIMAL(${precision}) exceeds 38 digits`);
       return {
         name: col.name,
-        type: 'INT64',
+        // Up to 18 digits on INT64 (what every reader maps back exactly); up to 38 on 16 bytes.
+        ...(precision <= 18 ? { type: 'INT64' as const } : { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: 16 }),
         converted_type: 'DECIMAL',
         logical_type: { type: 'DECIMAL', precision, scale },
         precision,
@@ -48,6 +51,32 @@ export function columnElement(col: ColumnDef): SchemaElement {
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
         repetition_type,
       };
+    case 'timestamp':
+      // No converted type: TIMESTAMP_MICROS would mean UTC-adjusted.
+      return {
+        name: col.name,
+        type: 'INT64',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' },
+        repetition_type,
+      };
+    case 'time':
+      return {
+        name: col.name,
+        type: 'INT64',
+        converted_type: 'TIME_MICROS',
+        logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MICROS' },
+        repetition_type,
+      };
+    case 'date':
+      return { name: col.name, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' }, repetition_type };
+    case 'boolean':
+      return { name: col.name, type: 'BOOLEAN', repetition_type };
+    case 'float':
+      return { name: col.name, type: 'FLOAT', repetition_type };
+    case 'double':
+      return { name: col.name, type: 'DOUBLE', repetition_type };
+    case 'bytes':
+      return { name: col.name, type: 'BYTE_ARRAY', repetition_type };
   }
 }
 

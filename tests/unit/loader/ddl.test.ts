@@ -57,9 +57,10 @@ describe('RAW DDL', () => {
   it('Snowflake DDL uses Snowflake types and keeps the ledger key unique', () => {
     const sql = rawDdlStatements('snowflake', 'BANKING_DB.RAW').join('\n');
     expect(sql).toContain('CREATE SCHEMA IF NOT EXISTS BANKING_DB.RAW;');
-    expect(sql).toMatch(/CREATE TABLE IF NOT EXISTS BANKING_DB\.RAW\.transactions \(\n  id NUMBER\(38,0\) NOT NULL,/);
-    expect(sql).toContain('created_at TIMESTAMP_TZ(6)');
-    expect(sql).toContain('currency VARCHAR(3)');
-    expect(sql).toContain('object_key VARCHAR(1024) PRIMARY KEY');
+    // Quoted in upper case: the same columns unquoted SQL (and dbt) names (functions/loader/identifiers.ts).
+    expect(sql).toMatch(/CREATE TABLE IF NOT EXISTS BANKING_DB\.RAW\."TRANSACTIONS" \(\n  "ID" NUMBER\(38,0\) NOT NULL,/);
+    expect(sql).toContain('"CREATED_AT" TIMESTAMP_TZ(6)');
+    expect(sql).toContain('"CURRENCY" VARCHAR(3)');
+    expect(sql).toContain('"OBJECT_KEY" VARCHAR(1024) PRIMARY KEY');
   });
 });

@@ -7,7 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
 import { encodeParquet } from '../../../functions/writer';
 import { unscaledDecimal } from '../../../functions/writer/lake/encodeParquet';
-import { parquetSchema } from '../../../functions/writer/lake/parquetSchema';
+import { columnElement, parquetSchema } from '../../../functions/writer/lake/parquetSchema';
 import type { ChangeRow } from '../../../functions/shared/rows';
 import { changeColumns, type TableName } from '../../../functions/shared/tables';
 import type { Log } from '../../../functions/loader/port';
@@ -94,39 +94,14 @@ export function recordingLog(): Log & { lines: Array<{ level: string; message: s
 /** A column the source gained after tables.ts was written (schema evolution). */
 export interface ExtraColumn {
   name: string;
-  type: 'text' | 'decimal' | 'timestamptz' | 'int32' | 'boolean' | 'date';
+  type: 'text' | 'decimal' | 'timestamptz' | 'int32' | 'int64' | 'boolean' | 'date';
   precision?: number;
   scale?: number;
 }
 
+/** The writer's own Parquet element for the column (evolved columns are always optional). */
 function extraElement(c: ExtraColumn): SchemaElement {
-  const base = { name: c.name, repetition_type: 'OPTIONAL' as const };
-  switch (c.type) {
-    case 'text':
-      return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } };
-    case 'decimal':
-      return {
-        ...base,
-        type: 'INT64',
-        converted_type: 'DECIMAL',
-        logical_type: { type: 'DECIMAL', precision: c.precision!, scale: c.scale! },
-        precision: c.precision!,
-        scale: c.scale!,
-      };
-    case 'timestamptz':
-      return {
-        ...base,
-        type: 'INT64',
-        converted_type: 'TIMESTAMP_MICROS',
-        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
-      };
-    case 'int32':
-      return { ...base, type: 'INT32' };
-    case 'boolean':
-      return { ...base, type: 'BOOLEAN' };
-    case 'date':
-      return { ...base, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } };
-  }
+  return columnElement({ ...c, nullable: true });
 }
 
 /**

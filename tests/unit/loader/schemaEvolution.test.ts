@@ -2,6 +2,8 @@ import { duckdbWarehouse } from '../../../functions/loader/duckdbWarehouse';
 import { loadObjects } from '../../../functions/loader/loader';
 import { lakeColumns, snowflakeColumnType } from '../../../functions/loader/parquetColumns';
 import { addColumnStatement, comparableType } from '../../../functions/loader/snowflakeSchema';
+import { duckdbIdent, snowflakeLakeName } from '../../../functions/loader/identifiers';
+import { widening } from '../../../functions/loader/rawColumns';
 import { encodeParquet, encodeWithExtraColumns, lakeKey, memoryStore } from './fixtures';
 import { recordingLog, sampleRows, scratchWarehouse, withDuckdb } from './fixtures';
 import { parquetMetadata } from 'hyparquet';
@@ -158,7 +160,7 @@ describe('Parquet logical types to warehouse types', () => {
         'accounts',
         columns.find((c) => c.name === 'overdraft_limit')!,
       ),
-    ).toBe('ALTER TABLE BANKING_DB.RAW.accounts ADD COLUMN IF NOT EXISTS overdraft_limit NUMBER(18,2)');
+    ).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "OVERDRAFT_LIMIT" NUMBER(18,2)');
     expect(comparableType({ DATA_TYPE: 'NUMBER', NUMERIC_PRECISION: 18, NUMERIC_SCALE: 2 })).toBe('NUMBER(18,2)');
     expect(comparableType({ DATA_TYPE: 'TEXT' })).toBe('VARCHAR');
     expect(comparableType({ DATA_TYPE: 'TIMESTAMP_TZ' })).toBe('TIMESTAMP_TZ(6)');
@@ -167,11 +169,11 @@ describe('Parquet logical types to warehouse types', () => {
   it('refuses types the lake never writes, naming the column', () => {
     const { problems } = lakeColumns([
       { name: 'root', num_children: 2 },
-      { name: 'f', type: 'FLOAT' },
+      { name: 'f', type: 'INT96' },
       { name: 'g', num_children: 1 },
     ]);
     expect(problems).toEqual([
-      expect.stringMatching(/column f: Parquet FLOAT/),
+      expect.stringMatching(/column f: Parquet INT96/),
       expect.stringMatching(/column g is a nested group/),
     ]);
   });
@@ -200,5 +202,117 @@ describe('evolved columns that come and go', () => {
       [true, false],
       [true, true],
     ]);
+  });
+});
+
+describe('any Postgres name reaches RAW under its own name (issue 24)', () => {
+  const AWKWARD = [
+    { name: 'order', type: 'int32' },
+    { name: 'RiskTier', type: 'text' },
+    { name: 'risk score', type: 'decimal', precision: 18, scale: 2 },
+  ] as const;
+
+  it('DuckDB: a reserved word, mixed case and a space are added and loaded exactly', async () => {
+    const key = lakeKey('accounts', '2024-07-04', 0, 0, 3);
+    const rows = sampleRows('accounts', 3, { seed: 5, partition: 0, firstOffset: 0 }).map((r, i) => ({
+      ...r,
+      order: i,
+      RiskTier: i === 1 ? null : `tier "${i}"`,
+      'risk score': `${i}.25`,
+    }));
+    const { report } = await load(new Map([[`${bucket}/${key}`, encodeWithExtraColumns('accounts', rows, AWKWARD)]]), [key]);
+    expect(report).toMatchObject({ loaded: 1, rows: 3, failed: 0 });
+    const got = await withDuckdb(tmp.dbPath, (q) =>
+      q(`SELECT "order", "RiskTier", "risk score"::VARCHAR AS s FROM raw.accounts WHERE _file = '${key}' ORDER BY _kafka_offset`),
+    );
+    expect(got).toEqual([
+      { order: 0, RiskTier: 'tier "0"', s: '0.25' },
+      { order: 1, RiskTier: null, s: '1.25' },
+      { order: 2, RiskTier: 'tier "2"', s: '2.25' },
+    ]);
+    const names = await withDuckdb(tmp.dbPath, (q) =>
+      q(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'accounts'`),
+    );
+    expect(names.map((n) => n.column_name)).toEqual(expect.arrayContaining(['order', 'RiskTier', 'risk score']));
+  });
+
+  it('Snowflake: each name is quoted; a plain name keeps the upper case unquoted SQL means', () => {
+    const t = { database: 'BANKING_DB', schema: 'RAW', stage: '' };
+    const stmt = (name: string) => addColumnStatement(t, 'accounts', { name, type: { kind: 'int32' } });
+    expect(stmt('order')).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "ORDER" NUMBER(38,0)');
+    expect(stmt('RiskTier')).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "RiskTier" NUMBER(38,0)');
+    expect(stmt('risk score')).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "risk score" NUMBER(38,0)');
+    expect(stmt('say "hi"')).toBe('ALTER TABLE BANKING_DB.RAW."ACCOUNTS" ADD COLUMN IF NOT EXISTS "say ""hi""" NUMBER(38,0)');
+    // What information_schema reports maps back to the lake's name.
+    expect(['ORDER', 'RiskTier', 'risk score', '_KAFKA_OFFSET'].map(snowflakeLakeName)).toEqual([
+      'order',
+      'RiskTier',
+      'risk score',
+      '_kafka_offset',
+    ]);
+    expect(duckdbIdent('say "hi"')).toBe('"say ""hi"""');
+  });
+});
+
+describe('a column widened upstream stays one column in RAW (issue 24)', () => {
+  it('DuckDB: INTEGER -> BIGINT and DECIMAL(18,2) -> DECIMAL(20,2) widen RAW; older narrow objects still load', async () => {
+    const rows = (firstOffset: number, big: boolean) =>
+      sampleRows('accounts', 2, { seed: 11, partition: 0, firstOffset }).map((r, i) => ({
+        ...r,
+        points: big ? 3_000_000_000n + BigInt(i) : i,
+        limit_amt: big ? `123456789012345678.0${i}` : `1.0${i}`,
+      }));
+    const narrow = [
+      { name: 'points', type: 'int32' },
+      { name: 'limit_amt', type: 'decimal', precision: 18, scale: 2 },
+    ] as const;
+    const wide = [
+      { name: 'points', type: 'int64' },
+      { name: 'limit_amt', type: 'decimal', precision: 20, scale: 2 },
+    ] as const;
+    const k1 = lakeKey('accounts', '2024-07-05', 0, 0, 2);
+    const k2 = lakeKey('accounts', '2024-07-05', 0, 2, 2);
+    const k3 = lakeKey('accounts', '2024-07-05', 0, 4, 2);
+    const objects = new Map([
+      [`${bucket}/${k1}`, encodeWithExtraColumns('accounts', rows(0, false), narrow)],
+      [`${bucket}/${k2}`, encodeWithExtraColumns('accounts', rows(2, true), wide)],
+      [`${bucket}/${k3}`, encodeWithExtraColumns('accounts', rows(4, false), narrow)],
+    ]);
+    expect((await load(objects, [k1])).report).toMatchObject({ loaded: 1, failed: 0 });
+    const { report, log } = await load(objects, [k2, k3]);
+    expect(report).toMatchObject({ loaded: 2, failed: 0 });
+    expect(log.lines.filter((l) => l.message === 'widened a RAW column').map((l) => l.attrs.column)).toEqual([
+      'points',
+      'limit_amt',
+    ]);
+    const got = await withDuckdb(tmp.dbPath, (q) =>
+      q(
+        `SELECT CAST(points AS VARCHAR) AS p, CAST(limit_amt AS VARCHAR) AS l FROM raw.accounts WHERE _file LIKE '%2024-07-05%' ORDER BY _file, _kafka_offset`,
+      ),
+    );
+    expect(got).toEqual([
+      { p: '0', l: '1.00' },
+      { p: '1', l: '1.01' },
+      { p: '3000000000', l: '123456789012345678.00' },
+      { p: '3000000001', l: '123456789012345678.01' },
+      { p: '0', l: '1.00' },
+      { p: '1', l: '1.01' },
+    ]);
+    const types = await withDuckdb(tmp.dbPath, (q) =>
+      q(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'accounts' AND column_name IN ('points', 'limit_amt') ORDER BY column_name`,
+      ),
+    );
+    expect(types).toEqual([
+      { column_name: 'limit_amt', data_type: 'DECIMAL(20,2)' },
+      { column_name: 'points', data_type: 'BIGINT' },
+    ]);
+  });
+
+  it('a new scale is not a widening: refused', () => {
+    expect(widening('DECIMAL(18,2)', 'DECIMAL(20,3)')).toBeUndefined();
+    expect(widening('NUMBER(18,2)', 'NUMBER(20,2)')).toBe('wider');
+    expect(widening('BIGINT', 'INTEGER')).toBe('narrower');
+    expect(widening('VARCHAR', 'BIGINT')).toBeUndefined();
   });
 });

@@ -74,7 +74,7 @@ describe('Snowflake SQL', () => {
   it('COPYs one file by column name, reading Parquet logical types, with the key as _file', () => {
     expect(copyStatement(target, 'accounts', key)).toBe(
       [
-        'COPY INTO BANKING_DB.RAW.accounts',
+        'COPY INTO BANKING_DB.RAW."ACCOUNTS"',
         'FROM @BANKING_DB.RAW.%accounts/accounts/date=2024-05-01/',
         "FILES = ('accounts+0+10-12.parquet')",
         'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE)',
@@ -102,11 +102,11 @@ describe('Snowflake adapter (fake connection)', () => {
     const sqls = fake.sqls();
     expect(sqls.slice(0, 6)).toEqual([
       'CREATE SCHEMA IF NOT EXISTS BANKING_DB.RAW',
-      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW.customers (',
-      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW.accounts (',
-      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW.transactions (',
-      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW._loads (',
-      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW._load_errors (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."CUSTOMERS" (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."ACCOUNTS" (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."TRANSACTIONS" (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."_LOADS" (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."_LOAD_ERRORS" (',
     ]);
     expect(sqls.slice(6)).toEqual([
       'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
@@ -116,7 +116,7 @@ describe('Snowflake adapter (fake connection)', () => {
       'SELECT column_name, data_type, numeric_precision, numeric_scale FROM BANKING_DB.information_schema.columns WHERE table_schema = ? AND table_name = ?',
       'BEGIN',
       'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
-      'COPY INTO BANKING_DB.RAW.accounts',
+      'COPY INTO BANKING_DB.RAW."ACCOUNTS"',
       'INSERT INTO BANKING_DB.RAW._loads (object_key, table_name, etag, row_count, loaded_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP())',
       'COMMIT',
     ]);

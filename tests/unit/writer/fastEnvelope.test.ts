@@ -34,6 +34,11 @@ describe('fastEnvelope (reads only what the row needs)', () => {
     ['a negative commit time', base.replace(/"source":\{(.*?)"ts_ms":\d+/, '"source":{$1"ts_ms":-5')],
     ['a truncated image', base.replace('},"after":{', ',"after":{')],
     ['an image that is not JSON', base.replace(/"after":\{"id":/, '"after":{"id":,')],
+    ['a text cut short by one character', base.slice(0, -1)],
+    ['a text cut short inside its last fields', base.slice(0, base.lastIndexOf(',"ts_ms":') + 3)],
+    ['a text followed by a stray }', `${base}}`],
+    ['a text followed by garbage', `${base}x`],
+    ['a second envelope after the first', base + base],
   ])('leaves %s to the full parse', (_what, text) => {
     expect(fastEnvelope(text)).toBeUndefined();
   });
