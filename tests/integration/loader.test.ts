@@ -166,7 +166,7 @@ describe('loader on MinIO + DuckDB', () => {
     expect(ok.stdout).toContain('loaded 1 objects / 50 rows, skipped 2 already loaded, failed 0');
     expect(await counts()).toEqual({ ...before, accounts: before.accounts! + 50, files: before.files! + 1 });
     expect(await rawRowsOf(warehousePath, 'accounts', corruptKey)).toEqual(fixed.map((r) => expectedStrings('accounts', r)));
-  });
+  }, 120_000); // two CLI processes (tsx start-up): behaviour, not speed; 4.3 s of jest's 5 s default under load
 
   it('throws (so the event is retried) when the warehouse refuses', async () => {
     // A directory where the DuckDB file should be: DuckDB cannot open it.
