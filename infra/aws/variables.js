@@ -14,4 +14,10 @@ function dlqPrefix() {
   return normaliseDlqPrefix(raw === undefined || raw === '' ? DEFAULT_DLQ_PREFIX : raw) || DEFAULT_DLQ_PREFIX;
 }
 
-module.exports = { dlqPrefix };
+/** The alarms' actions: the alarmTopicArn param's SNS topic, or none (CloudFormation takes []). */
+async function alarmActions({ resolveVariable }) {
+  const arn = String(await resolveVariable('param:alarmTopicArn')).trim();
+  return arn === '' ? [] : [arn];
+}
+
+module.exports = { dlqPrefix, alarmActions };
