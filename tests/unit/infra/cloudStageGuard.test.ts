@@ -8,12 +8,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 // Plain CommonJS plugins, as osls loads them.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const guard = require('../../../infra/aws/cloud-stage-guard.js') as {
   isCloudTarget(t: { stage: string; command?: string; awsEndpointUrl?: string }): boolean;
   localOnlyProblems(c: Record<string, unknown>): string[];
 };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const mappings = require('../../../infra/aws/kafka-mappings.js') as {
   mappingSettings(s: Record<string, unknown>): Record<string, unknown>;
 };
