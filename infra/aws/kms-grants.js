@@ -35,7 +35,9 @@ class KmsGrantsPlugin {
 
   apply() {
     const service = this.serverless.service;
-    const resources = service.provider.compiledCloudFormationTemplate.Resources;
+    // The roles are this service's own resources (infra/aws/roles.yml), merged into the compiled
+    // template only at package:finalize.
+    const resources = (service.resources && service.resources.Resources) || {};
     for (const [role, statements] of Object.entries(kmsStatements(service.custom && service.custom.kmsGrants))) {
       const r = resources[role];
       if (!r || r.Type !== 'AWS::IAM::Role') throw new Error(`custom.kmsGrants: no role ${role} in the template`);

@@ -116,13 +116,22 @@ async function sls(stage: string, args: string[]): Promise<void> {
   }
 }
 
-/** Package into a folder of its own (so nothing shares .serverless/), then deploy that package. */
+const params = (variant: Variant) => [
+  '--param=generateSchedule=false',
+  '--param=sweepSchedule=false',
+  `--param=dataBucket=${bucket}`,
+  ...variants[variant].args,
+];
+
+/** Package into a folder of its own (so nothing shares .serverless/). */
+async function slsPackage(variant: Variant): Promise<void> {
+  await sls(variants[variant].stage, ['package', ...params(variant), '--package', join(base, variant)]);
+}
+
+/** Deploy what slsPackage built. */
 async function deploy(variant: Variant): Promise<void> {
-  const { stage, args } = variants[variant];
   const dir = join(base, variant);
-  const params = ['--param=generateSchedule=false', '--param=sweepSchedule=false', `--param=dataBucket=${bucket}`, ...args];
-  await sls(stage, ['package', ...params, '--package', dir]);
-  await sls(stage, ['deploy', ...params, '--package', dir]);
+  await sls(variants[variant].stage, ['deploy', ...params(variant), '--package', dir]);
   deployed[variant] = { template: JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) };
 }
 
@@ -166,14 +175,16 @@ beforeAll(async () => {
   await waitForMinistack();
   // The data bucket exists before the stack (`existing: true`: the stack only adds a notification).
   await new S3Client({ ...clientConfig(), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
-  // One after the other: each packages with esbuild (2 cores), and a deploy is mostly waiting.
-  await deploy('selfManaged');
+  // Packages one after the other (side by side in one checkout they were seen to lose zips); a
+  // deploy is mostly waiting on the emulator, so the second package runs beside the first deploy.
+  await slsPackage('selfManaged');
+  await Promise.all([deploy('selfManaged'), slsPackage('msk')]);
   await deploy('msk');
 }, 600_000);
 
 afterAll(async () => {
   try {
-    for (const v of Object.keys(deployed) as Variant[]) await sls(variants[v].stage, ['remove']).catch(() => undefined);
+    await Promise.all((Object.keys(deployed) as Variant[]).map((v) => sls(variants[v].stage, ['remove']).catch(() => undefined)));
   } finally {
     ministack?.kill('SIGTERM');
     if (base) await rm(base, { recursive: true, force: true });
@@ -311,10 +322,14 @@ describe.each(Object.keys(variants) as Variant[])('sls deploy to ministack (%s)'
 test('sls remove leaves nothing of either stage', async () => {
   const cfn = new CloudFormationClient(clientConfig());
   const lambda = new LambdaClient(clientConfig());
+  await Promise.all(
+    (Object.keys(variants) as Variant[]).map(async (v) => {
+      await sls(variants[v].stage, ['remove']);
+      delete deployed[v];
+    }),
+  );
   for (const v of Object.keys(variants) as Variant[]) {
     const { stage } = variants[v];
-    await sls(stage, ['remove']);
-    delete deployed[v];
     const gone = await cfn.send(new DescribeStacksCommand({ StackName: `banking-cdc-${stage}` })).then(
       (r) => r.Stacks?.every((s) => s.StackStatus === 'DELETE_COMPLETE') ?? true,
       () => true,

@@ -81,7 +81,8 @@ const variants: Record<string, string[]> = {
 const variantEnv: Record<string, Record<string, string>> = { selfManagedVpc: { DLQ_PREFIX: '/_dlq/' } };
 const packaged: Record<string, Packaged> = {};
 
-async function slsPackage(name: string, args: string[]): Promise<Packaged> {
+/** Packages one variant; resolves, once packaged, to the linting still under way (it may overlap the next package). */
+async function slsPackage(name: string, args: string[]): Promise<{ checked: Promise<Packaged> }> {
   const dir = join(base, name);
   const workFolder = `.esbuild-test-${name}-${randomBytes(4).toString('hex')}`;
   try {
@@ -110,6 +111,11 @@ async function slsPackage(name: string, args: string[]): Promise<Packaged> {
   }
   const templateFile = join(dir, 'cloudformation-template-update-stack.json');
   const raw = readFileSync(templateFile, 'utf8');
+  // Wrapped: an async function returning a promise would wait for it.
+  return { checked: checkTemplate(dir, raw, templateFile) };
+}
+
+async function checkTemplate(dir: string, raw: string, templateFile: string): Promise<Packaged> {
   const lint = await run(venvBin(await cfnLintVenv, 'cfn-lint'), [templateFile]).then(
     (r) => ({ code: 0, output: r.stdout + r.stderr }),
     (err: { code?: number; stdout?: string; stderr?: string }) => ({
@@ -219,7 +225,9 @@ beforeAll(async () => {
   checkovVenv = ensureVenv(makeContext({ quiet: true }), 'checkov');
   base = await mkdtemp(join(tmpdir(), 'sls-package-'));
   // One after the other: packages run side by side in one checkout were seen to lose a variant's zips.
-  for (const [name, args] of Object.entries(variants)) packaged[name] = await slsPackage(name, args);
+  const checked: Record<string, Promise<Packaged>> = {};
+  for (const [name, args] of Object.entries(variants)) checked[name] = (await slsPackage(name, args)).checked;
+  for (const [name, p] of Object.entries(checked)) packaged[name] = await p;
 }, 420_000);
 
 afterAll(async () => {
@@ -273,7 +281,8 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
     for (const f of readdirSync(p().dir).filter((f) => f.endsWith('.zip'))) {
       const zip = await JSZip.loadAsync(readFileSync(join(p().dir, f)));
       for (const [entry, file] of Object.entries(zip.files)) {
-        const m = /^(node_modules\/(?:.+\/)?(?:@[^/]+\/)?[^/@]+)\/package\.json$/.exec(entry);
+        // A package's own package.json (node_modules/[@scope/]name, nested or not), not one inside its files.
+        const m = /^((?:node_modules\/(?:@[^/]+\/)?[^/@]+\/)*node_modules\/(?:@[^/]+\/)?[^/@]+)\/package\.json$/.exec(entry);
         if (!m) continue;
         const pkg = JSON.parse(await file.async('string')) as { name?: string; version?: string };
         if (!pkg.name || !pkg.version) continue; // a nested package.json that only sets "type"
