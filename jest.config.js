@@ -1,5 +1,5 @@
-// Four projects: unit (no services), integration, e2e and faults (the real local stack, started by
-// the global setup). ESM-only dependencies (faker, hyparquet) are transformed to CommonJS by swc.
+// Five projects: unit (no services), deploy (`sls deploy` to an AWS emulator, tests/deploy),
+// integration, e2e and faults (the real local stack, started by the global setup). ESM-only dependencies (faker, hyparquet) are transformed to CommonJS by swc.
 const esmDeps = ['@faker-js', '@middy', 'hyparquet', 'hyparquet-writer', 'hyparquet-compressors'];
 const transform = {
   '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
@@ -21,6 +21,7 @@ module.exports = {
   forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    { ...common, displayName: 'deploy', testMatch: ['<rootDir>/tests/deploy/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',

@@ -12,7 +12,11 @@ if (process.env.POWERTOOLS_METRICS_DISABLED === undefined && (process.env.IS_OFF
 }
 
 export const METRICS_NAMESPACE = 'BankingCdc';
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'banking-cdc' });
+// The `service` dimension: serverless.yml sets it per stage, so each stage's alarms see only its own.
+export const metrics = new Metrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'banking-cdc',
+});
 
 /** writeBatch: records in, rows and objects out, dead letters, and how old the oldest record was when stored. */
 export function recordBatch(

@@ -7,6 +7,7 @@
  * missing one, is what stops start-up, and the error names the variable to fix.
  */
 import { z } from 'zod';
+import { DEFAULT_DLQ_PREFIX, normaliseDlqPrefix } from './dlqPrefix';
 import { ConfigError } from './errors';
 
 export const port = z.coerce.number().int().min(1).max(65535);
@@ -28,6 +29,9 @@ export const postgresShape = {
   // In the cloud: a Secrets Manager secret (name or ARN) holding the generator's database password,
   // read at cold start (functions/shared/secrets.ts), so it is never in the template.
   POSTGRES_SECRET_ID: z.string().default(''),
+  // A non-local host is always reached over TLS with its certificate verified against Node's roots
+  // and Amazon RDS's CA bundle; this adds a PEM file of further CAs (a private CA).
+  POSTGRES_SSL_CA: z.string().default(''),
 };
 
 /** Object storage (MinIO locally, S3 in the cloud) and the lake's bucket and dead-letter prefix. */
@@ -42,7 +46,12 @@ export const lakeShape = {
   MINIO_SECRET_KEY: nonEmpty.default('minioadmin'),
   AWS_REGION: nonEmpty.default('us-east-1'),
   MINIO_BUCKET: nonEmpty.default('banking-data'),
-  DLQ_PREFIX: nonEmpty.default('_dlq'),
+  // Normalised (functions/shared/dlqPrefix.ts), as serverless.yml does for the writer's IAM resource.
+  DLQ_PREFIX: z
+    .string()
+    .default(DEFAULT_DLQ_PREFIX)
+    .transform(normaliseDlqPrefix)
+    .refine((v) => v !== '', 'must name a folder (e.g. _dlq), not only slashes'),
 };
 
 export type PostgresConfig = { -readonly [K in keyof typeof postgresShape]: z.infer<(typeof postgresShape)[K]> };
@@ -64,6 +73,11 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
 
 /** Hosts of the local stack (native, or docker-compose's service name), where the default password applies. */
 const LOCAL_DB_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', 'postgres']);
+
+/** The local stack's database: a loopback or docker-compose host name, or a Unix socket directory. */
+export function isLocalDbHost(host: string): boolean {
+  return LOCAL_DB_HOSTS.has(host) || host.startsWith('/');
+}
 const LOCAL_STACK_DB_PASSWORD = 'banking_password';
 
 /**
@@ -72,7 +86,7 @@ const LOCAL_STACK_DB_PASSWORD = 'banking_password';
  */
 export function resolvePostgresPassword<C extends PostgresConfig>(cfg: C): C {
   if (cfg.POSTGRES_PASSWORD !== '') return cfg;
-  if (LOCAL_DB_HOSTS.has(cfg.POSTGRES_HOST)) cfg.POSTGRES_PASSWORD = LOCAL_STACK_DB_PASSWORD;
+  if (isLocalDbHost(cfg.POSTGRES_HOST)) cfg.POSTGRES_PASSWORD = LOCAL_STACK_DB_PASSWORD;
   else if (cfg.POSTGRES_SECRET_ID === '') {
     throw new ConfigError(
       `POSTGRES_PASSWORD (or POSTGRES_SECRET_ID) must be set: POSTGRES_HOST=${cfg.POSTGRES_HOST} is not the local stack, and the default password is for the local stack only`,

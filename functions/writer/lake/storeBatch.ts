@@ -63,8 +63,12 @@ function decoderFor(prefix: string): RecordDecoder {
 
 function reason(err: unknown): string {
   if (err instanceof DecodeError) return err.message;
-  // Not a known kind of bad input: say so, so it is not mistaken for one (likely a writer bug).
-  return `unexpected ${err instanceof Error ? err.name : 'error'} while decoding: ${errorMessage(err)}`;
+  // Not a known kind of bad input: say so, so it is not mistaken for one (likely a writer bug). Its
+  // message is left out (a runtime error can quote the value: "Cannot convert x to a BigInt"); where
+  // it was thrown is not data, and the dead letter holds the record to reproduce it.
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; stack?: unknown };
+  const where = typeof e.stack === 'string' ? /\n\s+at (.+)/.exec(e.stack)?.[1] : undefined;
+  return `unexpected ${typeof e.name === 'string' ? e.name : 'error'} while decoding${where ? ` at ${where}` : ''}`;
 }
 
 const DAY_MS = 86_400_000;

@@ -4,7 +4,7 @@ import { ConfigError } from '../../../functions/shared/errors';
 describe("the generator's config", () => {
   test('reads only the source database (and the log level)', () => {
     expect([...GENERATOR_CONFIG_KEYS].sort().join(' ')).toBe(
-      'LOG_LEVEL POSTGRES_DB POSTGRES_HOST POSTGRES_PASSWORD POSTGRES_PORT POSTGRES_SECRET_ID POSTGRES_USER',
+      'LOG_LEVEL POSTGRES_DB POSTGRES_HOST POSTGRES_PASSWORD POSTGRES_PORT POSTGRES_SECRET_ID POSTGRES_SSL_CA POSTGRES_USER',
     );
     const cfg = loadGeneratorConfig({});
     expect(cfg).toMatchObject({ POSTGRES_DB: 'banking_db', POSTGRES_USER: 'banking_user', POSTGRES_PORT: 5432 });

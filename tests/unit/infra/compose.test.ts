@@ -16,13 +16,19 @@ const compose = parse(text) as {
 };
 const defaults = loadSettings({});
 
-/** Host ports a service publishes, with ${VAR:-default} resolved to its default. */
+/** Host ports a service publishes (`127.0.0.1:<host port>:<container port>`), ${VAR:-default} resolved. */
 function hostPorts(service: string): number[] {
   return (compose.services[service]?.ports ?? []).map((p) => {
-    const host = p.replace(/\$\{[A-Z_]+:-(\d+)\}/g, '$1').split(':')[0];
-    return Number(host);
+    const parts = p.replace(/\$\{[A-Z_]+:-(\d+)\}/g, '$1').split(':');
+    return Number(parts[parts.length - 2]);
   });
 }
+
+test('publishes every port on 127.0.0.1 only (Connect’s REST API and the default passwords stay on the machine)', () => {
+  const ports = Object.values(compose.services).flatMap((s) => s.ports ?? []);
+  expect(ports.length).toBeGreaterThan(5);
+  expect(ports.filter((p) => !p.startsWith('127.0.0.1:'))).toEqual([]);
+});
 
 test('has the services of the native stack, plus Airflow', () => {
   for (const s of ['postgres', 'kafka', 'connect', 'minio', 'airflow']) expect(compose.services).toHaveProperty(s);

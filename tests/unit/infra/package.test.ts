@@ -24,6 +24,9 @@ const run = promisify(execFile);
 const root = join(__dirname, '../../..');
 const TOPICS = ['banking_server.public.customers', 'banking_server.public.accounts', 'banking_server.public.transactions'];
 const MSK_ARN = 'arn:aws:kafka:eu-west-1:111122223333:cluster/prod-cdc/abcd1234-0000-1111-2222-333344445555-3';
+const BUCKET_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555';
+const SECRETS_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/66666666-7777-8888-9999-000000000000';
+const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:111122223333:banking-cdc-alarms';
 const KAFKA_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/kafka-scram-EXAMPLE';
 // Secrets in the deploy shell's environment: none may reach anything that was packaged.
 const CANARIES = {
@@ -47,6 +50,7 @@ type Json = Record<string, unknown>;
 interface Packaged {
   dir: string;
   lint: { code: number; output: string };
+  checkov: { code: number; output: string };
   template: {
     Resources: Record<string, { Type: string; Condition?: string; Properties: Json }>;
     Conditions?: Record<string, unknown>;
@@ -62,12 +66,23 @@ interface Statement {
 let base: string;
 const variants: Record<string, string[]> = {
   selfManaged: [],
-  mskSnowflake: [`--param=kafkaSource=msk`, `--param=mskClusterArn=${MSK_ARN}`, '--param=warehouse=snowflake'],
+  // With customer managed KMS keys and an SNS topic for the alarms.
+  mskSnowflake: [
+    `--param=kafkaSource=msk`,
+    `--param=mskClusterArn=${MSK_ARN}`,
+    '--param=warehouse=snowflake',
+    `--param=dataBucketKmsKeyArn=${BUCKET_KEY}`,
+    `--param=secretsKmsKeyArn=${SECRETS_KEY}`,
+    `--param=alarmTopicArn=${ALARM_TOPIC}`,
+  ],
   selfManagedVpc: ['--param=kafkaSource=selfManagedVpc'],
 };
+// A dead-letter prefix with surrounding slashes: the writer's IAM resource must still be `_dlq/*`.
+const variantEnv: Record<string, Record<string, string>> = { selfManagedVpc: { DLQ_PREFIX: '/_dlq/' } };
 const packaged: Record<string, Packaged> = {};
 
-async function slsPackage(name: string, args: string[]): Promise<Packaged> {
+/** Packages one variant; resolves, once packaged, to the linting still under way (it may overlap the next package). */
+async function slsPackage(name: string, args: string[]): Promise<{ checked: Promise<Packaged> }> {
   const dir = join(base, name);
   const workFolder = `.esbuild-test-${name}-${randomBytes(4).toString('hex')}`;
   try {
@@ -81,6 +96,7 @@ async function slsPackage(name: string, args: string[]): Promise<Packaged> {
           HOME: process.env.HOME,
           // No AWS credentials at all; secrets in the environment must not reach the package.
           ...CANARIES,
+          ...variantEnv[name],
           SLS_ESBUILD_WORK_FOLDER: workFolder,
           SLS_TELEMETRY_DISABLED: '1',
           SLS_NOTIFICATIONS_MODE: 'off',
@@ -95,6 +111,11 @@ async function slsPackage(name: string, args: string[]): Promise<Packaged> {
   }
   const templateFile = join(dir, 'cloudformation-template-update-stack.json');
   const raw = readFileSync(templateFile, 'utf8');
+  // Wrapped: an async function returning a promise would wait for it.
+  return { checked: checkTemplate(dir, raw, templateFile) };
+}
+
+async function checkTemplate(dir: string, raw: string, templateFile: string): Promise<Packaged> {
   const lint = await run(venvBin(await cfnLintVenv, 'cfn-lint'), [templateFile]).then(
     (r) => ({ code: 0, output: r.stdout + r.stderr }),
     (err: { code?: number; stdout?: string; stderr?: string }) => ({
@@ -102,10 +123,26 @@ async function slsPackage(name: string, args: string[]): Promise<Packaged> {
       output: `${err.stdout ?? ''}${err.stderr ?? ''}`,
     }),
   );
-  return { dir, raw, lint, template: JSON.parse(raw) as Packaged['template'] };
+  const checkov = await run(
+    venvBin(await checkovVenv, 'checkov'),
+    ['--config-file', join(root, 'infra/aws/checkov.yaml'), '-f', templateFile],
+    { maxBuffer: 16 * 1024 * 1024 },
+  ).then(
+    (r) => ({ code: 0, output: r.stdout }),
+    (err: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: err.code ?? 1,
+      output: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+    }),
+  );
+  return { dir, raw, lint, checkov, template: JSON.parse(raw) as Packaged['template'] };
 }
 
 let cfnLintVenv: Promise<string>;
+let checkovVenv: Promise<string>;
+/** name -> version of every package in package-lock.json, by its node_modules path. */
+const locked = (
+  JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> }
+).packages;
 
 /** Enough of CloudFormation's intrinsic functions to compare ARNs as strings. */
 function evaluate(v: unknown): unknown {
@@ -185,9 +222,12 @@ async function zipEntries(file: string): Promise<string[]> {
 
 beforeAll(async () => {
   cfnLintVenv = ensureVenv(makeContext({ quiet: true }), 'cfnlint');
+  checkovVenv = ensureVenv(makeContext({ quiet: true }), 'checkov');
   base = await mkdtemp(join(tmpdir(), 'sls-package-'));
   // One after the other: packages run side by side in one checkout were seen to lose a variant's zips.
-  for (const [name, args] of Object.entries(variants)) packaged[name] = await slsPackage(name, args);
+  const checked: Record<string, Promise<Packaged>> = {};
+  for (const [name, args] of Object.entries(variants)) checked[name] = (await slsPackage(name, args)).checked;
+  for (const [name, p] of Object.entries(checked)) packaged[name] = await p;
 }, 420_000);
 
 afterAll(async () => {
@@ -200,6 +240,59 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
   test('cfn-lint finds nothing in the template', () => {
     expect(p().lint).toEqual({ code: 0, output: '' });
   });
+
+  test('checkov passes every check it runs (each one skipped says why in infra/aws/checkov.yaml)', () => {
+    expect(p().checkov.output).toMatch(/Passed checks: [1-9]\d*, Failed checks: 0/);
+    expect(p().checkov.code).toBe(0);
+  });
+
+  test('alarms, named per stage, notify the alarm topic when one is given', () => {
+    const alarms = ofType(p(), 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties as Json);
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
+      [
+        'dead-letters',
+        'generate-errors',
+        'kafka-offset-lag',
+        'load-errors',
+        'loadObject-errors',
+        'loader-dead-letter-queue',
+        'writeBatch-destination-failures',
+        'writeBatch-errors',
+      ].map((n) => `banking-cdc-dev-${n}`),
+    );
+    const actions = name === 'mskSnowflake' ? [ALARM_TOPIC] : [];
+    for (const a of alarms) expect([a.AlarmActions, a.OKActions]).toEqual([actions, actions]);
+    const byName = (n: string) => alarms.find((a) => a.AlarmName === `banking-cdc-dev-${n}`)!;
+    expect(byName('kafka-offset-lag')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'OffsetLag', Threshold: 100000 });
+    expect(byName('dead-letters')).toMatchObject({
+      Namespace: 'BankingCdc',
+      MetricName: 'DeadLetters',
+      Dimensions: [{ Name: 'service', Value: 'banking-cdc-dev' }],
+    });
+    expect(byName('loader-dead-letter-queue')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['LoaderFailureQueue', 'QueueName'] } }],
+    });
+  });
+
+  test('the zips carry exactly the versions package-lock.json pins', async () => {
+    let checked = 0;
+    const drift: string[] = [];
+    for (const f of readdirSync(p().dir).filter((f) => f.endsWith('.zip'))) {
+      const zip = await JSZip.loadAsync(readFileSync(join(p().dir, f)));
+      for (const [entry, file] of Object.entries(zip.files)) {
+        // A package's own package.json (node_modules/[@scope/]name, nested or not), not one inside its files.
+        const m = /^((?:node_modules\/(?:@[^/]+\/)?[^/@]+\/)*node_modules\/(?:@[^/]+\/)?[^/@]+)\/package\.json$/.exec(entry);
+        if (!m) continue;
+        const pkg = JSON.parse(await file.async('string')) as { name?: string; version?: string };
+        if (!pkg.name || !pkg.version) continue; // a nested package.json that only sets "type"
+        checked++;
+        if (locked[m[1]!]?.version !== pkg.version) drift.push(`${f}: ${m[1]}@${pkg.version}, lock ${locked[m[1]!]?.version}`);
+      }
+    }
+    expect(drift).toEqual([]);
+    expect(checked).toBeGreaterThan(3); // the loader's warehouse driver and its dependencies
+  }, 60_000);
 
   test('EventBridge rules run generate every minute and the loader sweep every 10 minutes', () => {
     const rules = ofType(p(), 'AWS::Events::Rule').map(([, r]) => r.Properties as Json);
@@ -254,6 +347,13 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
       expect(e.MaximumBatchingWindowInSeconds).toBeUndefined();
       // A batch Lambda gives up on is kept, records included, in the stack's failed-batches bucket.
       expect(e.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': ['FailedBatchesBucket', 'Arn'] } } });
+      // Provisioned mode, and with it a deliberate end: bounded retries, bisection, no age limit.
+      expect(e).toMatchObject({
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 4 },
+        MaximumRetryAttempts: 10,
+        MaximumRecordAgeInSeconds: -1,
+        BisectBatchOnFunctionError: true,
+      });
       if (name === 'mskSnowflake') {
         expect(e.EventSourceArn).toBe(MSK_ARN);
         expect(e.SelfManagedEventSource).toBeUndefined();
@@ -320,15 +420,31 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
     const tablePrefixes = ['customers', 'accounts', 'transactions'].map((t) => `${bucket}/${t}/*`);
     const failedBatches = { 'Fn::GetAtt': ['FailedBatchesBucket', 'Arn'] };
     const logActions = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    // Customer managed keys (mskSnowflake only): each role gets what it does with them, nothing more.
+    const kms = name === 'mskSnowflake';
+    const kmsGrants = { 'kms:Decrypt': [] as string[], 'kms:GenerateDataKey': [] as string[] };
+    if (kms) {
+      kmsGrants['kms:Decrypt'] = fn === 'generate' ? [SECRETS_KEY] : [BUCKET_KEY, SECRETS_KEY];
+      if (fn === 'writeBatch') kmsGrants['kms:GenerateDataKey'] = [BUCKET_KEY];
+    }
+    for (const [a, keys] of Object.entries(kmsGrants)) expect(grants(st, a).sort()).toEqual(keys.sort());
+    const kmsActions = [...new Set(Object.entries(kmsGrants).flatMap(([a, keys]) => (keys.length ? [a] : [])))];
 
     if (fn === 'generate') {
-      expect(actions).toEqual([...logActions, 'secretsmanager:GetSecretValue'].sort());
+      expect(actions).toEqual([...logActions, ...kmsActions, 'secretsmanager:GetSecretValue'].sort());
       expect(grants(st, 'secretsmanager:GetSecretValue')).toEqual([secret('postgres')]);
       return;
     }
     if (fn === 'loadObject') {
       expect(actions).toEqual(
-        [...logActions, 's3:GetObject', 's3:ListBucket', 'secretsmanager:GetSecretValue', 'sqs:SendMessage'].sort(),
+        [
+          ...logActions,
+          ...kmsActions,
+          's3:GetObject',
+          's3:ListBucket',
+          'secretsmanager:GetSecretValue',
+          'sqs:SendMessage',
+        ].sort(),
       );
       expect(grants(st, 's3:GetObject')).toEqual(tablePrefixes);
       expect(grants(st, 's3:ListBucket')).toEqual([bucket]);
@@ -351,6 +467,7 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
     expect(actions).toEqual(
       [
         ...logActions,
+        ...kmsActions,
         's3:ListBucket',
         's3:PutObject',
         ...vpc,
