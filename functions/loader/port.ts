@@ -35,9 +35,21 @@ export interface WarehouseSession {
   close(): Promise<void>;
 }
 
+export interface SessionOptions {
+  /**
+   * When the invocation ends (epoch ms): an adapter bounds its statements and lock waits below it,
+   * so a timed-out invocation leaves no transaction holding locks. Absent for the CLIs.
+   */
+  deadline?: number;
+}
+
 export interface Warehouse {
   readonly name: string;
-  open(): Promise<WarehouseSession>;
+  /** Objects one transaction should take (a warehouse whose cost is per statement takes many). */
+  readonly objectsPerTransaction?: number;
+  /** Read-only statements (loadedKeys) may run side by side with each other (the sweep's look-ups). */
+  readonly concurrentStatements?: boolean;
+  open(options?: SessionOptions): Promise<WarehouseSession>;
   /** Let go of a connection kept open between sessions (CLIs call it before they exit). */
   release(): Promise<void>;
 }
