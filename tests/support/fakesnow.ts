@@ -20,13 +20,9 @@ export async function fakesnowConnection(
   database: string,
   schema: string,
 ): Promise<FakesnowConnection> {
-  const child = spawn(
-    venvBin(venv, 'python'),
-    [join(__dirname, 'fakesnow_proxy.py'), dbPath, database, schema],
-    {
-      env: { ...process.env, PYTHONWARNINGS: 'ignore' },
-    },
-  );
+  const child = spawn(venvBin(venv, 'python'), [join(__dirname, 'fakesnow_proxy.py'), dbPath, database, schema], {
+    env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
