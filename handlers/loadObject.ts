@@ -29,7 +29,9 @@ const warehouse = warehouseFromConfig(cfg, logger);
 const store = objectStoreFromConfig(cfg);
 
 export const handler = lambda(loadObjectEventSchema, async (event, context: Context) => {
-  const deadline = Date.now() + context.getRemainingTimeInMillis();
+  // A caller without Lambda's context (a test, a script) has no deadline.
+  const deadline =
+    typeof context?.getRemainingTimeInMillis === 'function' ? Date.now() + context.getRemainingTimeInMillis() : undefined;
   const deps = { warehouse, store, log: logger, dlqPrefix: cfg.DLQ_PREFIX, deadline };
   if ('sweep' in event) {
     return sweep({ bucket: cfg.MINIO_BUCKET, days: event.days ?? cfg.SWEEP_DAYS }, deps).then((r) => ({

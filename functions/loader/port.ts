@@ -25,6 +25,11 @@ export interface WarehouseSession {
   /** Which of these keys the ledger already holds: lets the loader skip the download. */
   loadedKeys(keys: readonly string[]): Promise<Set<string>>;
   /**
+   * The ledger's keys from `first` to `last` (inclusive, binary order): one listing page's worth in
+   * one short statement (two binds), for the sweep. Optional: without it the sweep uses loadedKeys.
+   */
+  loadedKeysBetween?(first: string, last: string): Promise<Set<string>>;
+  /**
    * Insert the objects' rows and their ledger rows in one transaction, all or nothing; an object
    * already in the ledger is skipped ('already-loaded'). Throws CorruptObjectError naming the
    * object whose content was refused (the loader then retries the others one per transaction).

@@ -104,6 +104,10 @@ export function ledgerLookup(t: SnowflakeTarget, keyCount: number): string {
   return `SELECT object_key FROM ${schemaName(t)}.${LEDGER_TABLE} WHERE object_key IN (${Array(keyCount).fill('?').join(', ')})`;
 }
 
+export function ledgerRange(t: SnowflakeTarget): string {
+  return `SELECT object_key FROM ${schemaName(t)}.${LEDGER_TABLE} WHERE object_key BETWEEN ? AND ?`;
+}
+
 export function ledgerInsert(t: SnowflakeTarget, rowCount = 1): string {
   const row = '(?, ?, ?, ?, CURRENT_TIMESTAMP())';
   return `INSERT INTO ${schemaName(t)}.${LEDGER_TABLE} (object_key, table_name, etag, row_count, loaded_at) VALUES ${Array(rowCount).fill(row).join(', ')}`;

@@ -27,6 +27,7 @@ import {
   fileMatchesKey,
   ledgerInsert,
   ledgerLookup,
+  ledgerRange,
   loadErrorInsert,
   putStatement,
   sessionTimeouts,
@@ -134,6 +135,7 @@ export function snowflakeWarehouse(opts: {
       };
       return {
         loadedKeys: (keys) => session.loadedKeys(keys).catch(onError),
+        loadedKeysBetween: (first, last) => session.loadedKeysBetween!(first, last).catch(onError),
         loadAll: (objects) => session.loadAll(objects).catch(onError),
         recordFailure: (key, etag, reason) => session.recordFailure(key, etag, reason).catch(onError),
         close: async () => undefined,
@@ -165,6 +167,11 @@ function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log
   };
   return {
     loadedKeys,
+
+    async loadedKeysBetween(first, last) {
+      const rows = await conn.execute(ledgerRange(target), [first, last]);
+      return new Set(rows.map((r) => String(r.OBJECT_KEY ?? r.object_key)));
+    },
 
     async loadAll(objects): Promise<LoadResult[]> {
       // Objects already in the ledger are neither staged nor read (the transaction checks again).

@@ -99,7 +99,11 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
         const session = await deps.warehouse.open({ deadline: deps.deadline });
         let have: Set<string>;
         try {
-          have = await session.loadedKeys(keys.map((o) => o.key));
+          // A page is in key order: its first and last key bound the ledger rows to compare with.
+          const sorted = keys.map((o) => o.key).sort();
+          have = session.loadedKeysBetween
+            ? await session.loadedKeysBetween(sorted[0]!, sorted[sorted.length - 1]!)
+            : await session.loadedKeys(sorted);
         } finally {
           await session.close();
         }

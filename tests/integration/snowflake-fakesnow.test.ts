@@ -121,6 +121,9 @@ test("the adapter's DDL, ledger, failure record, timeouts, COPY and transactions
       keys,
     );
     expect(ledger).toEqual(keys.map((k) => ({ OBJECT_KEY: k, ROW_COUNT: rows.length })));
+    // The sweep's page look-up: the ledger's keys between a page's first and last key.
+    expect(await session.loadedKeysBetween!(keys[0]!, keys[1]!)).toEqual(new Set([keys[0], keys[1]]));
+    expect(await session.loadedKeysBetween!(keys[1]!, `${keys[1]}~`)).toEqual(new Set([keys[1]]));
 
     // The ledger loses a row (a re-drive after Snowflake's 64-day load metadata has the same
     // effect the other way): COPY skips the file, the adapter loads it again with FORCE, and the

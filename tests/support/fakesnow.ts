@@ -10,6 +10,8 @@ import type { SqlBind, SqlConnection } from '../../functions/loader/snowflakeWar
 import { venvBin } from '../../infra/stack/python';
 
 export type FakesnowConnection = SqlConnection & {
+  /** Milliseconds the proxy spent answering (its own work, without requests queued behind each other). */
+  busyMs(): number;
   duckdb(sql: string): Promise<void>;
   session(): Promise<Record<string, unknown>>;
 };
@@ -33,10 +35,13 @@ export async function fakesnowConnection(
   };
   // One request at a time on the proxy's line protocol; callers may overlap.
   let chain: Promise<unknown> = Promise.resolve();
+  let busy = 0;
   const send = (req: object) => {
     const p = chain.then(async () => {
+      const t0 = performance.now();
       child.stdin.write(`${JSON.stringify(req)}\n`);
       const r = await next();
+      busy += performance.now() - t0;
       if (r.error !== undefined) throw Object.assign(new Error(r.error), { code: r.code });
       return r.rows ?? [];
     });
@@ -47,10 +52,15 @@ export async function fakesnowConnection(
   return {
     execute: (sql: string, binds?: readonly SqlBind[]) => send({ sql, binds: binds ?? null }),
     duckdb: async (sql: string) => void (await send({ duckdb: sql })),
+    busyMs: () => busy,
     session: async () => (await send({ session: true }))[0] ?? {},
     close: async () => {
+      if (child.exitCode !== null) return;
       child.stdin.end();
+      // Closing a large database can take a while; a bench or a test need not wait for it.
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await new Promise((r) => child.once('exit', r));
+      clearTimeout(killer);
     },
   };
 }
