@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --only replay,generator,writer,loader,pipeline]
+ * npm run bench [-- --only replay,generator,writer,loader,cloudLoader,pipeline]
  *
  * Runs the stage benches and the end-to-end pipeline bench, each writing its own
  * bench/results/<name>.json, then combines the latest result of every bench (this run's, or the
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { argsOrUsage } from '../infra/cli/util/usage';
 import { runGeneratorBench, type GeneratorBenchResult } from './generator.bench';
 import { runLoaderBench, type LoaderBenchResult } from './loader.bench';
+import { runCloudLoaderBench, type CloudLoaderBenchResult } from './cloudLoader.bench';
 import { runPipelineBench, type PipelineBenchResult } from './pipeline.bench';
 import { runReplayBench, type ReplayBenchResult } from './replay.bench';
 import { loadavg, machineInfo } from './machine';
@@ -24,7 +25,7 @@ import { runWriterBench, type WriterBenchResult } from './writer.bench';
 
 const RESULTS = join(__dirname, 'results');
 // replay first: its capture burst needs the source quiet, and the others leave it so.
-const BENCHES = ['replay', 'generator', 'writer', 'loader', 'pipeline'] as const;
+const BENCHES = ['replay', 'generator', 'writer', 'loader', 'cloudLoader', 'pipeline'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 export interface Latest {
@@ -48,6 +49,8 @@ export interface Latest {
   generator?: GeneratorBenchResult;
   writer?: WriterBenchResult;
   loader?: LoaderBenchResult;
+  /** The AWS loader's path (SQS batches, Snowflake adapter) against fakesnow with injected latency. */
+  cloudLoader?: CloudLoaderBenchResult;
   /** One run per Debezium value format, the configured one first. */
   pipeline?: PipelineBenchResult[];
 }
@@ -85,6 +88,14 @@ export function markdownTable(l: Latest): string {
       'writer (decode + Parquet + PUT)',
       `${fmt(l.writer.hyparquetWriter.rowsPerSec)} rows/s with hyparquet-writer vs ${fmt(l.writer.parquetjsLite.rowsPerSec)} rows/s with parquetjs-lite: **${l.writer.ratio}x**`,
       l.writer.measuredAt.slice(0, 10),
+    ]);
+  }
+  if (l.cloudLoader) {
+    const c = l.cloudLoader;
+    rows.push([
+      'cloud loader (SQS batches -> Snowflake adapter, fakesnow + injected latency)',
+      `${c.objectsPerS} objects/s, ${fmt(c.rowsPerS)} rows/s in a 1,000-object batch at ${c.statementLatencyMs} ms a statement: **${c.ratio}x** the writer's ${c.writerObjectsPerS} objects/s; sweep found and loaded ${fmt(c.sweep.found)} missing among ${fmt(c.sweep.ledgered)} ledgered in ${c.sweepSeconds} s`,
+      c.at.slice(0, 10),
     ]);
   }
   if (l.loader) {
@@ -233,6 +244,11 @@ async function main(): Promise<number> {
         mkdirSync(RESULTS, { recursive: true });
         writeFileSync(join(RESULTS, 'loader.json'), `${JSON.stringify(r, null, 2)}\n`);
         console.log(`[bench] loader: ${fmt(r.load.rowsPerSec)} rows/s`);
+      } else if (name === 'cloudLoader') {
+        const r = await runCloudLoaderBench();
+        console.log(
+          `[bench] cloud loader: ${r.objectsPerS} objects/s (${fmt(r.rowsPerS)} rows/s), ${r.ratio}x the writer's ${r.writerObjectsPerS}/s; sweep ${r.sweepSeconds} s`,
+        );
       } else if (name === 'replay') {
         const r = await runReplayBench();
         for (const f of r.formats) {

@@ -46,10 +46,31 @@ export const s3EventSchema = z.object({
 
 export type S3Event = z.infer<typeof s3EventSchema>;
 
+/**
+ * An SQS batch (the loader's queue, fed by the bucket's notifications): each body is an S3 event
+ * notification as JSON, or S3's one-off `s3:TestEvent` when the notification is configured.
+ */
+export const sqsEventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        messageId: z.string(),
+        body: z.string(),
+        eventSource: z.literal('aws:sqs'),
+        eventSourceARN: z.string().optional(),
+        attributes: z.record(z.string(), z.string()).optional(),
+      }),
+    )
+    .min(1),
+});
+
+export type SqsEvent = z.infer<typeof sqsEventSchema>;
+
 /** The loader's scheduled sweep (serverless.yml: a schedule on loadObject with this input). */
 export const sweepEventSchema = z.object({ sweep: z.literal(true), days: z.number().int().positive().optional() });
 
-export const loadObjectEventSchema = z.union([s3EventSchema, sweepEventSchema]);
+// SQS first: an SQS record has no `s3` field, so it can never pass as an S3 event, and vice versa.
+export const loadObjectEventSchema = z.union([sqsEventSchema, s3EventSchema, sweepEventSchema]);
 
 /** EventBridge scheduled event; `sls invoke local` without --data sends {} so everything is optional. */
 export const scheduleEventSchema = z

@@ -1,10 +1,15 @@
 /**
- * S3 ObjectCreated -> warehouse RAW. Loads every .parquet object named in the event; throws
- * (so Lambda retries the event) only when the warehouse or the object store refuses. A corrupt
- * object is logged with its key, recorded in raw._load_errors and skipped, so it never blocks
- * the other objects; `npm run backfill` re-drives it once fixed. A scheduled `{ sweep: true }`
- * event loads whatever of the last SWEEP_DAYS is missing from the ledger (a lost S3 event).
+ * Lake objects -> warehouse RAW. In AWS the bucket's notifications reach an SQS queue, and this
+ * function reads it in batches (many objects per invocation, one COPY per table); locally
+ * infra/offline-s3 delivers the same SQS-shaped batches. Throws (so the whole batch is retried)
+ * only when the warehouse or the object store refuses; an object left for later because the
+ * invocation's deadline was near is reported alone (ReportBatchItemFailures). A corrupt object is
+ * logged with its key, recorded in raw._load_errors and skipped, so it never blocks the others;
+ * `npm run backfill` re-drives it once fixed. A plain S3 event (`sls invoke local`) loads the same
+ * way; a scheduled `{ sweep: true }` event loads whatever of the last SWEEP_DAYS is missing from
+ * the ledger (a lost notification).
  */
+import type { Context } from 'aws-lambda';
 import {
   decodeEventKey,
   loadLoaderConfig,
@@ -17,19 +22,32 @@ import {
 import { loadObjectEventSchema } from './events';
 import { lambda, logger } from './middleware';
 import { recordLoad } from './metrics';
+import { batchItemFailures, requestsFromSqs } from './sqsS3';
 
 const cfg = loadLoaderConfig();
 const warehouse = warehouseFromConfig(cfg, logger);
 const store = objectStoreFromConfig(cfg);
 
-export const handler = lambda(loadObjectEventSchema, async (event) => {
-  const deps = { warehouse, store, log: logger, dlqPrefix: cfg.DLQ_PREFIX };
-  if ('sweep' in event) return sweep({ bucket: cfg.MINIO_BUCKET, days: event.days ?? cfg.SWEEP_DAYS }, deps).then(outcome);
-  const requests = event.Records.map((r) => ({
-    bucket: r.s3.bucket.name,
-    key: decodeEventKey(r.s3.object.key),
-    etag: r.s3.object.eTag ?? null,
-  }));
+export const handler = lambda(loadObjectEventSchema, async (event, context: Context) => {
+  // A caller without Lambda's context (a test, a script) has no deadline.
+  const deadline =
+    typeof context?.getRemainingTimeInMillis === 'function' ? Date.now() + context.getRemainingTimeInMillis() : undefined;
+  const deps = { warehouse, store, log: logger, dlqPrefix: cfg.DLQ_PREFIX, deadline };
+  if ('sweep' in event) {
+    return sweep({ bucket: cfg.MINIO_BUCKET, days: event.days ?? cfg.SWEEP_DAYS }, deps).then((r) => ({
+      ...outcome(r),
+      sweep: { prefixes: r.prefixes, prefixesFailed: r.prefixesFailed, complete: r.complete },
+    }));
+  }
+  if ('messageId' in event.Records[0]!) {
+    const queued = requestsFromSqs(event as Parameters<typeof requestsFromSqs>[0]);
+    for (const u of queued.unreadable) logger.error('message is not an S3 event; left for the dead-letter queue', u);
+    const report = await loadObjects(queued.requests, deps);
+    return { ...outcome(report), batchItemFailures: batchItemFailures(queued, report) };
+  }
+  const requests = (
+    event as { Records: Array<{ s3: { bucket: { name: string }; object: { key: string; eTag?: string } } }> }
+  ).Records.map((r) => ({ bucket: r.s3.bucket.name, key: decodeEventKey(r.s3.object.key), etag: r.s3.object.eTag ?? null }));
   return outcome(await loadObjects(requests, deps));
 });
 
@@ -41,7 +59,15 @@ function outcome(report: LoadReport) {
     rows: report.rows,
     alreadyLoaded: report.alreadyLoaded,
     ignored: report.ignored,
+    deferred: report.deferred,
     failed,
   });
-  return { loaded: report.loaded, rows: report.rows, alreadyLoaded: report.alreadyLoaded, ignored: report.ignored, failed };
+  return {
+    loaded: report.loaded,
+    rows: report.rows,
+    alreadyLoaded: report.alreadyLoaded,
+    ignored: report.ignored,
+    deferred: report.deferred,
+    failed,
+  };
 }

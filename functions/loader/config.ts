@@ -22,6 +22,11 @@ export const loaderShape = {
   // In the cloud: a Secrets Manager secret (name or ARN) holding the password, read at the first
   // connection, so the password is never in the function's environment or the deploy template.
   SNOWFLAKE_SECRET_ID: z.string().default(''),
+  // Key-pair authentication from a PEM file (local runs); in the cloud the key is in the secret.
+  SNOWFLAKE_PRIVATE_KEY_PATH: z.string().default(''),
+  // How long a container keeps the secret before reading it again (a rotation is picked up then,
+  // or at once after a failed sign-in).
+  SNOWFLAKE_SECRET_TTL_S: z.coerce.number().int().min(0).default(900),
   SNOWFLAKE_WAREHOUSE: z.string().default(''),
   SNOWFLAKE_DB: z.string().default('BANKING_DB'),
   SNOWFLAKE_SCHEMA: z.string().default('RAW'),
@@ -40,11 +45,12 @@ export const LOADER_CONFIG_KEYS = Object.keys(loaderShape) as (keyof LoaderConfi
 export function checkWarehouse<C extends LoaderConfig>(cfg: C): C {
   if (cfg.WAREHOUSE !== 'snowflake') return cfg;
   const missing = (['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER', 'SNOWFLAKE_PASSWORD', 'SNOWFLAKE_WAREHOUSE'] as const).filter(
-    (k) => cfg[k] === '' && !(k === 'SNOWFLAKE_PASSWORD' && cfg.SNOWFLAKE_SECRET_ID !== ''),
+    (k) =>
+      cfg[k] === '' && !(k === 'SNOWFLAKE_PASSWORD' && (cfg.SNOWFLAKE_SECRET_ID !== '' || cfg.SNOWFLAKE_PRIVATE_KEY_PATH !== '')),
   );
   if (missing.length) {
     const hint = missing.includes('SNOWFLAKE_PASSWORD')
-      ? ' (the password, or SNOWFLAKE_SECRET_ID naming a secret that holds it)'
+      ? ' (the password, SNOWFLAKE_PRIVATE_KEY_PATH, or SNOWFLAKE_SECRET_ID naming a secret that holds a private key or password)'
       : '';
     throw new ConfigError(
       `WAREHOUSE=snowflake needs ${missing.join(', ')} to be set${hint}`,

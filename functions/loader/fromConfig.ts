@@ -4,7 +4,7 @@ import type { LoaderConfig } from './config';
 import { createS3Client } from '../shared/s3';
 import { s3ObjectStore, type ObjectStore } from './objectStore';
 import type { Log, Warehouse } from './port';
-import { snowflakePassword } from './snowflakeSecret';
+import { connectWithCredentials, snowflakeCredentials } from './snowflakeCredentials';
 import { snowflakeWarehouse } from './snowflakeWarehouse';
 
 // Each warehouse's driver is required only on its own path: the DuckDB path should not pay
@@ -13,14 +13,13 @@ import { snowflakeWarehouse } from './snowflakeWarehouse';
 
 export function warehouseFromConfig(cfg: LoaderConfig, log: Log): Warehouse {
   if (cfg.WAREHOUSE === 'snowflake') {
-    const password = snowflakePassword(cfg);
+    const credentials = snowflakeCredentials(cfg);
     return snowflakeWarehouse({
       target: { database: cfg.SNOWFLAKE_DB, schema: cfg.SNOWFLAKE_SCHEMA, stage: cfg.SNOWFLAKE_STAGE },
-      connect: async () =>
-        (require('./snowflakeConnection') as typeof import('./snowflakeConnection')).connectSnowflake({
-          ...cfg,
-          SNOWFLAKE_PASSWORD: await password(),
-        }),
+      connect: () =>
+        connectWithCredentials(credentials, (c) =>
+          (require('./snowflakeConnection') as typeof import('./snowflakeConnection')).connectSnowflake(cfg, c),
+        ),
       log,
     });
   }

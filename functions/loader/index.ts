@@ -11,7 +11,7 @@ export {
   type LoadRequest,
   type ObjectOutcome,
 } from './loader';
-export { sweep, sweepPrefixes, type SweepOptions } from './sweep';
+export { sweep, sweepPrefixes, type SweepOptions, type SweepReport, type SweepCursor } from './sweep';
 export { backfill, formatReport, type BackfillOptions } from './backfill';
 export { objectStoreFromConfig, warehouseFromConfig } from './fromConfig';
 export { s3ObjectStore, cleanEtag, ObjectMissingError, type ObjectStore, type ListedObject } from './objectStore';

@@ -33,7 +33,9 @@ export type ObjectOutcome =
   | { key: string; status: 'loaded'; rows: number }
   | { key: string; status: 'already-loaded' }
   | { key: string; status: 'ignored'; reason: string }
-  | { key: string; status: 'failed'; reason: string };
+  | { key: string; status: 'failed'; reason: string }
+  /** Not attempted: the invocation's deadline was near. Its event is retried (SQS: a batch item failure). */
+  | { key: string; status: 'deferred' };
 
 export interface LoadReport {
   outcomes: ObjectOutcome[];
@@ -42,6 +44,7 @@ export interface LoadReport {
   alreadyLoaded: number;
   ignored: number;
   failed: number;
+  deferred: number;
 }
 
 export interface LoaderDeps {
@@ -49,18 +52,28 @@ export interface LoaderDeps {
   store: ObjectStore;
   log: Log;
   dlqPrefix?: string;
-  /** Objects per warehouse transaction (default DEFAULT_OBJECTS_PER_TRANSACTION). */
+  /** Objects per warehouse transaction (default: the warehouse's, else DEFAULT_OBJECTS_PER_TRANSACTION). */
   objectsPerTransaction?: number;
+  /**
+   * When the invocation ends (epoch ms). The warehouse bounds its statements below it, and no new
+   * transaction starts unless twice the last one's time (at least DEADLINE_RESERVE_MS) is left.
+   */
+  deadline?: number;
+  now?: () => number;
 }
 
+/** Left free before the deadline for the last transaction to finish and the handler to answer. */
+export const DEADLINE_RESERVE_MS = 20_000;
+
 export function summarize(outcomes: ObjectOutcome[]): LoadReport {
-  const report: LoadReport = { outcomes, loaded: 0, rows: 0, alreadyLoaded: 0, ignored: 0, failed: 0 };
+  const report: LoadReport = { outcomes, loaded: 0, rows: 0, alreadyLoaded: 0, ignored: 0, failed: 0, deferred: 0 };
   for (const o of outcomes) {
     if (o.status === 'loaded') {
       report.loaded++;
       report.rows += o.rows;
     } else if (o.status === 'already-loaded') report.alreadyLoaded++;
     else if (o.status === 'ignored') report.ignored++;
+    else if (o.status === 'deferred') report.deferred++;
     else report.failed++;
   }
   return report;
@@ -94,7 +107,8 @@ export async function loadObjects(requests: readonly LoadRequest[], deps: Loader
   const workDir = await mkdtemp(join(tmpdir(), 'loader-'));
   // Where an invocation's time goes (open, ledger check, loads, close), in one line at the end.
   const t = [performance.now()];
-  const session = await deps.warehouse.open();
+  const now = deps.now ?? Date.now;
+  const session = await deps.warehouse.open({ deadline: deps.deadline });
   t.push(performance.now());
   try {
     const already = await session.loadedKeys(candidates.map((c) => c.key));
@@ -110,14 +124,23 @@ export async function loadObjects(requests: readonly LoadRequest[], deps: Loader
         toLoad.push({ req: c, parsed: c.parsed });
       }
     }
-    const perTransaction = deps.objectsPerTransaction ?? DEFAULT_OBJECTS_PER_TRANSACTION;
+    const perTransaction = deps.objectsPerTransaction ?? deps.warehouse.objectsPerTransaction ?? DEFAULT_OBJECTS_PER_TRANSACTION;
+    let lastMs = 0;
     for (let i = 0; i < toLoad.length; i += perTransaction) {
+      if (deps.deadline !== undefined && deps.deadline - now() < Math.max(2 * lastMs, DEADLINE_RESERVE_MS)) {
+        const left = toLoad.slice(i);
+        log.warn('deadline near: objects left for a retry', { objects: left.length, msLeft: deps.deadline - now() });
+        outcomes.push(...left.map((o) => ({ key: o.req.key, status: 'deferred' as const })));
+        break;
+      }
+      const started = now();
       const group = toLoad.slice(i, i + perTransaction).map((o) => lakeObject(deps, o.req, o.parsed, workDir));
       try {
         outcomes.push(...(await loadGroup(session, log, group)));
       } finally {
         await Promise.all(group.map((o) => rm(o.dir, { recursive: true, force: true })));
       }
+      lastMs = now() - started;
     }
   } finally {
     t.push(performance.now());

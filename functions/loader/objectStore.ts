@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { PipelineError, ServiceError, errorMessage } from '../shared/errors';
 
 export interface ListedObject {
@@ -16,6 +16,8 @@ export interface ObjectStore {
   download(bucket: string, key: string, toFile: string): Promise<{ etag: string | null }>;
   /** Every object under the prefix, following continuation tokens. */
   list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
+  /** The same, a listing page (up to 1,000 keys) at a time, after `startAfter` when given (a resumed sweep). */
+  listPages?(bucket: string, prefix: string, startAfter?: string): AsyncIterable<ListedObject[]>;
 }
 
 /** The object an event named is gone (deleted or never stored): there is nothing to load. */
@@ -48,21 +50,26 @@ export function s3ObjectStore(client: S3Client): ObjectStore {
       return { etag: cleanEtag(res.ETag) };
     },
     async *list(bucket, prefix) {
-      let token: string | undefined;
-      do {
-        let page;
+      for await (const page of this.listPages!(bucket, prefix)) yield* page;
+    },
+    async *listPages(bucket, prefix, startAfter) {
+      const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, StartAfter: startAfter });
+      const it = pages[Symbol.asyncIterator]();
+      for (;;) {
+        let next;
         try {
-          page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+          next = await it.next();
         } catch (err) {
           throw new ServiceError('object store', `ListObjectsV2 s3://${bucket}/${prefix} failed: ${errorMessage(err)}`, {
             cause: err,
           });
         }
-        for (const o of page.Contents ?? []) {
-          if (o.Key) yield { key: o.Key, etag: cleanEtag(o.ETag), size: o.Size ?? 0 };
-        }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
+        if (next.done) return;
+        const page: ListedObject[] = [];
+        for (const o of next.value.Contents ?? [])
+          if (o.Key) page.push({ key: o.Key, etag: cleanEtag(o.ETag), size: o.Size ?? 0 });
+        yield page;
+      }
     },
   };
 }

@@ -25,6 +25,11 @@ export interface WarehouseSession {
   /** Which of these keys the ledger already holds: lets the loader skip the download. */
   loadedKeys(keys: readonly string[]): Promise<Set<string>>;
   /**
+   * The ledger's keys from `first` to `last` (inclusive, binary order): one listing page's worth in
+   * one short statement (two binds), for the sweep. Optional: without it the sweep uses loadedKeys.
+   */
+  loadedKeysBetween?(first: string, last: string): Promise<Set<string>>;
+  /**
    * Insert the objects' rows and their ledger rows in one transaction, all or nothing; an object
    * already in the ledger is skipped ('already-loaded'). Throws CorruptObjectError naming the
    * object whose content was refused (the loader then retries the others one per transaction).
@@ -35,9 +40,21 @@ export interface WarehouseSession {
   close(): Promise<void>;
 }
 
+export interface SessionOptions {
+  /**
+   * When the invocation ends (epoch ms): an adapter bounds its statements and lock waits below it,
+   * so a timed-out invocation leaves no transaction holding locks. Absent for the CLIs.
+   */
+  deadline?: number;
+}
+
 export interface Warehouse {
   readonly name: string;
-  open(): Promise<WarehouseSession>;
+  /** Objects one transaction should take (a warehouse whose cost is per statement takes many). */
+  readonly objectsPerTransaction?: number;
+  /** Read-only statements (loadedKeys) may run side by side with each other (the sweep's look-ups). */
+  readonly concurrentStatements?: boolean;
+  open(options?: SessionOptions): Promise<WarehouseSession>;
   /** Let go of a connection kept open between sessions (CLIs call it before they exit). */
   release(): Promise<void>;
 }

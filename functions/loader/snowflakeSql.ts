@@ -42,11 +42,14 @@ export function snowflakeDdl(t: SnowflakeTarget): string[] {
   return rawDdlStatements('snowflake', schemaName(t)).map((s) => s.replace(/;$/, ''));
 }
 
-/** Where the object sits in the stage: its key's folder (so `_file` = METADATA$FILENAME = the key). */
-function stageLocation(t: SnowflakeTarget, table: TableName, key: string): string {
-  const dir = posix.dirname(key);
-  const stage = t.stage ? `@${t.stage}` : `@${schemaName(t)}.%${table}`;
-  return `${stage}/${dir}/`;
+/** The stage's root: COPY names each file by its key relative to it, so `_file` = METADATA$FILENAME = the key. */
+function stageRoot(t: SnowflakeTarget, table: TableName): string {
+  return t.stage ? `@${t.stage}/` : `@${schemaName(t)}.%${table}/`;
+}
+
+/** Where PUT places the object in the table stage: its key's folder. */
+function stageFolder(t: SnowflakeTarget, table: TableName, key: string): string {
+  return `${stageRoot(t, table)}${posix.dirname(key)}/`;
 }
 
 export function putStatement(t: SnowflakeTarget, table: TableName, key: string, localPath: string): string {
@@ -54,45 +57,86 @@ export function putStatement(t: SnowflakeTarget, table: TableName, key: string, 
     throw new Error(`PUT names the staged file after the local file: ${localPath} must be named ${posix.basename(key)}`);
   }
   // OVERWRITE: a corrected object under the same key must replace the staged copy.
-  return `PUT ${sfString(`file://${localPath}`)} ${stageLocation(t, table, key)} AUTO_COMPRESS = FALSE OVERWRITE = TRUE`;
+  return `PUT ${sfString(`file://${localPath}`)} ${stageFolder(t, table, key)} AUTO_COMPRESS = FALSE OVERWRITE = TRUE`;
 }
 
-export function copyStatement(t: SnowflakeTarget, table: TableName, key: string): string {
+/** Snowflake takes at most 1,000 names in one COPY's FILES list. */
+export const MAX_COPY_FILES = 1000;
+
+/**
+ * One COPY for many objects of one table. FORCE reloads files Snowflake's load metadata says were
+ * loaded: used only for files the ledger lacks (a re-drive after the 64-day metadata, a file loaded
+ * by a transaction that rolled back), never as the first attempt.
+ */
+export function copyStatement(
+  t: SnowflakeTarget,
+  table: TableName,
+  keys: readonly string[],
+  opts: { force?: boolean } = {},
+): string {
+  if (keys.length === 0 || keys.length > MAX_COPY_FILES)
+    throw new Error(`COPY takes 1 to ${MAX_COPY_FILES} files, got ${keys.length}`);
   return [
     `COPY INTO ${rawTable('snowflake', table, schemaName(t))}`,
-    `FROM ${stageLocation(t, table, key)}`,
-    `FILES = (${sfString(posix.basename(key))})`,
+    `FROM ${stageRoot(t, table)}`,
+    `FILES = (${keys.map(sfString).join(', ')})`,
     // USE_LOGICAL_TYPE: read TIMESTAMP(MICROS, UTC) and DECIMAL(18,2) as such, never as numbers.
     'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE)',
     'MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE',
     'INCLUDE_METADATA = (_file = METADATA$FILENAME, _loaded_at = METADATA$START_SCAN_TIME)',
     'ON_ERROR = ABORT_STATEMENT',
+    ...(opts.force ? ['FORCE = TRUE'] : []),
   ].join('\n');
+}
+
+/**
+ * Bounds on this session's statements: a statement (or a wait for a lock) that would outlive the
+ * invocation is cancelled by Snowflake itself, so a Lambda timeout never leaves a transaction
+ * holding RAW's and the ledger's locks for Snowflake's default LOCK_TIMEOUT (12 h).
+ */
+export function sessionTimeouts(statementSeconds: number, lockSeconds: number): string {
+  const s = Math.max(1, Math.floor(statementSeconds));
+  const l = Math.max(1, Math.min(s, Math.floor(lockSeconds)));
+  return `ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${s} LOCK_TIMEOUT = ${l}`;
 }
 
 export function ledgerLookup(t: SnowflakeTarget, keyCount: number): string {
   return `SELECT object_key FROM ${schemaName(t)}.${LEDGER_TABLE} WHERE object_key IN (${Array(keyCount).fill('?').join(', ')})`;
 }
 
-export function ledgerInsert(t: SnowflakeTarget): string {
-  return `INSERT INTO ${schemaName(t)}.${LEDGER_TABLE} (object_key, table_name, etag, row_count, loaded_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP())`;
+export function ledgerRange(t: SnowflakeTarget): string {
+  return `SELECT object_key FROM ${schemaName(t)}.${LEDGER_TABLE} WHERE object_key BETWEEN ? AND ?`;
+}
+
+export function ledgerInsert(t: SnowflakeTarget, rowCount = 1): string {
+  const row = '(?, ?, ?, ?, CURRENT_TIMESTAMP())';
+  return `INSERT INTO ${schemaName(t)}.${LEDGER_TABLE} (object_key, table_name, etag, row_count, loaded_at) VALUES ${Array(rowCount).fill(row).join(', ')}`;
 }
 
 export function loadErrorInsert(t: SnowflakeTarget): string {
   return `INSERT INTO ${schemaName(t)}.${LOAD_ERRORS_TABLE} (object_key, etag, reason, failed_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP())`;
 }
 
-/** Rows loaded according to COPY's result (one row per file; column case varies by driver settings). */
-export function rowsLoaded(result: ReadonlyArray<Record<string, unknown>>): { rows: number; loadedFiles: number } {
-  let rows = 0;
-  let loadedFiles = 0;
+export interface CopiedFile {
+  /** The file as COPY names it: the key for an internal stage, a URL ending in the key for an external one. */
+  file: string;
+  status: string;
+  rows: number;
+}
+
+/** COPY's result, one row per file (column case varies by driver settings); a 0-file COPY has one row with a status sentence only. */
+export function copyResult(result: ReadonlyArray<Record<string, unknown>>): CopiedFile[] {
+  const out: CopiedFile[] = [];
   for (const r of result) {
     const get = (name: string) => Object.entries(r).find(([k]) => k.toLowerCase() === name)?.[1];
-    const status = String(get('status') ?? '').toUpperCase();
-    if (status === 'LOADED' || status === 'PARTIALLY_LOADED') {
-      loadedFiles++;
-      rows += Number(get('rows_loaded') ?? 0);
-    }
+    const file = get('file');
+    if (typeof file !== 'string' || file === '') continue;
+    out.push({ file, status: String(get('status') ?? '').toUpperCase(), rows: Number(get('rows_loaded') ?? 0) });
   }
-  return { rows, loadedFiles };
+  return out;
+}
+
+/** Which COPY row is this key's: COPY names a file relative to the stage, or by its full URL. */
+export function fileMatchesKey(file: string, key: string): boolean {
+  return file === key || file.endsWith(`/${key}`);
 }

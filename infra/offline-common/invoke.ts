@@ -38,7 +38,7 @@ export function invocationPath(functionName: string): string {
 }
 
 /** Turns an Invoke API response into success or an InvocationError with the function's own message. */
-export function checkInvokeResponse(statusCode: number, headers: http.IncomingHttpHeaders, body: string): void {
+export function checkInvokeResponse(statusCode: number, headers: http.IncomingHttpHeaders, body: string): unknown {
   const functionError = headers['x-amz-function-error'];
   const errorType = headers['x-amzn-errortype'];
   let payload: unknown;
@@ -62,14 +62,21 @@ export function checkInvokeResponse(statusCode: number, headers: http.IncomingHt
   if (p && typeof p.errorMessage === 'string' && ('errorType' in p || 'trace' in p || 'stackTrace' in p)) {
     throw new InvocationError(`function error: ${p.errorMessage}`, statusCode);
   }
+  return payload;
 }
 
 /** Any JSON-serialisable event; each event source builds its own AWS-shaped payload. */
 export function createLambdaInvoker<E = unknown>(o: LambdaInvokerOptions): (event: E) => Promise<void> {
+  const invoke = createLambdaInvokerWithResult<E>(o);
+  return async (event) => void (await invoke(event));
+}
+
+/** The same, resolving with the function's response payload (e.g. an SQS batch's batchItemFailures). */
+export function createLambdaInvokerWithResult<E = unknown>(o: LambdaInvokerOptions): (event: E) => Promise<unknown> {
   const path = invocationPath(o.functionName);
   const timeoutMs = (o.timeoutSeconds + 30) * 1000;
   return (event) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<unknown>((resolve, reject) => {
       const body = Buffer.from(JSON.stringify(event), 'utf8');
       const req = http.request(
         {
@@ -90,8 +97,7 @@ export function createLambdaInvoker<E = unknown>(o: LambdaInvokerOptions): (even
           res.on('error', reject);
           res.on('end', () => {
             try {
-              checkInvokeResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'));
-              resolve();
+              resolve(checkInvokeResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8')));
             } catch (err) {
               reject(err);
             }

@@ -10,6 +10,8 @@ export interface ServiceLike {
   provider?: { stage?: string; region?: string; timeout?: number; [key: string]: unknown };
   custom?: Record<string, unknown>;
   package?: unknown;
+  /** CloudFormation resources (serverless.yml `resources`, arrays merged). */
+  resources?: { Resources?: Record<string, unknown> } | unknown;
   getAllFunctions(): string[];
   getFunction(key: string): FunctionLike;
 }

@@ -27,6 +27,11 @@ export interface S3Spec {
   filters: S3Filters;
   /** What AWS would name the notification configuration (the framework uses the function's name). */
   configurationId: string;
+  /**
+   * Set when the bucket notifies an SQS queue the function reads (a Custom::BucketQueueNotification
+   * in `resources` and an `sqs` event on its queue): the function then gets SQS batches.
+   */
+  queue?: { logicalId: string; arn: string; batchSize: number };
 }
 
 export interface OfflineS3Options {
@@ -41,9 +46,61 @@ export interface OfflineS3Options {
   notifiedPollIntervalMs: number;
 }
 
+/** The queue a `Fn::GetAtt: [Queue, Arn]` names, if that is what it is. */
+function getAttArn(v: unknown): string | undefined {
+  const att = asRecord(v)?.['Fn::GetAtt'];
+  const parts = Array.isArray(att) ? att : typeof att === 'string' ? att.split('.') : [];
+  return parts.length === 2 && parts[1] === 'Arn' && typeof parts[0] === 'string' ? parts[0] : undefined;
+}
+
+/**
+ * Bucket -> queue -> function routes: each Custom::BucketQueueNotification resource (the loader's,
+ * infra/aws/loader-queue.yml) whose queue a function reads with an `sqs` event.
+ */
+export function readQueueSpecs(service: ServiceLike): S3Spec[] {
+  const resources = asRecord(asRecord(service.resources)?.Resources) ?? {};
+  const specs: S3Spec[] = [];
+  const region = service.provider?.region ?? 'us-east-1';
+  for (const [logicalId, raw] of Object.entries(resources)) {
+    const r = asRecord(raw);
+    if (r?.Type !== 'Custom::BucketQueueNotification') continue;
+    const p = asRecord(r.Properties) ?? {};
+    const queueId = getAttArn(p.QueueArn);
+    const bucket = p.BucketName;
+    if (!queueId || typeof bucket !== 'string')
+      throw new Error(`${logicalId}: needs BucketName and QueueArn: { Fn::GetAtt: [<queue>, Arn] }`);
+    const queueName = String(asRecord(asRecord(resources[queueId])?.Properties)?.QueueName ?? queueId);
+    for (const functionKey of service.getAllFunctions()) {
+      const { functionName, timeoutSeconds } = deployedFunction(service, functionKey);
+      for (const ev of service.getFunction(functionKey).events ?? []) {
+        const sqs = asRecord(asRecord(ev)?.sqs);
+        if (!sqs || getAttArn(sqs.arn) !== queueId) continue;
+        const filters: S3Filters = {};
+        if (typeof p.Prefix === 'string') filters.prefix = p.Prefix;
+        if (typeof p.Suffix === 'string') filters.suffix = p.Suffix;
+        specs.push({
+          functionKey,
+          functionName,
+          timeoutSeconds,
+          bucket,
+          event: 's3:ObjectCreated:*',
+          filters,
+          configurationId: String(p.Id ?? logicalId),
+          queue: {
+            logicalId: queueId,
+            arn: `arn:aws:sqs:${region}:000000000000:${queueName}`,
+            batchSize: num(sqs.batchSize, `${functionKey} sqs batchSize`, 10),
+          },
+        });
+      }
+    }
+  }
+  return specs;
+}
+
 export function readS3Specs(service: ServiceLike, opts: { warn?: (m: string) => void } = {}): S3Spec[] {
   const warn = opts.warn ?? (() => undefined);
-  const specs: S3Spec[] = [];
+  const specs: S3Spec[] = readQueueSpecs(service);
   for (const functionKey of service.getAllFunctions()) {
     const fn = service.getFunction(functionKey);
     const { functionName, timeoutSeconds } = deployedFunction(service, functionKey);

@@ -10,7 +10,7 @@
  */
 import { loadSettings } from '../stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
-import { createLambdaInvoker } from '../offline-common/invoke';
+import { createLambdaInvokerWithResult } from '../offline-common/invoke';
 import { errorMessage, type OslsLog } from '../offline-common/log';
 import { OfflineEventSourcePlugin, type ServerlessLike } from '../offline-common/plugin';
 import { sleep } from '../offline-common/retry';
@@ -21,7 +21,8 @@ import { describeFilters } from './filters';
 import { createS3Lister, createS3Query } from './list';
 import { NewObjectFinder } from './newObjects';
 import { NotificationStream } from './notifications';
-import { S3EventSource } from './source';
+import { S3EventSource, type S3InvokeFn } from './source';
+import { buildSqsEvent, keysToRetry, type SqsEvent } from './sqsEvent';
 
 const PREFIX = 'offline-s3:';
 
@@ -49,7 +50,8 @@ export class OfflineS3Plugin extends OfflineEventSourcePlugin {
       return;
     }
     for (const s of this.#specs) {
-      this.log.info(`${s.functionKey} <- s3://${s.bucket} ${s.event} (${describeFilters(s.filters)})`);
+      const via = s.queue ? ` via SQS ${s.queue.logicalId} (batches as SQS messages)` : '';
+      this.log.info(`${s.functionKey} <- s3://${s.bucket} ${s.event} (${describeFilters(s.filters)})${via}`);
     }
   }
 
@@ -64,19 +66,32 @@ export class OfflineS3Plugin extends OfflineEventSourcePlugin {
     // MinIO's notification stream is MinIO's own API: against AWS S3 (no endpoint) only listings run.
     const notifications = options.notifications && cfg.MINIO_ENDPOINT !== '';
     for (const spec of this.#specs) {
-      const invoke = createLambdaInvoker<S3Event>({
+      const invoke = createLambdaInvokerWithResult<S3Event | SqsEvent>({
         host,
         port,
         functionName: spec.functionName,
         timeoutSeconds: spec.timeoutSeconds,
       });
+      const queue = spec.queue;
+      // Through the queue (AWS: bucket -> SQS -> the function), the same batch as SQS messages.
+      const deliver: S3InvokeFn = queue
+        ? async (event, info) => {
+            const batch = buildSqsEvent(event, info.keys, {
+              queueArn: queue.arn,
+              region: cfg.AWS_REGION,
+              receiveCount: info.attempt,
+            });
+            return { retryKeys: keysToRetry(batch, await invoke(batch.event)) };
+          }
+        : async (event) => void (await invoke(event));
       const source = new S3EventSource({
         bucket: spec.bucket,
         filters: spec.filters,
         list,
-        invoke: (event) => invoke(event),
+        invoke: deliver,
         pollIntervalMs: options.pollIntervalMs,
-        batchSize: options.batchSize,
+        // A queue's batch is at most its mapping's batchSize, as in AWS.
+        batchSize: queue ? Math.min(options.batchSize, queue.batchSize) : options.batchSize,
         sweepBatchSize: options.sweepBatchSize,
         maxInFlight: options.maxInFlight,
         finder: new NewObjectFinder({ list: query, rootPrefix: spec.filters.prefix ?? '' }),

@@ -208,9 +208,22 @@ export class S3EventSource {
       this.#o.slowInvocationLogMs,
     ).unref();
     try {
-      await this.#o.invoke(event, { kind: batch.kind, keys, attempt });
-      this.#stats.delivered += keys.length;
+      const result = await this.#o.invoke(event, { kind: batch.kind, keys, attempt });
+      const retry = new Set(result ? result.retryKeys : []);
+      this.#stats.delivered += keys.length - retry.size;
       this.#log.info(`${this.#label}delivered ${what} in ${Date.now() - t0} ms${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+      if (retry.size > 0) {
+        // The function took part of the batch (SQS's batchItemFailures): only the rest goes again.
+        this.#stats.failures++;
+        const delay = backoffDelay(batch.failures + 1, this.#retry);
+        this.#queue.putBack({
+          ...batch,
+          objects: batch.objects.filter((o) => retry.has(o.key)),
+          failures: batch.failures + 1,
+          notBefore: Date.now() + delay,
+        });
+        this.#log.warn(`${this.#label}${retry.size} of ${keys.length} object(s) to retry in ${delay} ms (batch item failures)`);
+      }
     } catch (err) {
       this.#stats.failures++;
       batch.failures++;

@@ -15,8 +15,11 @@ export interface DeliveryInfo {
   attempt: number;
 }
 
-/** Delivers one event; must throw (reject) when the function failed. */
-export type S3InvokeFn = (event: S3Event, info: DeliveryInfo) => Promise<void>;
+/**
+ * Delivers one event; must throw (reject) when the function failed. May resolve with the keys to
+ * deliver again (an SQS batch's batchItemFailures); the others count as delivered.
+ */
+export type S3InvokeFn = (event: S3Event, info: DeliveryInfo) => Promise<void | { retryKeys: string[] }>;
 
 export interface S3EventSourceOptions {
   bucket: string;

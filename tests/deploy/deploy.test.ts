@@ -23,7 +23,6 @@ import { DescribeRuleCommand, EventBridgeClient, ListRuleNamesByTargetCommand } 
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import {
   GetFunctionCommand,
-  GetFunctionEventInvokeConfigCommand,
   LambdaClient,
   ListEventSourceMappingsCommand,
 } from '@aws-sdk/client-lambda';
@@ -202,27 +201,28 @@ async function physicalIds(stage: string): Promise<Record<string, string>> {
 }
 
 /**
- * The S3 -> loader path as deployed today: the data bucket notifies loadObject of new .parquet
- * objects, and an event the loader gives up on goes to its failure queue.
- * TO BE REPLACED at merge by the cloud-loader contract (issue 22): S3 -> SQS queue
- * `LoaderObjectsQueue` (`banking-cdc-<stage>-loader-objects`) -> loadObject through an SQS event
- * source mapping (ReportBatchItemFailures), redriven to `LoaderObjectsDeadLetterQueue`
- * (`banking-cdc-<stage>-loader-objects-dlq`).
+ * The S3 -> loader path (the cloud-loader contract): the data bucket notifies the queue
+ * `banking-cdc-<stage>-loader-objects` of new .parquet objects (a custom resource, since the bucket
+ * is not the stack's), loadObject reads that queue through an SQS event source mapping with partial
+ * batch responses, and the queue's dead-letter queue exists. The redrive policy and the visibility
+ * timeout are asserted on the packaged template (tests/unit/infra/package.test.ts).
  */
 async function assertS3ToLoaderPath(stage: string, ids: Record<string, string>): Promise<void> {
-  const loaderArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:banking-cdc-${stage}-loadObject`;
+  expect(ids.LoaderObjectsQueue).toBeDefined();
+  expect(ids.LoaderObjectsDeadLetterQueue).toBeDefined();
+  const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:banking-cdc-${stage}-loader-objects`;
   const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
   const notif = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
-  const ours = (notif.LambdaFunctionConfigurations ?? []).filter((c) => c.LambdaFunctionArn === loaderArn);
+  const ours = (notif.QueueConfigurations ?? []).filter((c) => c.QueueArn === queueArn);
   expect(ours).toHaveLength(1);
   expect(ours[0]!.Events).toEqual(['s3:ObjectCreated:*']);
   expect(ours[0]!.Filter?.Key?.FilterRules).toEqual([expect.objectContaining({ Value: '.parquet' })]);
   const lambda = new LambdaClient(clientConfig());
-  const conf = await lambda.send(
-    new GetFunctionEventInvokeConfigCommand({ FunctionName: `banking-cdc-${stage}-loadObject`, Qualifier: '$LATEST' }),
-  );
-  expect(ids.LoaderFailureQueue).toBeDefined();
-  expect(conf.DestinationConfig?.OnFailure?.Destination).toMatch(/^arn:aws:sqs:.*:.+/);
+  const r = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: `banking-cdc-${stage}-loadObject` }));
+  const fromQueue = (r.EventSourceMappings ?? []).filter((m) => m.EventSourceArn === queueArn);
+  expect(fromQueue).toHaveLength(1);
+  expect(fromQueue[0]!.BatchSize).toBeGreaterThanOrEqual(100);
+  expect(fromQueue[0]!.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
 }
 
 describe.each(Object.keys(variants) as Variant[])('sls deploy to ministack (%s)', (variant) => {

@@ -4,17 +4,20 @@
  * small proxy (tests/support/fakesnow_proxy.py: the Node snowflake-sdk cannot decode fakesnow's
  * Arrow results), then dbt's snowflake target building on what is in RAW.
  *
- * What fakesnow cannot run, and so stays untested against a real account (README, docs/deploy.md):
- * PUT, COPY INTO with FILES / INCLUDE_METADATA (METADATA$FILENAME), stages, Snowflake's load
- * history, the driver itself (snowflake-sdk), exact NUMBER sums (fakesnow sums as DOUBLE: the
+ * fakesnow runs PUT to a table stage, COPY from a stage (an external one on a file:// URL here,
+ * the bucket in AWS) with FILES and FORCE and its per-file result, and its load history (a file
+ * loaded before is skipped). The proxy emulates the two things fakesnow lacks and checks them:
+ * INCLUDE_METADATA (only _file/_loaded_at from METADATA$FILENAME/START_SCAN_TIME, with
+ * MATCH_BY_COLUMN_NAME) and ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS / LOCK_TIMEOUT (kept
+ * and reported). What stays untested against a real account (README, docs/deploy.md): the driver
+ * itself over the wire (snowflake-sdk), S3 stages, exact NUMBER sums (fakesnow sums as DOUBLE: the
  * balance test only warns here, and customer_360 is excluded), time zones of TIMESTAMP_TZ, and
  * dbt's incremental runs (only the first, full build is run: fakesnow fails dbt's MERGE).
  */
-import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeRecord, storeBatch, type PutRequest } from '../../functions/writer';
 import { encodeParquet } from '../../functions/writer';
@@ -23,7 +26,10 @@ import type { ChangeRow } from '../../functions/shared/rows';
 import { TABLE_NAMES, type TableName } from '../../functions/shared/tables';
 import { ServiceError } from '../../functions/shared/errors';
 import { ledgerInsert } from '../../functions/loader/snowflakeSql';
-import { snowflakeWarehouse, type SqlBind, type SqlConnection } from '../../functions/loader/snowflakeWarehouse';
+import { snowflakeWarehouse } from '../../functions/loader/snowflakeWarehouse';
+import { loadObjects } from '../../functions/loader/loader';
+import type { ObjectStore } from '../../functions/loader/objectStore';
+import { fakesnowConnection } from '../support/fakesnow';
 import { makeContext } from '../../infra/stack/context';
 import { ensureVenv, venvBin } from '../../infra/stack/python';
 import { envelopeOf, loadRecording, withImage } from '../fixtures/debezium';
@@ -31,39 +37,12 @@ import { envelopeOf, loadRecording, withImage } from '../fixtures/debezium';
 const run = promisify(execFile);
 const root = join(__dirname, '../..');
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const target = { database: 'BANKING_DB', schema: 'RAW', stage: 'LAKE' };
+const target = { database: 'BANKING_DB', schema: 'RAW', stage: 'BANKING_DB.RAW.LAKE' };
 const dbPath = mkdtempSync(join(tmpdir(), 'fakesnow-'));
 let venv: string;
 
-/** A SqlConnection over the proxy: one JSON line per statement, one back. */
-function proxyConnection(): Promise<SqlConnection & { duckdb(sql: string): Promise<void> }> {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    venvBin(venv, 'python'),
-    [join(root, 'tests/support/fakesnow_proxy.py'), dbPath, target.database, target.schema],
-    { env: { ...process.env, PYTHONWARNINGS: 'ignore' } },
-  );
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const next = async (): Promise<{ rows?: Array<Record<string, unknown>>; error?: string; code?: string; ready?: boolean }> => {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`fakesnow proxy exited: ${stderr.slice(-2000)}`);
-    return JSON.parse(value as string) as { rows?: Array<Record<string, unknown>>; error?: string; code?: string };
-  };
-  const send = async (req: object) => {
-    child.stdin.write(`${JSON.stringify(req)}\n`);
-    const r = await next();
-    if (r.error !== undefined) throw Object.assign(new Error(r.error), { code: r.code });
-    return r.rows ?? [];
-  };
-  return next().then(() => ({
-    execute: (sql: string, binds?: readonly SqlBind[]) => send({ sql, binds: binds ?? null }),
-    duckdb: async (sql: string) => void (await send({ duckdb: sql })),
-    close: async () => {
-      child.stdin.end();
-      await new Promise((r) => child.once('exit', r));
-    },
-  }));
+function proxyConnection() {
+  return fakesnowConnection(venv, dbPath, target.database, target.schema);
 }
 
 /** The recorded Debezium changes, decoded as the writer does, per table. */
@@ -117,16 +96,36 @@ async function awkwardObject(dir: string) {
   return { object, row: d.row };
 }
 
-test("the adapter's DDL, ledger, failure record and transactions run in fakesnow", async () => {
+test("the adapter's DDL, ledger, failure record, timeouts, COPY and transactions run in fakesnow", async () => {
   const conn = await proxyConnection();
+  const lake = mkdtempSync(join(tmpdir(), 'fakesnow-lake-'));
+  const rows = recordedRows().accounts;
+  // The bucket (what the loader downloads to read the footer) and the stage's view of it.
+  const bucket = new Map<string, Uint8Array>();
+  const put = (key: string) => {
+    bucket.set(key, encodeParquet('accounts', rows));
+    mkdirSync(join(lake, dirname(key)), { recursive: true });
+    writeFileSync(join(lake, key), bucket.get(key)!);
+  };
+  const store: ObjectStore = {
+    download: async (_bucket, key, toFile) => {
+      writeFileSync(toFile, bucket.get(key)!);
+      return { etag: 'etag' };
+    },
+    async *list() {},
+  };
   try {
     const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
-    const session = await warehouse.open(); // the RAW DDL (sql/warehouse/snowflake.sql)
+    const session = await warehouse.open({ deadline: Date.now() + 300_000 }); // the RAW DDL (sql/warehouse/snowflake.sql)
+    // The session's timeouts are below the invocation's remaining time.
+    const set = await conn.session();
+    expect(set.STATEMENT_TIMEOUT_IN_SECONDS).toBeGreaterThan(280);
+    expect(set.STATEMENT_TIMEOUT_IN_SECONDS).toBeLessThanOrEqual(290);
+    expect(set.LOCK_TIMEOUT).toBe(Math.floor(Number(set.STATEMENT_TIMEOUT_IN_SECONDS) / 2));
+    await conn.execute(`CREATE STAGE ${target.stage} URL = 'file://${lake}/'`);
+
     const key = 'accounts/date=2026-12-02/accounts+0+1-5.parquet';
     expect(await session.loadedKeys([key])).toEqual(new Set());
-
-    // A ledger row (the adapter's own INSERT with binds), then a delivery of the same object:
-    // BEGIN, the lookup, ROLLBACK, nothing downloaded.
     await conn.execute(ledgerInsert(target), [key, 'accounts', '"etag"', 5]);
     expect(await session.loadedKeys([key, 'accounts/date=2026-12-02/other.parquet'])).toEqual(new Set([key]));
     const object = {
@@ -141,17 +140,79 @@ test("the adapter's DDL, ledger, failure record and transactions run in fakesnow
     const errors = await conn.execute(`SELECT object_key, reason FROM ${target.database}.${target.schema}._load_errors`);
     expect(errors).toEqual([{ OBJECT_KEY: 'accounts/date=2026-12-02/bad.parquet', REASON: 'not readable as Parquet' }]);
 
-    // A new object: its COPY (FILES, INCLUDE_METADATA) is beyond fakesnow, so it fails, and the
-    // transaction leaves no ledger row behind: the failure is the warehouse's, thrown for a retry.
-    const fresh = { ...object, key: 'accounts/date=2026-12-02/accounts+0+6-9.parquet' };
-    await expect(session.loadAll([fresh])).rejects.toThrow(ServiceError);
-    expect(await session.loadedKeys([fresh.key])).toEqual(new Set());
+    // New objects: one COPY (FILES, INCLUDE_METADATA) for both, RAW's _file is each key, and the
+    // ledger row of each holds the rows COPY reported.
+    const keys = ['accounts/date=2026-12-02/accounts+0+6-9.parquet', 'accounts/date=2026-12-03/accounts+1+1-3.parquet'];
+    keys.forEach(put);
+    const report = await loadObjects(
+      keys.map((k) => ({ bucket: 'b', key: k })),
+      { warehouse, store, log: quiet },
+    );
+    expect(report).toMatchObject({ loaded: 2, rows: 2 * rows.length, failed: 0 });
+    const byFile = await conn.execute(
+      `SELECT _file, count(*) AS n FROM ${target.database}.${target.schema}.accounts GROUP BY _file ORDER BY _file`,
+    );
+    expect(byFile).toEqual(keys.map((k) => ({ _FILE: k, N: rows.length })));
+    const ledger = await conn.execute(
+      `SELECT object_key, row_count FROM ${target.database}.${target.schema}._loads WHERE object_key IN (?, ?) ORDER BY object_key`,
+      keys,
+    );
+    expect(ledger).toEqual(keys.map((k) => ({ OBJECT_KEY: k, ROW_COUNT: rows.length })));
+    // The sweep's page look-up: the ledger's keys between a page's first and last key.
+    expect(await session.loadedKeysBetween!(keys[0]!, keys[1]!)).toEqual(new Set([keys[0], keys[1]]));
+    expect(await session.loadedKeysBetween!(keys[1]!, `${keys[1]}~`)).toEqual(new Set([keys[1]]));
+
+    // The ledger loses a row (a re-drive after Snowflake's 64-day load metadata has the same
+    // effect the other way): COPY skips the file, the adapter loads it again with FORCE, and the
+    // ledger row it writes holds rows, never 0.
+    await conn.execute(`DELETE FROM ${target.database}.${target.schema}._loads WHERE object_key = ?`, [keys[0]!]);
+    const again = await loadObjects([{ bucket: 'b', key: keys[0]! }], { warehouse, store, log: quiet });
+    expect(again).toMatchObject({ loaded: 1, rows: rows.length });
+    const zero = await conn.execute(`SELECT count(*) AS n FROM ${target.database}.${target.schema}._loads WHERE row_count = 0`);
+    expect(zero).toEqual([{ N: 0 }]);
+
+    // COPY of a file the stage does not hold fails (a COPY naming the wrong path fails the same
+    // way), and the transaction leaves no ledger row.
+    const wrong = 'accounts/date=2026-12-02/accounts+2+1-3.parquet';
+    bucket.set(wrong, encodeParquet('accounts', rows));
+    await expect(loadObjects([{ bucket: 'b', key: wrong }], { warehouse, store, log: quiet })).rejects.toThrow(ServiceError);
+    expect(
+      await conn.execute(`SELECT object_key FROM ${target.database}.${target.schema}._loads WHERE object_key = ?`, [wrong]),
+    ).toEqual([]);
     await session.close();
     // The adapter keeps its connection for the next invocation; release() closes it.
     await warehouse.release();
   } catch (err) {
     await conn.close();
     throw err;
+  }
+}, 300_000);
+
+test('PUT to the table stage, then COPY from it, through the adapter (internal stage)', async () => {
+  const conn = await proxyConnection();
+  const dir = mkdtempSync(join(tmpdir(), 'fakesnow-put-'));
+  const rows = recordedRows().customers;
+  const key = 'customers/date=2026-12-02/customers+0+1-4.parquet';
+  const store: ObjectStore = {
+    download: async (_bucket, _key, toFile) => {
+      writeFileSync(toFile, encodeParquet('customers', rows));
+      return { etag: 'etag' };
+    },
+    async *list() {},
+  };
+  try {
+    const warehouse = snowflakeWarehouse({ target: { ...target, stage: '' }, connect: async () => conn, log: quiet });
+    const report = await loadObjects([{ bucket: 'b', key }], { warehouse, store, log: quiet });
+    expect(report).toMatchObject({ loaded: 1, rows: rows.length });
+    expect(
+      await conn.execute(`SELECT count(*) AS n FROM ${target.database}.${target.schema}.customers WHERE _file = ?`, [key]),
+    ).toEqual([{ N: rows.length }]);
+    await warehouse.release();
+  } catch (err) {
+    await conn.close();
+    throw err;
+  } finally {
+    void dir;
   }
 }, 120_000);
 

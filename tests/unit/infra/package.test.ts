@@ -271,7 +271,7 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
     });
     expect(byName('loader-dead-letter-queue')).toMatchObject({
       Namespace: 'AWS/SQS',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['LoaderFailureQueue', 'QueueName'] } }],
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['LoaderObjectsDeadLetterQueue', 'QueueName'] } }],
     });
   });
 
@@ -315,19 +315,56 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
     );
   });
 
-  test('an S3 event the loader fails on goes to the failure queue', () => {
-    const conf = ofType(p(), 'AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties as Json);
-    expect(conf).toEqual([
+  test('the bucket notifies the loader queue; loadObject reads it in large batches with partial batch responses', () => {
+    const r = p().template.Resources;
+    // No async S3 invocations any more: nothing for an on-failure destination to catch.
+    expect(ofType(p(), 'AWS::Lambda::EventInvokeConfig')).toEqual([]);
+    const queue = r.LoaderObjectsQueue!.Properties as Json;
+    expect(queue).toMatchObject({
+      QueueName: 'banking-cdc-dev-loader-objects',
+      // At least six times the function's timeout, as AWS advises.
+      VisibilityTimeout: 1800,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['LoaderObjectsDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 },
+    });
+    const fn = p().template.Resources.LoadObjectLambdaFunction!.Properties as Json;
+    expect((queue.VisibilityTimeout as number) >= 6 * (fn.Timeout as number)).toBe(true);
+    expect((fn as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions).toBeUndefined();
+    expect(r.LoaderObjectsDeadLetterQueue!.Properties).toMatchObject({ QueueName: 'banking-cdc-dev-loader-objects-dlq' });
+    const policy = r.LoaderObjectsQueuePolicy!.Properties as { PolicyDocument: { Statement: Json[] } };
+    expect(policy.PolicyDocument.Statement).toEqual([
       expect.objectContaining({
-        FunctionName: { Ref: 'LoadObjectLambdaFunction' },
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['LoaderFailureQueue', 'Arn'] } } },
+        Principal: { Service: 's3.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Condition: expect.objectContaining({ ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::banking-data' } }),
       }),
     ]);
-    expect(p().template.Resources.LoaderFailureQueue!.Type).toBe('AWS::SQS::Queue');
+    const notification = ofType(p(), 'Custom::BucketQueueNotification');
+    expect(notification).toHaveLength(1);
+    expect(notification[0]![1].Properties).toMatchObject({
+      BucketName: 'banking-data',
+      QueueArn: { 'Fn::GetAtt': ['LoaderObjectsQueue', 'Arn'] },
+      Events: ['s3:ObjectCreated:*'],
+      Suffix: '.parquet',
+    });
+    const sqs = ofType(p(), 'AWS::Lambda::EventSourceMapping')
+      .map(([, m]) => m.Properties as Json)
+      .filter((m) => JSON.stringify(m.EventSourceArn ?? null).includes('LoaderObjectsQueue'));
+    expect(sqs).toEqual([
+      expect.objectContaining({
+        FunctionName: { 'Fn::GetAtt': ['LoadObjectLambdaFunction', 'Arn'] },
+        BatchSize: 1000,
+        MaximumBatchingWindowInSeconds: 5,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      }),
+    ]);
+    expect(sqs[0]!.BatchSize as number).toBeGreaterThanOrEqual(100);
   });
 
   test('three event source mappings feed writeBatch, one per CDC topic', () => {
-    const esms = ofType(p(), 'AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties as Json);
+    const esms = ofType(p(), 'AWS::Lambda::EventSourceMapping')
+      .map(([, r]) => r.Properties as Json)
+      .filter((e) => e.Topics !== undefined);
     expect(esms).toHaveLength(3);
     expect(esms.flatMap((e) => e.Topics as string[]).sort()).toEqual([...TOPICS].sort());
     // AWS requires each Kafka event source's consumer group to be unique: one per topic.
@@ -370,26 +407,20 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
     }
   });
 
-  test('the existing bucket notifies loadObject of new .parquet objects', () => {
-    const s3 = ofType(p(), 'Custom::S3');
-    expect(s3).toHaveLength(1);
-    expect(s3[0]![1].Properties).toMatchObject({
-      FunctionName: 'banking-cdc-dev-loadObject',
-      BucketName: 'banking-data',
-      BucketConfigs: [{ Event: 's3:ObjectCreated:*', Rules: [{ Suffix: '.parquet' }] }],
-    });
-    expect(ofType(p(), 'AWS::S3::Bucket').map(([id]) => id)).toEqual(['ServerlessDeploymentBucket', 'FailedBatchesBucket']); // the data bucket is not created
+  test('the data bucket is not created by the stack', () => {
+    expect(ofType(p(), 'Custom::S3')).toEqual([]);
+    expect(ofType(p(), 'AWS::S3::Bucket').map(([id]) => id)).toEqual(['ServerlessDeploymentBucket', 'FailedBatchesBucket']);
   });
 
   test('one role per function, and no other', () => {
     const roles = FUNCTIONS.map((fn) => roleOf(p(), fn));
     expect(roles).toEqual(FUNCTIONS.map((fn) => ROLES[fn]));
-    // The framework's shared role is gone; the only other role is its S3-notification custom resource's.
+    // The framework's shared role is gone; the only other role is the bucket-notification custom resource's.
     expect(
       ofType(p(), 'AWS::IAM::Role')
         .map(([id]) => id)
         .sort(),
-    ).toEqual([...roles, 'IamRoleCustomResourcesLambdaExecution'].sort());
+    ).toEqual([...roles, 'LoaderBucketNotificationRole'].sort());
     expect(ofType(p(), 'AWS::IAM::Policy')).toEqual([]);
   });
 
@@ -443,13 +474,15 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
           's3:GetObject',
           's3:ListBucket',
           'secretsmanager:GetSecretValue',
-          'sqs:SendMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:ReceiveMessage',
         ].sort(),
       );
       expect(grants(st, 's3:GetObject')).toEqual(tablePrefixes);
       expect(grants(st, 's3:ListBucket')).toEqual([bucket]);
       expect(grants(st, 'secretsmanager:GetSecretValue')).toEqual([secret('snowflake')]);
-      expect(grants(st, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['LoaderFailureQueue', 'Arn'] }]);
+      expect(grants(st, 'sqs:ReceiveMessage')).toEqual([{ 'Fn::GetAtt': ['LoaderObjectsQueue', 'Arn'] }]);
       return;
     }
 
@@ -503,7 +536,9 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
       Object.entries(CANARIES).flatMap(([k, v]) => (text.includes(v) ? [`${k} in ${file}`] : [])),
     );
     expect(leaks).toEqual([]);
-    const fns = ofType(p(), 'AWS::Lambda::Function').filter(([id]) => !id.startsWith('CustomDash'));
+    const fns = ofType(p(), 'AWS::Lambda::Function').filter(
+      ([id]) => !id.startsWith('CustomDash') && id !== 'LoaderBucketNotificationFunction',
+    );
     expect(fns).toHaveLength(3);
     for (const [, fn] of fns) {
       const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;

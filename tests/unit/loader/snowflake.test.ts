@@ -1,7 +1,7 @@
 import { ServiceError } from '../../../functions/shared/errors';
 import { loadObjects } from '../../../functions/loader/loader';
 import { copyStatement, putStatement, validateTarget } from '../../../functions/loader/snowflakeSql';
-import { snowflakeWarehouse, type SqlBind, type SqlConnection } from '../../../functions/loader/snowflakeWarehouse';
+import { snowflakeWarehouse, timeoutsFor, type SqlBind, type SqlConnection } from '../../../functions/loader/snowflakeWarehouse';
 import { changeColumns, type TableName } from '../../../functions/shared/tables';
 import { snowflakeType } from '../../../functions/loader/ddl';
 import { encodeParquet, lakeKey, memoryStore, recordingLog, sampleRows } from './fixtures';
@@ -12,7 +12,8 @@ class FakeSnowflake implements SqlConnection {
   ledger = new Set<string>();
   closed = false;
   copyError: (Error & { code?: string }) | undefined;
-  copyStatus = 'LOADED';
+  /** Files Snowflake's load metadata says were loaded: COPY skips them unless FORCE. */
+  loadHistory = new Set<string>();
 
   async execute(sql: string, binds?: readonly SqlBind[]) {
     this.statements.push({ sql, binds });
@@ -21,9 +22,18 @@ class FakeSnowflake implements SqlConnection {
       return (binds ?? []).filter((k) => this.ledger.has(String(k))).map((k) => ({ OBJECT_KEY: k }));
     if (sql.startsWith('COPY INTO')) {
       if (this.copyError) throw this.copyError;
-      return [{ file: 'f', status: this.copyStatus, rows_parsed: 3, rows_loaded: this.copyStatus === 'LOADED' ? 3 : 0 }];
+      const files = [.../FILES = \(([^)]*)\)/.exec(sql)![1]!.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
+      const force = sql.includes('FORCE = TRUE');
+      const rows = files.flatMap((f) => {
+        if (this.loadHistory.has(f) && !force) return [];
+        this.loadHistory.add(f);
+        return [{ file: f, status: 'LOADED', rows_parsed: 3, rows_loaded: 3 }];
+      });
+      // What Snowflake answers when every file was skipped.
+      return rows.length ? rows : [{ status: 'Copy executed with 0 files processed.' }];
     }
-    if (sql.startsWith('INSERT INTO BANKING_DB.RAW._loads')) this.ledger.add(String(binds?.[0]));
+    if (sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'))
+      for (let i = 0; i < (binds?.length ?? 0); i += 4) this.ledger.add(String(binds![i]));
     return [];
   }
   /** RAW's columns as Snowflake's information_schema reports them (upper-case names, NUMBER, TEXT). */
@@ -72,20 +82,22 @@ describe('Snowflake SQL', () => {
   });
 
   it('COPYs one file by column name, reading Parquet logical types, with the key as _file', () => {
-    expect(copyStatement(target, 'accounts', key)).toBe(
+    expect(copyStatement(target, 'accounts', [key])).toBe(
       [
         'COPY INTO BANKING_DB.RAW."ACCOUNTS"',
-        'FROM @BANKING_DB.RAW.%accounts/accounts/date=2024-05-01/',
-        "FILES = ('accounts+0+10-12.parquet')",
+        'FROM @BANKING_DB.RAW.%accounts/',
+        "FILES = ('accounts/date=2024-05-01/accounts+0+10-12.parquet')",
         'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE)',
         'MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE',
         'INCLUDE_METADATA = (_file = METADATA$FILENAME, _loaded_at = METADATA$START_SCAN_TIME)',
         'ON_ERROR = ABORT_STATEMENT',
       ].join('\n'),
     );
-    expect(copyStatement({ ...target, stage: 'LAKE.PUBLIC.BANKING_DATA' }, 'accounts', key)).toContain(
-      'FROM @LAKE.PUBLIC.BANKING_DATA/accounts/date=2024-05-01/',
+    expect(copyStatement({ ...target, stage: 'LAKE.PUBLIC.BANKING_DATA' }, 'accounts', [key])).toContain(
+      'FROM @LAKE.PUBLIC.BANKING_DATA/\n',
     );
+    expect(copyStatement(target, 'accounts', [key], { force: true })).toMatch(/\nFORCE = TRUE$/);
+    expect(() => copyStatement(target, 'accounts', Array(1001).fill(key))).toThrow(/1 to 1000 files/);
   });
 
   it('refuses identifiers that would need quoting', () => {
@@ -109,6 +121,7 @@ describe('Snowflake adapter (fake connection)', () => {
       'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."_LOAD_ERRORS" (',
     ]);
     expect(sqls.slice(6)).toEqual([
+      'ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 3600 LOCK_TIMEOUT = 300',
       'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
       // loadAll's own look-up: what the ledger has is neither staged nor read.
       'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
@@ -141,7 +154,7 @@ describe('Snowflake adapter (fake connection)', () => {
     const { fake, deps } = setup('LAKE_STAGE');
     await loadObjects([{ bucket, key }], deps);
     expect(fake.sqls().some((s) => s.startsWith('PUT'))).toBe(false);
-    expect(fake.statements.find((s) => s.sql.startsWith('COPY'))!.sql).toContain('FROM @LAKE_STAGE/accounts/date=2024-05-01/');
+    expect(fake.statements.find((s) => s.sql.startsWith('COPY'))!.sql).toContain(`FROM @LAKE_STAGE/\nFILES = ('${key}')`);
     expect((deps.store as ReturnType<typeof memoryStore>).downloads).toEqual([key]);
   });
 
@@ -166,5 +179,98 @@ describe('Snowflake adapter (fake connection)', () => {
     expect(fake.closed).toBe(false);
     await (await deps.warehouse.open()).close();
     expect(fake.closed).toBe(true);
+  });
+});
+
+describe('Snowflake adapter: batches, COPY results, timeouts', () => {
+  function many() {
+    const fake = new FakeSnowflake();
+    const log = recordingLog();
+    const keys = [
+      lakeKey('accounts', '2024-05-01', 0, 10, 3),
+      lakeKey('accounts', '2024-05-02', 1, 20, 3),
+      lakeKey('customers', '2024-05-01', 0, 5, 3),
+    ];
+    const objects = new Map(
+      keys.map((k) => [
+        `${bucket}/${k}`,
+        encodeParquet(k.split('/')[0] as TableName, sampleRows(k.split('/')[0] as TableName, 3)),
+      ]),
+    );
+    const warehouse = snowflakeWarehouse({
+      target: { ...target, stage: 'LAKE' },
+      connect: async () => fake,
+      log,
+      now: () => 1_000_000,
+    });
+    return { fake, keys, log, deps: { warehouse, store: memoryStore(objects), log } };
+  }
+
+  it('one COPY per table for a batch, and one ledger INSERT for all its objects', async () => {
+    const { fake, keys, deps } = many();
+    const report = await loadObjects(
+      keys.map((key) => ({ bucket, key })),
+      deps,
+    );
+    expect(report).toMatchObject({ loaded: 3, rows: 9, failed: 0 });
+    const copies = fake.statements.filter((s) => s.sql.startsWith('COPY'));
+    expect(copies.map((c) => c.sql.split('\n')[0])).toEqual([
+      'COPY INTO BANKING_DB.RAW.accounts',
+      'COPY INTO BANKING_DB.RAW.customers',
+    ]);
+    expect(copies[0]!.sql).toContain(`FILES = ('${keys[0]}', '${keys[1]}')`);
+    const inserts = fake.statements.filter((s) => s.sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'));
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]!.binds).toHaveLength(12);
+    expect(fake.ledger).toEqual(new Set(keys));
+  });
+
+  it('a file COPY skips (load metadata) but the ledger lacks is loaded again with FORCE, never ledgered empty', async () => {
+    const { fake, keys, deps, log } = many();
+    fake.loadHistory.add(keys[0]!);
+    const report = await loadObjects([{ bucket, key: keys[0]! }], deps);
+    expect(report).toMatchObject({ loaded: 1, rows: 3 });
+    const copies = fake.statements.filter((s) => s.sql.startsWith('COPY')).map((s) => s.sql);
+    expect(copies).toHaveLength(2);
+    expect(copies[1]).toMatch(/FORCE = TRUE$/);
+    expect(fake.statements.find((s) => s.sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'))!.binds).toEqual([
+      keys[0],
+      'accounts',
+      expect.any(String),
+      3,
+    ]);
+    expect(log.lines.some((l) => l.level === 'warn' && /FORCE/.test(l.message))).toBe(true);
+  });
+
+  it('a file COPY does not load even with FORCE is never ledgered: the batch is retried', async () => {
+    const { fake, keys, deps } = many();
+    const execute = fake.execute.bind(fake);
+    fake.execute = async (sql, binds) =>
+      sql.startsWith('COPY') ? [{ status: 'Copy executed with 0 files processed.' }] : execute(sql, binds);
+    await expect(loadObjects([{ bucket, key: keys[0]! }], deps)).rejects.toThrow(/did not load 1 file\(s\) even with FORCE/);
+    expect(fake.ledger.size).toBe(0);
+    expect(fake.sqls()).toContain('ROLLBACK');
+  });
+
+  it("bounds the session's statements and lock waits below the invocation's deadline", async () => {
+    const { fake, keys, deps } = many();
+    await loadObjects([{ bucket, key: keys[0]! }], { ...deps, deadline: 1_000_000 + 300_000, now: () => 1_000_000 });
+    // 300 s left, 10 s kept free: statements 290 s, lock waits half of that.
+    expect(fake.sqls()).toContain('ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 290 LOCK_TIMEOUT = 145');
+    expect(timeoutsFor(undefined)).toEqual({ statementS: 3600, lockS: 300 });
+  });
+
+  it('takes no new transaction near the deadline: the objects left are deferred for a retry', async () => {
+    const { fake, keys, deps } = many();
+    const report = await loadObjects(
+      keys.map((key) => ({ bucket, key })),
+      {
+        ...deps,
+        deadline: 1_000_000 + 15_000,
+        now: () => 1_000_000,
+      },
+    );
+    expect(report).toMatchObject({ loaded: 0, deferred: 3 });
+    expect(fake.sqls().some((s) => s.startsWith('COPY'))).toBe(false);
   });
 });
