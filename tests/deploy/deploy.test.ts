@@ -21,11 +21,7 @@ import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksComm
 import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeRuleCommand, EventBridgeClient, ListRuleNamesByTargetCommand } from '@aws-sdk/client-eventbridge';
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import {
-  GetFunctionCommand,
-  LambdaClient,
-  ListEventSourceMappingsCommand,
-} from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from '../../infra/cli/util/ports';
 import { makeContext } from '../../infra/stack/context';

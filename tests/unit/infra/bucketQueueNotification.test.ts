@@ -3,11 +3,11 @@
  * (infra/aws/bucket-queue-notification/index.js, inlined into the template), run with a fake S3
  * client and a fake CloudFormation response: it keeps the bucket's other configurations.
  */
- 
+
 const resource = require('../../../infra/aws/bucket-queue-notification/index.js') as {
   handler: (event: unknown, context: unknown, deps: unknown) => Promise<void>;
 };
- 
+
 const { source } = require('../../../infra/aws/bucket-queue-notification/source.js') as { source: () => string };
 
 const props = {
