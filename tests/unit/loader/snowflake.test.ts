@@ -215,8 +215,8 @@ describe('Snowflake adapter: batches, COPY results, timeouts', () => {
     expect(report).toMatchObject({ loaded: 3, rows: 9, failed: 0 });
     const copies = fake.statements.filter((s) => s.sql.startsWith('COPY'));
     expect(copies.map((c) => c.sql.split('\n')[0])).toEqual([
-      'COPY INTO BANKING_DB.RAW.accounts',
-      'COPY INTO BANKING_DB.RAW.customers',
+      'COPY INTO BANKING_DB.RAW."ACCOUNTS"',
+      'COPY INTO BANKING_DB.RAW."CUSTOMERS"',
     ]);
     expect(copies[0]!.sql).toContain(`FILES = ('${keys[0]}', '${keys[1]}')`);
     const inserts = fake.statements.filter((s) => s.sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'));
