@@ -4,13 +4,14 @@
  * A steady load (the seeded generator, through infra/cli/e2e-run's pipeline run under sls offline)
  * while kill -9 hits the stages at seeded random moments, cycling through them so each is hit:
  * the writer and the loader (sls offline, killed while a writeBatch / loadObject is in flight; in
- * sls offline they are worker threads of one process), Kafka Connect, Kafka, Postgres and MinIO.
+ * sls offline they are worker threads of one process), Kafka Connect, Kafka, Postgres, MinIO and a
+ * `dbt build` on the live warehouse (killed once it has started its models, as Airflow's would be).
  * After each kill: the stage is brought back (sls offline restarted, the stack's services by
  * stackUp) and the time until Kafka lag is back to its level before the kill is measured. At the
  * end: the run's exact reconciliation, then `npm run verify` at a watermark, into
  * bench/results/soak.json.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,9 +27,10 @@ import { parseDuration } from '../functions/generator/options';
 import { fallbackGroups } from '../infra/dashboard/consumerGroups';
 import { readKafka } from '../infra/dashboard/kafka';
 import { seededRandom } from './fixtures/seededRandom';
+import { dbtBin } from '../infra/stack/python';
 import { fileSize, killService, readSlice, redriveLostNotifications, storedKeys, waitForLine } from '../tests/faults/support';
 
-export const STAGES = ['writer', 'loader', 'connect', 'kafka', 'postgres', 'minio'] as const;
+export const STAGES = ['writer', 'loader', 'connect', 'kafka', 'postgres', 'minio', 'dbt'] as const;
 type Stage = (typeof STAGES)[number];
 
 const RUN_ID = 'soak';
@@ -47,6 +49,41 @@ async function killPostgres(cfg: Settings): Promise<number> {
   process.kill(pid, 'SIGKILL');
   while (isAlive(pid)) await sleep(50);
   return pid;
+}
+
+/**
+ * Start `dbt build` on the warehouse the loaders are writing and kill -9 it once it is building
+ * (or after 20 s); resolves with what it had printed. dbt finding the file locked is the ordinary
+ * case Airflow's runner retries; what matters is that the pipeline and the file survive the kill.
+ */
+async function killDbt(c: DuringRunContext): Promise<string> {
+  const ctx = makeContext({ quiet: true, cfg: c.cfg });
+  const dbtDir = join(ctx.root, 'dbt');
+  const child = spawn(await dbtBin(ctx), ['build', '--target', 'local'], {
+    cwd: dbtDir,
+    env: { ...process.env, WAREHOUSE_PATH: c.warehousePath, DBT_PROFILES_DIR: dbtDir, BANKING_REPO_ROOT: ctx.root },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const started = new Promise<void>((resolve) => {
+    const on = (b: Buffer) => {
+      out += b.toString();
+      if (/ START |Concurrency/.test(out)) resolve();
+    };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+    setTimeout(resolve, 20_000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  await Promise.race([started, exited]);
+  child.kill('SIGKILL');
+  await exited;
+  return (
+    out
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-1)[0] ?? ''
+  );
 }
 
 async function totalLag(admin: Admin, cfg: Settings): Promise<number | undefined> {
@@ -97,6 +134,10 @@ async function main(): Promise<number> {
       // The S3 notifications that died with the process: re-driven (what the restarted sweep also does).
       const keys = storedKeys(readSlice(c.logFile, from, fileSize(c.logFile)));
       await redriveLostNotifications(c.cfg, c.warehousePath, keys).catch((e: Error) => log(`re-drive: ${e.message}`));
+      return;
+    }
+    if (stage === 'dbt') {
+      log(`dbt killed after: ${await killDbt(c)}`);
       return;
     }
     if (stage === 'postgres') await killPostgres(c.cfg);
