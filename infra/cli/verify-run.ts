@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseLakeKey } from '../../functions/shared/objectKeys';
 import { createS3Client } from '../../functions/shared/s3';
-import { postgresClient } from '../../functions/shared/postgres';
+import { connectSource } from './util/sourceClient';
 import { TABLE_NAMES, topicFor, tableForTopic } from '../../functions/shared/tables';
 import { sourceAtWatermark, verifyAtWatermark, type WatermarkVerification } from '../../functions/reconcile/watermark';
 import { appendAudit, type AuditEntry } from '../../functions/reconcile/auditLog';
@@ -58,8 +58,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
       await sleep(1000);
     }
   };
-  const pg = postgresClient(o.cfg);
-  await pg.connect();
+  const pg = await connectSource(o.cfg, log);
   const kafka = new Kafka({ clientId: 'verify', brokers: kafkaBrokers(o.cfg), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const t0 = Date.now();
