@@ -19,7 +19,9 @@ test('a source connection whose backend dies is logged, not thrown, and a new on
   try {
     expect((await admin.query('SELECT pg_terminate_backend($1) AS ok', [pid])).rows[0].ok).toBe(true);
     for (let i = 0; i < 100 && lost.length === 0; i++) await sleep(50);
-    expect(lost).toEqual([expect.stringMatching(/^Postgres connection lost: /)]);
+    // pg emits the server's FATAL, then the socket's end: each is logged, none thrown.
+    expect(lost.length).toBeGreaterThan(0);
+    for (const m of lost) expect(m).toMatch(/^Postgres connection lost: /);
     await expect(victim.query('SELECT 1')).rejects.toThrow();
     const again = await connectSource(cfg);
     expect((await again.query('SELECT 1 AS one')).rows[0].one).toBe(1);
