@@ -53,10 +53,10 @@ async function killPostgres(cfg: Settings): Promise<number> {
 
 /**
  * Start `dbt build` on the warehouse the loaders are writing and kill -9 it once it is building
- * (or after 20 s); resolves with what it had printed. dbt finding the file locked is the ordinary
+ * (or after 60 s); resolves with what it had printed. dbt finding the file locked is the ordinary
  * case Airflow's runner retries; what matters is that the pipeline and the file survive the kill.
  */
-async function killDbt(c: DuringRunContext): Promise<string> {
+async function killDbt(c: DuringRunContext, mark: () => void): Promise<string> {
   const ctx = makeContext({ quiet: true, cfg: c.cfg });
   const dbtDir = join(ctx.root, 'dbt');
   const child = spawn(await dbtBin(ctx), ['build', '--target', 'local'], {
@@ -72,10 +72,11 @@ async function killDbt(c: DuringRunContext): Promise<string> {
     };
     child.stdout.on('data', on);
     child.stderr.on('data', on);
-    setTimeout(resolve, 20_000);
+    setTimeout(resolve, 60_000);
   });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   await Promise.race([started, exited]);
+  mark();
   child.kill('SIGKILL');
   await exited;
   return (
@@ -125,11 +126,13 @@ async function main(): Promise<number> {
   const kafka = new Kafka({ clientId: 'soak', brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING });
   log(`seed ${seed}: ${kills} kills over ${minutes} min at ${moments.map((m) => `${Math.round(m / 1000)}s`).join(', ')}`);
 
-  const killOne = async (stage: Stage, c: DuringRunContext) => {
+  /** Kill and bring back one stage; `mark` is called at the kill itself (the recovery clock starts there). */
+  const killOne = async (stage: Stage, c: DuringRunContext, mark: () => void) => {
     if (stage === 'writer' || stage === 'loader') {
       const re = stage === 'writer' ? /"message":"batch stored"/ : /"message":"loaded object"|loadObject/;
       const from = fileSize(c.logFile);
       await waitForLine(c.logFile, from, re, 20_000).catch(() => undefined); // aim at a call in flight; kill anyway
+      mark();
       await c.restartOffline();
       // The S3 notifications that died with the process: re-driven (what the restarted sweep also does).
       const keys = storedKeys(readSlice(c.logFile, from, fileSize(c.logFile)));
@@ -137,9 +140,10 @@ async function main(): Promise<number> {
       return;
     }
     if (stage === 'dbt') {
-      log(`dbt killed after: ${await killDbt(c)}`);
+      log(`dbt killed after: ${await killDbt(c, mark)}`);
       return;
     }
+    mark();
     if (stage === 'postgres') await killPostgres(c.cfg);
     else await killService(c.cfg, stage);
     await stackUp({ ctx: { ...makeContext({ quiet: true, cfg: c.cfg }), log: () => undefined } });
@@ -155,9 +159,9 @@ async function main(): Promise<number> {
         if (wait > 0) await sleep(wait);
         const stage = order[i]!;
         const before = (await totalLag(admin, c.cfg)) ?? 0;
-        const k0 = Date.now();
+        let k0 = Date.now();
         try {
-          await killOne(stage, c);
+          await killOne(stage, c, () => (k0 = Date.now()));
         } catch (e) {
           log(`kill ${i + 1} (${stage}) failed: ${(e as Error).message}`);
           continue;
