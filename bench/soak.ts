@@ -28,6 +28,9 @@ import { fallbackGroups } from '../infra/dashboard/consumerGroups';
 import { readKafka } from '../infra/dashboard/kafka';
 import { seededRandom } from './fixtures/seededRandom';
 import { dbtBin } from '../infra/stack/python';
+import { registerConnector } from '../infra/debezium/register';
+import { SLOT } from '../infra/debezium/connector-config';
+import { connectSource } from '../infra/cli/util/sourceClient';
 import { fileSize, killService, readSlice, redriveLostNotifications, storedKeys, waitForLine } from '../tests/faults/support';
 
 export const STAGES = ['writer', 'loader', 'connect', 'kafka', 'postgres', 'minio', 'dbt'] as const;
@@ -85,6 +88,26 @@ async function killDbt(c: DuringRunContext, mark: () => void): Promise<string> {
       .filter((l) => l.trim())
       .slice(-1)[0] ?? ''
   );
+}
+
+async function captureResumed(cfg: Settings): Promise<void> {
+  const pg = await connectSource(cfg);
+  try {
+    const lsn = (await pg.query<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l')).rows[0]!.l;
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const r = await pg.query<{ ok: boolean }>(
+        'SELECT confirmed_flush_lsn >= $1::pg_lsn AS ok FROM pg_replication_slots WHERE slot_name = $2',
+        [lsn, SLOT],
+      );
+      if (r.rows[0]?.ok) return;
+      await registerConnector(cfg, (m) => log(m), { waitRunningMs: 5_000 }).catch(() => undefined);
+      await sleep(1000);
+    }
+    throw new Error(`capture did not resume within 180 s after Postgres came back`);
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
 }
 
 async function totalLag(admin: Admin, cfg: Settings): Promise<number | undefined> {
@@ -147,6 +170,10 @@ async function main(): Promise<number> {
     if (stage === 'postgres') await killPostgres(c.cfg);
     else await killService(c.cfg, stage);
     await stackUp({ ctx: { ...makeContext({ quiet: true, cfg: c.cfg }), log: () => undefined } });
+    // Debezium's task can fail for good a little after the database came back ("Failed to create
+    // TypeRegistry"), when stackUp has already seen it RUNNING: wait until capture has resumed
+    // (the slot confirms a position taken now), restarting a FAILED task meanwhile.
+    if (stage === 'postgres') await captureResumed(c.cfg);
   };
 
   const during = async (c: DuringRunContext) => {
