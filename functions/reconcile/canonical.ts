@@ -82,13 +82,16 @@ export function sourceRowsSql(table: TableName, columns: readonly ReconColumn[] 
   return `SELECT ${def.key.map(q).join(', ')}::text AS k, ${row} AS r FROM ${q(table)}`;
 }
 
-/** Current state of a table from the RAW change log: the latest change per key, deletes dropped. */
-export function warehouseCurrentSql(table: TableName, schema = 'raw'): string {
+/**
+ * Current state of a table from the RAW change log: the latest change per key, deletes dropped.
+ * `asOf`, a predicate over RAW's columns, keeps only the changes up to a watermark (verify.ts).
+ */
+export function warehouseCurrentSql(table: TableName, schema = 'raw', asOf?: string): string {
   const def = TABLES[table];
   const key = def.key.map(q).join(', ');
   return `SELECT * FROM (
       SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY _lsn DESC, _kafka_offset DESC) AS _rn
-      FROM ${schema}.${q(table)}
+      FROM ${schema}.${q(table)}${asOf ? ` WHERE ${asOf}` : ''}
     ) WHERE _rn = 1 AND _op <> 'd'`;
 }
 
@@ -96,8 +99,9 @@ export function warehouseRowsSql(
   table: TableName,
   schema = 'raw',
   columns: readonly ReconColumn[] = declaredColumns(table),
+  asOf?: string,
 ): string {
   const def = TABLES[table];
   const row = columns.map(duckdbCanonical).join(` || '|' || `);
-  return `SELECT CAST(${def.key.map(q).join(', ')} AS VARCHAR) AS k, ${row} AS r FROM (${warehouseCurrentSql(table, schema)})`;
+  return `SELECT CAST(${def.key.map(q).join(', ')} AS VARCHAR) AS k, ${row} AS r FROM (${warehouseCurrentSql(table, schema, asOf)})`;
 }

@@ -48,17 +48,32 @@ export interface Reconciliation {
  * was written are compared too), marked with whether RAW has it yet.
  */
 export async function reconColumns(pg: Client, db: DuckDBConnection, table: TableName, schema = 'raw'): Promise<ReconColumn[]> {
+  return markInWarehouse(db, table, await sourceColumns(pg, table), schema);
+}
+
+/** Every column the source table has now, in its order. */
+export async function sourceColumns(pg: Client, table: TableName): Promise<ReconColumn[]> {
   const src = await pg.query<{ column_name: string; data_type: string }>(
     `SELECT column_name, data_type FROM information_schema.columns
      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
     [table],
   );
+  return src.rows.map((c) => ({ name: c.column_name, type: reconTypeOf(c.data_type) }));
+}
+
+/** The columns marked with whether RAW has them yet. */
+export async function markInWarehouse(
+  db: DuckDBConnection,
+  table: TableName,
+  columns: readonly ReconColumn[],
+  schema = 'raw',
+): Promise<ReconColumn[]> {
   const raw = await db.runAndReadAll(
     `SELECT column_name FROM information_schema.columns WHERE table_schema = $schema AND table_name = $table`,
     { schema, table },
   );
   const inRaw = new Set(raw.getRows().map((r) => String(r[0])));
-  return src.rows.map((c) => ({ name: c.column_name, type: reconTypeOf(c.data_type), inWarehouse: inRaw.has(c.column_name) }));
+  return columns.map((c) => ({ ...c, inWarehouse: inRaw.has(c.name) }));
 }
 
 export async function truncations(pg: Client): Promise<Truncation[]> {
@@ -82,8 +97,9 @@ export async function warehouseRows(
   table: TableName,
   schema = 'raw',
   columns?: readonly ReconColumn[],
+  asOf?: string,
 ): Promise<Map<string, string>> {
-  const reader = await db.runAndReadAll(warehouseRowsSql(table, schema, columns));
+  const reader = await db.runAndReadAll(warehouseRowsSql(table, schema, columns, asOf));
   return new Map(reader.getRows().map((x) => [String(x[0]), String(x[1])]));
 }
 

@@ -23,7 +23,7 @@ import { makeContext, REPO_ROOT } from '../stack/context';
 import { startOffline, type OfflineProcess } from './offline';
 import { runDbt } from './dbt';
 import { sleep } from '../stack/proc';
-import { postgresClient } from '../../functions/shared/postgres';
+import { connectSource } from './util/sourceClient';
 import { freePort } from './util/ports';
 import { withWarehouse } from './util/warehouse';
 
@@ -119,8 +119,9 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     await offline.stop('SIGKILL');
     offline = await startOffline({ root: REPO_ROOT, logFile: offlineLog, env, params });
   };
-  const pg = postgresClient(cfg);
-  await pg.connect();
+  // The source is read only once the load is over, on a connection opened then: a Postgres that
+  // was killed and restarted during the run (the soak) leaves no dead client behind.
+  let pg: Client | undefined;
   let burst: E2eReport['burst'];
   try {
     if (opts.burst) {
@@ -161,10 +162,12 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     const problems = generationProblems(generated, summary);
 
     // Caught up = the warehouse's current state equals the source's, exactly.
+    const source = await connectSource(cfg, log);
+    pg = source;
     const t0 = Date.now();
     let raw: Reconciliation | undefined;
     for (;;) {
-      raw = await withWarehouse(warehousePath, (db) => reconcile(pg, db)).catch((err: Error) => {
+      raw = await withWarehouse(warehousePath, (db) => reconcile(source, db)).catch((err: Error) => {
         if (/does not exist|Catalog Error|No such file/i.test(err.message)) return undefined; // nothing loaded yet
         throw err;
       });
@@ -188,7 +191,7 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     if (!opts.skipDbt && raw.match) {
       log('dbt build --target local...');
       const res = await runDbt(ctx, ['build', '--target', 'local'], { WAREHOUSE_PATH: warehousePath });
-      dbt = { ok: res.ok, ...(await reconcileModels(pg, warehousePath)) };
+      dbt = { ok: res.ok, ...(await reconcileModels(source, warehousePath)) };
       if (!res.ok) dbt.problems.unshift(`dbt build failed:\n${res.tail}`);
       log(dbt.ok && dbt.match ? 'dbt build passed and the models reconcile' : `dbt: ${dbt.problems.join('; ')}`);
     }
@@ -207,7 +210,7 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
       warehousePath,
     };
   } finally {
-    await pg.end();
+    await pg?.end().catch(() => undefined);
     await offline.stop();
   }
 }

@@ -22,13 +22,21 @@ export function offlineWorkFolder(pid = process.pid, n = ++started): string {
 }
 
 /** Work folders left by runs that were killed before their stop (kill -9): their process is gone. */
-export function removeStaleWorkFolders(root: string): string[] {
+export function removeStaleWorkFolders(
+  root: string,
+  remove: (path: string) => void = (p) => rmSync(p, { recursive: true, force: true }),
+): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(root)) {
     const m = /^\.esbuild-offline-(\d+)-\d+$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    rmSync(join(root, name), { recursive: true, force: true });
-    removed.push(name);
+    try {
+      remove(join(root, name));
+      removed.push(name);
+    } catch {
+      // Still being written (an orphaned sls offline outlived the run that named it; seen in the
+      // soak): left for a later start rather than stopping this one.
+    }
   }
   return removed;
 }

@@ -11,7 +11,7 @@
  * Ctrl-C stops sls offline and the stack services this run started (never ones that were running
  * before: the stack may be shared). A second Ctrl-C stops waiting and exits at once.
  */
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { loadSettings, type Settings } from '../stack/settings';
 import { progressLine, startDashboard, type Dashboard } from '../dashboard';
 import { makeContext, REPO_ROOT } from '../stack/context';
@@ -21,6 +21,7 @@ import type { Service, StackContext } from '../stack/service';
 import { startOffline, type OfflineProcess } from './offline';
 import { doctorGate, doctorScope } from '../stack/doctor';
 import { PipelineError } from '../../functions/shared/errors';
+import { warehouseFile } from './util/warehouse';
 
 const PROGRESS_EVERY_MS = 5000;
 
@@ -45,14 +46,6 @@ function printWhere(ctx: StackContext, cfg: Settings, offlineLog: string, servic
   say(
     `progress every ${PROGRESS_EVERY_MS / 1000}s (source rows: customers+accounts+transactions now; captured: changes in Kafka; written: changes the writer committed to MinIO; loaded: RAW change rows; kafka lag: records not yet written; waiting: objects not yet loaded). Ctrl-C stops.`,
   );
-}
-
-function warehouseFile(ctx: StackContext, cfg: Settings): string {
-  // Unset WAREHOUSE_PATH means "the stack's warehouse": <STACK_DIR>/warehouse/banking.duckdb, which
-  // is the config default for the default stack, and keeps a second stack (STACK_DIR=...) apart.
-  if (!process.env.WAREHOUSE_PATH) return join(ctx.stackDir, 'warehouse', 'banking.duckdb');
-  // Relative paths are resolved by the functions from the repository root (sls offline's cwd).
-  return isAbsolute(cfg.WAREHOUSE_PATH) ? cfg.WAREHOUSE_PATH : resolve(ctx.root, cfg.WAREHOUSE_PATH);
 }
 
 // The AWS SDK warns about Node 20 on every client it builds: noise in a progress display.

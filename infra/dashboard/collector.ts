@@ -22,7 +22,7 @@ import { readKafka, type KafkaFigures } from './kafka';
 import { LakeReader, type LakeFigures } from './lake';
 import { periodic, stoppableSleep, type Periodic } from './periodic';
 import { readPostgres, type PostgresFigures } from './postgres';
-import { lastE2eReport, ReconcileDeferred, reconcileTotals, sourceSnapshot } from './reconcile';
+import { lastE2eReport, lastVerification, ReconcileDeferred, reconcileTotals, sourceSnapshot } from './reconcile';
 import { buildStatus, sampleOf } from './status';
 import type { Reconciliation, ServiceHealth, Status } from './types';
 import { readWarehouse, whenFree, type WarehouseFigures } from './warehouse';
@@ -132,6 +132,7 @@ export class Collector {
       cfg: this.o.cfg,
       warehousePath: this.o.warehousePath,
       lastE2e: lastE2eReport(this.o.e2eReportFile ?? join(this.o.ctx.stackDir, 'e2e', 'last-report.json')),
+      lastVerify: lastVerification(join(this.o.ctx.stackDir, 'verify', 'audit.jsonl')),
     });
   }
 

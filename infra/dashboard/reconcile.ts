@@ -13,6 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sourceTotals, warehouseTotals, type Totals } from '../../functions/reconcile';
 import type { Reconciliation, Status } from './types';
 import { PipelineError } from '../../functions/shared/errors';
+import { lastAuditEntry } from '../../functions/reconcile/auditLog';
 
 /** Not compared this turn (changes in flight); it cost the loaders nothing, so the next turn comes soon. */
 export class ReconcileDeferred extends PipelineError {
@@ -73,6 +74,27 @@ export function lastE2eReport(file: string): Status['reconciliation']['lastE2e']
       .join(', ');
     const dbt = r.dbt ? `, dbt ${r.dbt.ok && r.dbt.match ? 'agrees' : 'differs'}` : '';
     return { at, match: r.match === true, summary: `${r.iterations ?? '?'} iterations; source ${rows}${dbt}` };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last `npm run verify` (the last line of its audit log), if there is one. */
+export function lastVerification(file: string): Status['reconciliation']['lastVerify'] {
+  try {
+    const e = lastAuditEntry(file) as
+      | {
+          at?: string;
+          ok?: boolean;
+          watermark?: { lsn?: string };
+          first?: { table?: string; key?: string; column?: string; origin?: { object?: string } };
+        }
+      | undefined;
+    if (!e?.at) return undefined;
+    const where = e.first
+      ? `; first difference ${e.first.table} key ${e.first.key} column ${e.first.column}${e.first.origin?.object ? ` from ${e.first.origin.object}` : ''}`
+      : '';
+    return { at: Date.parse(e.at), match: e.ok === true, summary: `at LSN ${e.watermark?.lsn ?? '?'}${where}` };
   } catch {
     return undefined;
   }

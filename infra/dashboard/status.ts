@@ -17,6 +17,7 @@ export interface BuildInput {
   cfg: Settings;
   warehousePath: string;
   lastE2e: Status['reconciliation']['lastE2e'];
+  lastVerify?: Status['reconciliation']['lastVerify'];
 }
 
 const sum = (xs: Iterable<number>) => [...xs].reduce((a, b) => a + b, 0);
@@ -97,6 +98,7 @@ export function buildStatus(i: BuildInput): Status {
       ...(f.reconciliation ? { live: f.reconciliation } : {}),
       ...(f.reconciliationDeferred ? { deferred: f.reconciliationDeferred } : {}),
       ...(i.lastE2e ? { lastE2e: i.lastE2e } : {}),
+      ...(i.lastVerify ? { lastVerify: i.lastVerify } : {}),
     },
     dbt: { ...(f.dbtRun ? { lastRun: f.dbtRun } : {}), models: w?.models ?? {} },
     services: f.services,

@@ -89,6 +89,8 @@ export interface Status {
     /** Set while changes are in flight: the warehouse side is not read then (it would only make the loaders wait). */
     deferred?: { at: number; why: string };
     lastE2e?: { at: number; match: boolean; summary: string };
+    /** The last `npm run verify`: its audit log's last entry. */
+    lastVerify?: { at: number; match: boolean; summary: string };
   };
   dbt: { lastRun?: string; models: Record<string, number> };
   services: ServiceHealth[];

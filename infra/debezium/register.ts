@@ -46,7 +46,7 @@ export async function connectorStatus(cfg: Settings): Promise<ConnectorStatus | 
 export async function registerConnector(
   cfg: Settings,
   log: (m: string) => void = console.log,
-  opts: { attempts?: number; waitRunningMs?: number } = {},
+  opts: { attempts?: number; waitRunningMs?: number; restarts?: number } = {},
 ): Promise<'created' | 'updated' | 'unchanged'> {
   // Topics first, so Debezium writes into topics with the configured partition counts.
   await ensureCdcTopics(cfg, log);
@@ -85,6 +85,8 @@ export async function registerConnector(
   // Wait for RUNNING; a FAILED task is reported with the start of its stack trace.
   const deadline = Date.now() + (opts.waitRunningMs ?? 60_000);
   let resumed = false;
+  let restarts = 0;
+  const maxRestarts = opts.restarts ?? 5;
   for (;;) {
     const s = await connectorStatus(cfg).catch(() => undefined);
     // A capture bench or `npm run e2e -- --burst` interrupted while the connector was paused leaves it
@@ -95,6 +97,16 @@ export async function registerConnector(
       resumed = true;
     }
     if (s && s.connector === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t === 'RUNNING')) return outcome!;
+    if (s && (s.connector === 'FAILED' || s.tasks.includes('FAILED')) && restarts < maxRestarts && Date.now() < deadline) {
+      // A task fails for good when its database went away (kill -9 of Postgres: "Failed to create
+      // TypeRegistry" while it recovers; found by the soak) and Connect never retries it: bringing the
+      // stack up means restarting it, a few times while the database comes back.
+      restarts++;
+      log(`connector: ${cfg.DEBEZIUM_CONNECTOR_NAME} FAILED; restarting it (${restarts}/${maxRestarts})`);
+      await http('POST', `${base}/restart?includeTasks=true&onlyFailed=true`).catch(() => undefined);
+      await sleep(2000 * restarts);
+      continue;
+    }
     if (s && (s.connector === 'FAILED' || s.tasks.includes('FAILED'))) {
       throw new Error(`connector ${cfg.DEBEZIUM_CONNECTOR_NAME} FAILED: ${(s.trace ?? '').split('\n').slice(0, 3).join(' | ')}`);
     }

@@ -63,7 +63,7 @@ export async function waitUntil(check: () => boolean, giveUpMs: number, what: st
 }
 
 /** kill -9 a stack service (its whole process group) by its pid file; resolves once it is gone. */
-export async function killService(cfg: Settings, service: 'kafka' | 'connect'): Promise<number> {
+export async function killService(cfg: Settings, service: 'kafka' | 'connect' | 'minio'): Promise<number> {
   const ctx = makeContext({ quiet: true, cfg });
   const pidFile = join(ctx.stackDir, service, `${service}.pid`);
   const pid = readPid(pidFile);

@@ -147,6 +147,9 @@ function renderReconciliation(s) {
   const e = s.reconciliation.lastE2e;
   if (e)
     html += `<p>last <code>npm run e2e</code>: <span class="${e.match ? 'ok' : 'bad'}">${e.match ? 'exact match' : 'FAILED'}</span> ${ago(e.at, s.now)}; ${esc(e.summary)}</p>`;
+  const v = s.reconciliation.lastVerify;
+  if (v)
+    html += `<p id="last-verify">last <code>npm run verify</code>: <span class="${v.match ? 'ok' : 'bad'}">${v.match ? 'exact match' : 'MISMATCH'}</span> ${ago(v.at, s.now)}; ${esc(v.summary)}</p>`;
   $('reconciliation').innerHTML = html;
 }
 
