@@ -54,15 +54,7 @@ export const handler = lambda(loadObjectEventSchema, async (event, context: Cont
 function outcome(report: LoadReport) {
   const failed = report.outcomes.flatMap((o) => (o.status === 'failed' ? [{ key: o.key, reason: o.reason }] : []));
   recordLoad({ ...report, failed });
-  logger.info('loadObject done', {
-    loaded: report.loaded,
-    rows: report.rows,
-    alreadyLoaded: report.alreadyLoaded,
-    ignored: report.ignored,
-    deferred: report.deferred,
-    failed,
-  });
-  return {
+  const summary = {
     loaded: report.loaded,
     rows: report.rows,
     alreadyLoaded: report.alreadyLoaded,
@@ -70,4 +62,6 @@ function outcome(report: LoadReport) {
     deferred: report.deferred,
     failed,
   };
+  logger.info('loadObject done', summary);
+  return summary;
 }
