@@ -25,7 +25,20 @@ beforeAll(async () => {
 
 test('the npm scripts covered are the ones that take options', () => {
   expect(npmClis.map(([name]) => name).sort()).toEqual(
-    ['backfill', 'bench', 'connector', 'dlq', 'doctor', 'e2e', 'generate', 'record-events', 'stack', 'start'].sort(),
+    [
+      'backfill',
+      'bench',
+      'connector',
+      'dlq',
+      'doctor',
+      'e2e',
+      'generate',
+      'record-events',
+      'soak',
+      'stack',
+      'start',
+      'verify',
+    ].sort(),
   );
 });
 
