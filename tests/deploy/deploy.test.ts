@@ -24,6 +24,7 @@ import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-s
 import { GetFunctionCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from '../../infra/cli/util/ports';
+import { ALARM_SUFFIXES } from '../fixtures/alarms';
 import { makeContext } from '../../infra/stack/context';
 import { ensureVenv, venvBin } from '../../infra/stack/python';
 
@@ -34,16 +35,6 @@ const ACCOUNT = '000000000000'; // ministack's
 const TABLES = ['customers', 'accounts', 'transactions'];
 const FUNCTIONS = ['generate', 'writeBatch', 'loadObject'] as const;
 const ROLES = { generate: 'GenerateRole', writeBatch: 'WriteBatchRole', loadObject: 'LoadObjectRole' } as const;
-const ALARMS = [
-  'dead-letters',
-  'generate-errors',
-  'kafka-offset-lag',
-  'load-errors',
-  'loadObject-errors',
-  'loader-dead-letter-queue',
-  'writeBatch-destination-failures',
-  'writeBatch-errors',
-];
 const id = randomBytes(3).toString('hex');
 const bucket = `deploy-test-${id}`;
 const variants = {
@@ -311,7 +302,7 @@ describe.each(Object.keys(variants) as Variant[])('sls deploy to ministack (%s)'
     const cw = new CloudWatchClient(clientConfig());
     const prefix = `banking-cdc-${stage()}-`;
     const alarms = (await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }))).MetricAlarms ?? [];
-    expect(alarms.map((a) => a.AlarmName!.slice(prefix.length)).sort()).toEqual(ALARMS);
+    expect(alarms.map((a) => a.AlarmName!.slice(prefix.length)).sort()).toEqual([...ALARM_SUFFIXES]);
     const dash = await cw.send(new GetDashboardCommand({ DashboardName: `${prefix}pipeline` }));
     const widgets = (JSON.parse(dash.DashboardBody!) as { widgets: unknown[] }).widgets;
     expect(widgets.length).toBeGreaterThanOrEqual(4);

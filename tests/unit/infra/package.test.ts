@@ -9,6 +9,7 @@
  * No services, but slow-ish (serverless-esbuild bundles and installs per variant), each variant in a
  * serverless-esbuild work folder of its own so a developer's `sls package` in this checkout is no obstacle.
  */
+import { ALARM_SUFFIXES } from '../../fixtures/alarms';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -248,18 +249,7 @@ describe.each(Object.keys(variants))('sls package (%s)', (name) => {
 
   test('alarms, named per stage, notify the alarm topic when one is given', () => {
     const alarms = ofType(p(), 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties as Json);
-    expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      [
-        'dead-letters',
-        'generate-errors',
-        'kafka-offset-lag',
-        'load-errors',
-        'loadObject-errors',
-        'loader-dead-letter-queue',
-        'writeBatch-destination-failures',
-        'writeBatch-errors',
-      ].map((n) => `banking-cdc-dev-${n}`),
-    );
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual(ALARM_SUFFIXES.map((n) => `banking-cdc-dev-${n}`));
     const actions = name === 'mskSnowflake' ? [ALARM_TOPIC] : [];
     for (const a of alarms) expect([a.AlarmActions, a.OKActions]).toEqual([actions, actions]);
     const byName = (n: string) => alarms.find((a) => a.AlarmName === `banking-cdc-dev-${n}`)!;
