@@ -176,7 +176,13 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const cfg = loadSettings({ ...process.env, ...env, DEBEZIUM_INLINE_SCHEMAS: String(inlineSchemas) });
   const admin = new Kafka({ brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING, clientId: 'bench-pipeline' }).admin();
   await admin.connect();
-  const rig: Rig = { cfg, warehousePath, log, admin };
+  const rig: Rig = {
+    cfg,
+    warehousePath,
+    log,
+    admin,
+    objectsWrittenBetween: (from, to) => bucket.objectsWrittenBetween(from, to),
+  };
   if (cfg.DEBEZIUM_INLINE_SCHEMAS !== configured.DEBEZIUM_INLINE_SCHEMAS) {
     log(`values ${inlineSchemas ? 'with inline schemas' : 'schema-less'} for this run: registering the connector that way...`);
     await registerConnector(cfg, () => undefined);

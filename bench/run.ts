@@ -94,7 +94,12 @@ export function markdownTable(l: Latest): string {
     const c = l.cloudLoader;
     rows.push([
       'cloud loader (SQS batches -> Snowflake adapter, fakesnow + injected latency)',
-      `${c.objectsPerS} objects/s, ${fmt(c.rowsPerS)} rows/s in a 1,000-object batch at ${c.statementLatencyMs} ms a statement: **${c.ratio}x** the writer's ${c.writerObjectsPerS} objects/s; sweep found and loaded ${fmt(c.sweep.found)} missing among ${fmt(c.sweep.ledgered)} ledgered in ${c.sweepSeconds} s`,
+      `${c.objectsPerS} objects/s, ${fmt(c.rowsPerS)} rows/s in a 1,000-object batch at ${c.statementLatencyMs} ms a statement (fakesnow's own work taken out; wall clock ${c.capacity.wallObjectsPerS}/s): **${c.ratio}x** (wall clock ${c.wallRatio ?? 'n/a'}x) the writer's ${c.writerObjectsPerS} objects/s` +
+        (c.writer
+          ? `, measured: ${fmt(c.writer.objects)} objects the writer stored in the pipeline bench's ${fmt(c.writer.targetChangesPerSec)} changes/s step (${fmt(c.writer.achievedChangesPerSec)} achieved, ${c.writer.windowSeconds} s, ${c.writer.inlineSchemas ? 'inline schemas' : 'schema-less'})`
+          : '') +
+        `; sweep found and loaded ${fmt(c.sweep.found)} missing among ${fmt(c.sweep.ledgered)} ledgered in ${c.sweepSeconds} s wall clock` +
+        (c.sweep.next ? ` (cold, every key compared); the next run, with its watermarks: ${c.sweep.next.wallSeconds} s` : ''),
       c.at.slice(0, 10),
     ]);
   }

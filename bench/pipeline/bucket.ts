@@ -14,6 +14,8 @@ import {
 
 export interface BenchBucket {
   name: string;
+  /** Objects whose LastModified is within [from, to] (epoch ms): what the writer wrote then. */
+  objectsWrittenBetween(from: number, to: number): Promise<number>;
   /** Deletes every object, then the bucket. */
   remove(): Promise<void>;
 }
@@ -22,6 +24,18 @@ export async function createBenchBucket(s3: S3Client, name: string): Promise<Ben
   await s3.send(new CreateBucketCommand({ Bucket: name }));
   return {
     name,
+    async objectsWrittenBetween(from, to) {
+      let n = 0;
+      for (let token: string | undefined; ;) {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: name, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) {
+          const at = o.LastModified?.getTime();
+          if (at !== undefined && at >= from && at <= to) n++;
+        }
+        if (!page.IsTruncated) return n;
+        token = page.NextContinuationToken;
+      }
+    },
     async remove() {
       for (let token: string | undefined; ;) {
         const page = await s3.send(new ListObjectsV2Command({ Bucket: name, ContinuationToken: token }));

@@ -33,6 +33,8 @@ export interface Rig {
   log: (m: string) => void;
   /** To sample the topics' end offsets during a step of deposits (pipeline/captureLag.ts). */
   admin?: Admin;
+  /** Objects the writer wrote between two moments (epoch ms), from the run's own bucket. */
+  objectsWrittenBetween?: (from: number, to: number) => Promise<number>;
 }
 
 export const silent: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

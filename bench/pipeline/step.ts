@@ -26,6 +26,11 @@ export interface StepResult {
   complete: boolean;
   /** RAW rows per second over the window: the pipeline's delivered throughput at this rate. */
   rawRowsPerSec: number;
+  /**
+   * Objects the real writer wrote in the window (LastModified inside it, in the run's own bucket):
+   * the rate a loader must keep up with at this step (the cloud loader bench reads it).
+   */
+  writerObjects?: { objects: number; perSec: number };
   /** From the end of the window until the marker committed after it was in RAW for all tables. */
   drainMs: number;
   latencyMs: Latency;
@@ -123,6 +128,7 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   const drainMs = drainedAt === null ? -1 : drainedAt - t1;
   const captureLag = sampler ? summariseCaptureLag(captureLags(commits, await sampler.stop()), t0, t1) : undefined;
   const m = await windowLatency(rig, t0, t1, generated, { windows: o.windows });
+  const objects = rig.objectsWrittenBetween ? await rig.objectsWrittenBetween(t0, t1) : undefined;
 
   const secs = (t1 - t0) / 1000;
   const achieved = generated / secs;
@@ -147,6 +153,7 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
     rawRows: m.all.rows,
     complete: m.all.rows >= generated,
     rawRowsPerSec: Math.round(m.all.rows / secs),
+    ...(objects !== undefined ? { writerObjects: { objects, perSec: Math.round((objects / secs) * 10) / 10 } } : {}),
     drainMs,
     latencyMs: m.all,
     firstThirdMs: first,
@@ -161,6 +168,7 @@ export async function step(rig: Rig, o: StepOptions): Promise<StepResult> {
   };
   rig.log(
     `  ${res.achievedChangesPerSec} changes/s, ${res.rawRows} RAW rows, p50 ${m.all.p50} ms, p99 ${m.all.p99} ms, ` +
+      (res.writerObjects ? `${res.writerObjects.objects} objects (${res.writerObjects.perSec}/s), ` : '') +
       `thirds p50 ${first.p50}/${middle.p50}/${last.p50} ms p99 ${first.p99}/${middle.p99}/${last.p99} ms, drain ${(drainMs / 1000).toFixed(1)}s` +
       (captureLag ? `, capture lag max ${captureLag.maxMs} ms (thirds ${captureLag.byThirdMs.join('/')})` : '') +
       (res.windows

@@ -9,6 +9,8 @@ export interface ListedObject {
   key: string;
   etag: string | null;
   size: number;
+  /** When the object was stored (epoch ms), as the listing says; the sweep's watermark compares it. */
+  lastModified?: number;
 }
 
 export interface ObjectStore {
@@ -67,7 +69,8 @@ export function s3ObjectStore(client: S3Client): ObjectStore {
         if (next.done) return;
         const page: ListedObject[] = [];
         for (const o of next.value.Contents ?? [])
-          if (o.Key) page.push({ key: o.Key, etag: cleanEtag(o.ETag), size: o.Size ?? 0 });
+          if (o.Key)
+            page.push({ key: o.Key, etag: cleanEtag(o.ETag), size: o.Size ?? 0, lastModified: o.LastModified?.getTime() });
         yield page;
       }
     },
