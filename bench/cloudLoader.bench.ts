@@ -57,11 +57,12 @@ export interface CloudLoaderBenchResult {
   rowsPerS: number;
   /** Measured by the pipeline bench (writerRate.ts); `writer` says where. */
   writerObjectsPerS: number;
-  writer: MeasuredWriterRate;
+  /** Absent in results from before it was measured. */
+  writer?: MeasuredWriterRate;
   /** objectsPerS / writerObjectsPerS: the latency model's figure, the one the verdict uses. */
   ratio: number;
   /** The same with wall-clock objects/s (fakesnow's own work included). */
-  wallRatio: number;
+  wallRatio?: number;
   statementLatencyMs: number;
   copyFileLatencyMs: number;
   rowsPerObject: number;
@@ -77,7 +78,7 @@ export interface CloudLoaderBenchResult {
   capacity: { objects: number; ms: number; wallMs: number; emulatorMs: number; wallObjectsPerS: number; statements: number };
   /** Wall clock of the cold sweep (fakesnow's own work included): the verdict's figure. */
   sweepSeconds: number;
-  sweep: SweepRun & { ledgered: number; missing: number; next: SweepRun };
+  sweep: SweepRun & { ledgered: number; missing: number; next?: SweepRun };
 }
 
 /** One sweep: seconds wall clock, and with fakesnow's own (serial) work taken out. */
@@ -142,7 +143,9 @@ export async function runCloudLoaderBench(
       }
     },
   };
-  const conn = withLatency(counted, latency);
+  // The adapter releases its connection after each sweep; the bench's one proxy outlives them all
+  // (it is closed at the end).
+  const conn = withLatency({ ...counted, close: async () => undefined }, latency);
   const target = { database: 'BANKING_DB', schema: 'RAW', stage: 'BANKING_DB.RAW.LAKE' };
   try {
     const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });

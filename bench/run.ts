@@ -73,6 +73,22 @@ function readResult<T>(name: BenchName): T | undefined {
 const fmt = (n: number | undefined) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 const secs = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
+/** How the cloud loader's figures were measured, below the table. */
+export function cloudLoaderNote(c: CloudLoaderBenchResult): string {
+  const w = c.writer;
+  return [
+    '**Cloud loader, how measured.** ' +
+      (w
+        ? `The writer's object rate is measured, not estimated: the pipeline bench counts the objects the real writer (sls offline, serverless.yml's batching) stored in the run's own bucket during each step (LastModified inside the step's window); the cloud loader bench takes the highest sustained step that counted them (${w.source}, ${w.measuredAt.slice(0, 10)}: ${fmt(w.objects)} objects in ${w.windowSeconds} s at ${fmt(w.achievedChangesPerSec)} changes/s = ${c.writerObjectsPerS} objects/s). `
+        : `The writer's object rate (${c.writerObjectsPerS}/s) was an estimate in this result. `) +
+      `Throughput: one batch of 1,000 objects through handlers/sqsS3.ts and the Snowflake adapter against fakesnow with ${c.statementLatencyMs} ms a statement and ${c.copyFileLatencyMs} ms a COPY'd file injected. The verdict (ratio ${c.ratio}x) uses the latency model: wall clock less the time fakesnow itself worked (one Python process on DuckDB reading each file, standing for Snowflake's work, which the injected latency models); wall clock with it: ${c.capacity.wallObjectsPerS} objects/s, ${c.wallRatio ?? 'n/a'}x. ` +
+      `Sweep: ${fmt(c.sweep.ledgered)} ledgered + 1,000 missing over 9 prefixes, listing pages of 1,000 at 20 ms; ${c.sweepSeconds} s is wall clock (fakesnow included) on a cold container, every key compared with the ledger` +
+      (c.sweep.next
+        ? `; the next run, with the first run's watermarks and 1,000 new missing: ${c.sweep.next.wallSeconds} s wall clock, ${fmt(c.sweep.next.compared)} keys compared.`
+        : '.'),
+  ].join('\n');
+}
+
 /** The README's "Numbers" table, from latest.json. */
 export function markdownTable(l: Latest): string {
   const rows: string[][] = [];
@@ -320,7 +336,8 @@ async function main(): Promise<number> {
   const table = markdownTable(latest);
   writeFileSync(
     join(RESULTS, 'README.md'),
-    `# Benchmark results\n\nWritten by \`npm run bench\` from latest.json; paste the table into the README's "Numbers".\n\n${table}\n`,
+    `# Benchmark results\n\nWritten by \`npm run bench\` from latest.json; paste the table into the README's "Numbers".\n\n${table}\n` +
+      (latest.cloudLoader ? `\n${cloudLoaderNote(latest.cloudLoader)}\n` : ''),
   );
   console.log(`\n${table}\n`);
   console.log(

@@ -15,7 +15,7 @@
  * dbt's incremental runs (only the first, full build is run: fakesnow fails dbt's MERGE).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -216,7 +216,7 @@ test('PUT to the table stage, then COPY from it, through the adapter (internal s
   }
 }, 120_000);
 
-test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` through the adapter\'s own statements', async () => {
+test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` and an object carrying them loads, through the adapter\'s own DDL and COPY', async () => {
   const conn = await proxyConnection();
   const dir = mkdtempSync(join(tmpdir(), 'fakesnow-names-'));
   try {
@@ -235,16 +235,20 @@ test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` through t
     ]);
     // A second object with the same columns adds nothing: the names read back match the lake's.
     await evolveSchema(conn, target, [object], quiet);
-    await conn.execute(
-      `INSERT INTO ${target.database}.${target.schema}.accounts (id, _op, _lsn, _source_ts_ms, _kafka_topic, _kafka_partition, _kafka_offset, _file, _loaded_at, "ORDER", "RiskTier", "risk score") ` +
-        `VALUES (1, 'c', 1, 1, 't', 0, 1, 'f', CURRENT_TIMESTAMP(), ?, ?, ?)`,
-      [d.order as number, d.RiskTier as string, d['risk score'] as string],
-    );
+    // And the object loads through the adapter's own COPY (by column name) from a stage on its folder.
+    mkdirSync(join(dir, dirname(object.key)), { recursive: true });
+    writeFileSync(join(dir, object.key), readFileSync(await object.localFile()));
+    await conn.execute(`CREATE OR REPLACE STAGE ${target.stage} URL = 'file://${dir}/'`);
+    const loading = await warehouse.open();
+    expect(await loading.loadAll([object])).toEqual([{ status: 'loaded', rows: 1 }]);
+    await loading.close();
     expect(
       await conn.execute(
-        `SELECT "ORDER", "RiskTier", "risk score" FROM ${target.database}.${target.schema}.accounts WHERE _file = 'f'`,
+        `SELECT "ORDER", "RiskTier", "risk score" FROM ${target.database}.${target.schema}.accounts WHERE _file = ?`,
+        [object.key],
       ),
     ).toEqual([{ ORDER: 7, RiskTier: 'High', 'risk score': '12.50' }]);
+    expect([d.order, d.RiskTier, d['risk score']]).toEqual([7, 'High', '12.50']);
     await conn.execute(`DROP TABLE ${target.database}.${target.schema}.accounts`);
     await warehouse.release();
   } catch (err) {
