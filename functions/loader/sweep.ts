@@ -136,9 +136,13 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
       let have: Set<string>;
       try {
         // One range query for the whole chunk: its first and last key bound the ledger rows.
-        have = session.loadedKeysBetween
-          ? await session.loadedKeysBetween(keys[0]!, keys[keys.length - 1]!)
-          : await session.loadedKeys(keys);
+        if (session.loadedKeysBetween) have = await session.loadedKeysBetween(keys[0]!, keys[keys.length - 1]!);
+        else {
+          // A key list instead (DuckDB's list_contains scans it per ledger row): 1,000 at a time.
+          have = new Set();
+          for (let i = 0; i < keys.length; i += 1000)
+            for (const k of await session.loadedKeys(keys.slice(i, i + 1000))) have.add(k);
+        }
       } finally {
         await session.close();
       }

@@ -120,6 +120,29 @@ describe('a sweep that scales', () => {
     expect(report).toMatchObject({ listed: 105, compared: 105, loaded: 3, complete: true, prefixesFailed: [] });
   });
 
+  test('where the warehouse has range look-ups, a whole prefix is one query from its first key to its last', async () => {
+    const l = lake(35);
+    l.ledger.delete(key('customers', 5));
+    const ranges: Array<[string, string]> = [];
+    const warehouse: Warehouse = {
+      ...l.warehouse,
+      open: async () => {
+        const s = await l.warehouse.open();
+        return {
+          ...s,
+          loadedKeysBetween: async (first, last) => {
+            ranges.push([first, last]);
+            return new Set([...l.ledger].filter((k) => k >= first && k <= last));
+          },
+        };
+      },
+    };
+    const report = await sweep({ bucket: 'b', days: 1, now, cursor: {} }, { warehouse, store: l.store, log: quiet });
+    const sorted = (t: string) => l.listed[`${t}/date=${day}/`]!;
+    expect(ranges).toEqual(['customers', 'accounts', 'transactions'].map((t) => [sorted(t)[0], sorted(t)[sorted(t).length - 1]]));
+    expect(report).toMatchObject({ compared: 105, loaded: 1 });
+  });
+
   test('the missing objects of every prefix are loaded together, in batches of batchSize', async () => {
     const l = lake(20);
     for (const t of ['customers', 'accounts', 'transactions']) for (const n of [1, 11]) l.ledger.delete(key(t, n));
