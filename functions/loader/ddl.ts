@@ -16,6 +16,8 @@ export type Dialect = 'duckdb' | 'snowflake';
 export const RAW_SCHEMA = 'raw';
 export const LEDGER_TABLE = '_loads';
 export const LOAD_ERRORS_TABLE = '_load_errors';
+/** The sweep's cursor (sweep.ts): one row per lake prefix, so a cold container resumes. */
+export const SWEEP_MARKS_TABLE = '_sweep_marks';
 
 /** Columns the loader adds to every RAW row. */
 export const LOAD_COLUMNS = ['_file', '_loaded_at'] as const;
@@ -103,6 +105,14 @@ export function rawDdlStatements(dialect: Dialect, schema: string = RAW_SCHEMA):
       `${q('etag')} ${text}`,
       `${q('reason')} ${text} NOT NULL`,
       `${q('failed_at')} ${ts} NOT NULL`,
+    ]),
+    // The sweep's cursor: per prefix, its watermark (epoch ms; objects stored before it were
+    // verified) and its place in the next run's queue (null: finished).
+    createTable(dialect, schema, SWEEP_MARKS_TABLE, [
+      `${q('prefix')} ${text} PRIMARY KEY`,
+      `${q('verified_before')} ${bigint}`,
+      `${q('pending')} ${bigint}`,
+      `${q('updated_at')} ${ts} NOT NULL`,
     ]),
   ];
 }

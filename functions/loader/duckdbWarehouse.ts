@@ -12,6 +12,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ServiceError, errorMessage } from '../shared/errors';
 import { rawDdlStatements } from './ddl';
 import { duckdbStatements, type DuckdbStatements } from './duckdbSession';
+import { duckdbSweepMarks, saveDuckdbSweepMarks } from './duckdbSweepMarks';
 import { withLockRetry, type LockRetryOptions } from './lockRetry';
 import { acquireWriterMutex } from './writerMutex';
 import { fileIsWanted, markFileWanted, withdrawFileWanted } from './wantedMarker';
@@ -146,6 +147,8 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
         loadedKeys: guard(h.statements.loadedKeys),
         loadAll: guard(h.statements.loadAll),
         recordFailure: guard(h.statements.recordFailure),
+        sweepMarks: guard(() => duckdbSweepMarks(h.conn)),
+        saveSweepMarks: guard((marks) => saveDuckdbSweepMarks(h.conn, marks)),
         async close() {
           inUse = false;
           const heldFor = Date.now() - h.openedAt;

@@ -35,9 +35,22 @@ export interface WarehouseSession {
    * object whose content was refused (the loader then retries the others one per transaction).
    */
   loadAll(objects: readonly ObjectToLoad[]): Promise<LoadResult[]>;
+  /** The sweep's cursor as the last runs left it (sweep.ts). Optional, as is saveSweepMarks. */
+  sweepMarks?(): Promise<SweepMark[]>;
+  /** Upsert these prefixes' marks (kept in the warehouse so a cold container resumes the sweep). */
+  saveSweepMarks?(marks: readonly SweepMark[]): Promise<void>;
   /** Remember an object that could not be loaded (it stays out of the ledger, so a re-drive retries it). */
   recordFailure(key: string, etag: string | null, reason: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One lake prefix's place in the sweep. */
+export interface SweepMark {
+  prefix: string;
+  /** Epoch ms: every object of the prefix stored before it was in the ledger at an earlier sweep. */
+  verifiedBefore: number | null;
+  /** Its place in the next run's queue (lowest first); null when the last run finished it. */
+  pending: number | null;
 }
 
 export interface SessionOptions {

@@ -8,7 +8,8 @@
  */
 import { posix } from 'node:path';
 import type { TableName } from '../shared/tables';
-import { LEDGER_TABLE, LOAD_ERRORS_TABLE, rawDdlStatements, rawTable } from './ddl';
+import { LEDGER_TABLE, LOAD_ERRORS_TABLE, SWEEP_MARKS_TABLE, rawDdlStatements, rawTable } from './ddl';
+import { snowflakeIdent } from './identifiers';
 
 export interface SnowflakeTarget {
   database: string;
@@ -139,4 +140,25 @@ export function copyResult(result: ReadonlyArray<Record<string, unknown>>): Copi
 /** Which COPY row is this key's: COPY names a file relative to the stage, or by its full URL. */
 export function fileMatchesKey(file: string, key: string): boolean {
   return file === key || file.endsWith(`/${key}`);
+}
+
+const [MARK_PREFIX, MARK_VERIFIED, MARK_PENDING, MARK_UPDATED] = ['prefix', 'verified_before', 'pending', 'updated_at'].map(
+  snowflakeIdent,
+) as [string, string, string, string];
+
+/** The sweep's cursor (port.ts SweepMark): every prefix's row. */
+export function sweepMarksSelect(t: SnowflakeTarget): string {
+  return `SELECT ${MARK_PREFIX}, ${MARK_VERIFIED}, ${MARK_PENDING} FROM ${rawTable('snowflake', SWEEP_MARKS_TABLE, schemaName(t))}`;
+}
+
+/** Upsert `rowCount` prefixes' marks in one statement (binds: prefix, verified_before, pending per row; prefixes distinct). */
+export function sweepMarksMerge(t: SnowflakeTarget, rowCount: number): string {
+  const rows = Array(rowCount).fill('(?, ?, ?)').join(', ');
+  return [
+    `MERGE INTO ${rawTable('snowflake', SWEEP_MARKS_TABLE, schemaName(t))} AS t`,
+    `USING (SELECT column1 AS ${MARK_PREFIX}, column2 AS ${MARK_VERIFIED}, column3 AS ${MARK_PENDING} FROM VALUES ${rows}) AS s`,
+    `ON t.${MARK_PREFIX} = s.${MARK_PREFIX}`,
+    `WHEN MATCHED THEN UPDATE SET ${MARK_VERIFIED} = s.${MARK_VERIFIED}, ${MARK_PENDING} = s.${MARK_PENDING}, ${MARK_UPDATED} = CURRENT_TIMESTAMP()`,
+    `WHEN NOT MATCHED THEN INSERT (${MARK_PREFIX}, ${MARK_VERIFIED}, ${MARK_PENDING}, ${MARK_UPDATED}) VALUES (s.${MARK_PREFIX}, s.${MARK_VERIFIED}, s.${MARK_PENDING}, CURRENT_TIMESTAMP())`,
+  ].join('\n');
 }

@@ -15,6 +15,7 @@ import {
   type LoadResult,
   type ObjectToLoad,
   type SessionOptions,
+  type SweepMark,
   type Warehouse,
   type WarehouseSession,
 } from './port';
@@ -32,6 +33,8 @@ import {
   putStatement,
   sessionTimeouts,
   snowflakeDdl,
+  sweepMarksMerge,
+  sweepMarksSelect,
   validateTarget,
   type SnowflakeTarget,
 } from './snowflakeSql';
@@ -138,6 +141,8 @@ export function snowflakeWarehouse(opts: {
         loadedKeysBetween: (first, last) => session.loadedKeysBetween!(first, last).catch(onError),
         loadAll: (objects) => session.loadAll(objects).catch(onError),
         recordFailure: (key, etag, reason) => session.recordFailure(key, etag, reason).catch(onError),
+        sweepMarks: () => readSweepMarks(conn, target).catch(onError),
+        saveSweepMarks: (marks) => saveSweepMarks(conn, target, marks).catch(onError),
         close: async () => undefined,
       };
     },
@@ -222,6 +227,28 @@ function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log
       await conn.execute(loadErrorInsert(target), [key, etag, reason]);
     },
   };
+}
+
+const asNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+async function readSweepMarks(conn: SqlConnection, target: SnowflakeTarget): Promise<SweepMark[]> {
+  const rows = await conn.execute(sweepMarksSelect(target));
+  return rows.map((r) => ({
+    prefix: String(r.PREFIX),
+    verifiedBefore: asNumber(r.VERIFIED_BEFORE),
+    pending: asNumber(r.PENDING),
+  }));
+}
+
+async function saveSweepMarks(conn: SqlConnection, target: SnowflakeTarget, marks: readonly SweepMark[]): Promise<void> {
+  // 300 rows a statement keeps the binds well under Snowflake's cap.
+  for (let i = 0; i < marks.length; i += 300) {
+    const chunk = marks.slice(i, i + 300);
+    await conn.execute(
+      sweepMarksMerge(target, chunk.length),
+      chunk.flatMap((m) => [m.prefix, m.verifiedBefore, m.pending]),
+    );
+  }
 }
 
 function download(object: ObjectToLoad): Promise<string> {

@@ -19,14 +19,18 @@
  * - it stops cleanly before the invocation's deadline; the prefixes it did not finish go first at
  *   the next run (the cursor);
  * - a prefix that fails (a listing or the warehouse refusing) is reported and the others go on.
- * The cursor (watermarks, prefixes left) is the container's: after a cold start the first sweep
- * compares every key again (the bench: 600,000 in well under a minute), which is slower, never wrong.
+ * The cursor (watermarks, prefixes left) is kept in the warehouse where its adapter can
+ * (`_sweep_marks`, read at the start, a prefix's row written as soon as it is finished, the rest
+ * at the end), so a cold container (the usual one for a scheduled sweep) resumes; the container's
+ * own copy is merged in. A mark that cannot be written is logged: the next run compares that
+ * prefix again, which is slower, never wrong.
  * Objects older than the window are left to `npm run backfill`.
  */
 import { isLoadableKey, prefixesForDates } from '../shared/objectKeys';
 import { errorMessage } from '../shared/errors';
 import { DEADLINE_RESERVE_MS, loadObjects, summarize, type LoaderDeps, type LoadReport, type ObjectOutcome } from './loader';
 import type { ListedObject } from './objectStore';
+import type { SweepMark } from './port';
 
 export interface SweepOptions {
   bucket: string;
@@ -93,9 +97,18 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
   const cursor = opts.cursor ?? containerCursor;
   const window = sweepPrefixes(opts.days, opts.now);
   // Resume: the prefixes an earlier run did not finish (still in the window) first, then the rest.
-  const resumed = (cursor.pending ?? []).filter((p) => window.includes(p));
-  const queue = [...resumed, ...window.filter((p) => !resumed.includes(p))];
+  const stored = await readMarks(deps);
   const marks = { ...(cursor.verifiedBefore ?? {}) };
+  // Any mark either copy holds is sound (the ledger is never pruned): the later one wins.
+  for (const m of stored ?? [])
+    if (m.verifiedBefore !== null) marks[m.prefix] = Math.max(marks[m.prefix] ?? -Infinity, m.verifiedBefore);
+  const storedPending = (stored ?? [])
+    .filter((m) => m.pending !== null)
+    .sort((a, b) => a.pending! - b.pending!)
+    .map((m) => m.prefix);
+  const pending = [...storedPending, ...(cursor.pending ?? []).filter((p) => !storedPending.includes(p))];
+  const resumed = pending.filter((p) => window.includes(p));
+  const queue = [...resumed, ...window.filter((p) => !resumed.includes(p))];
   const outcomes: ObjectOutcome[] = [];
   const failed: Array<{ prefix: string; reason: string }> = [];
   const unfinished = new Set<string>();
@@ -103,6 +116,10 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
   const compared = new Map<string, number>();
   const pool: Missing[] = [];
   const poolOf = new Map<string, Missing[]>();
+  /** Missing objects now in the ledger (loaded, or found loaded). */
+  const settled = new Set<string>();
+  /** Prefixes finished (compared to their end, every missing object loaded) and their mark saved. */
+  const finished = new Set<string>();
   let listed = 0;
   let lookedUp = 0;
   let stopped = false;
@@ -115,7 +132,41 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
     const run = () => loadObjects(requests, deps);
     const report = await (loading = loading.then(run, run));
     outcomes.push(...report.outcomes);
+    for (const o of report.outcomes) if (o.status === 'loaded' || o.status === 'already-loaded') settled.add(o.key);
     if (report.deferred > 0) stopped = true;
+    await saveFinished();
+  };
+  /** Saved in the warehouse, between loads (never inside a load's transaction); a failure is logged, not thrown. */
+  const save = async (rows: SweepMark[]) => {
+    if (rows.length === 0 || stored === undefined) return;
+    const run = async () => {
+      const session = await deps.warehouse.open({ deadline: deps.deadline });
+      try {
+        await session.saveSweepMarks?.(rows);
+      } finally {
+        await session.close();
+      }
+    };
+    try {
+      await (loading = loading.then(run, run));
+    } catch (err) {
+      deps.log.warn('the sweep could not save its marks; the next run compares these prefixes again', {
+        prefixes: rows.map((r) => r.prefix),
+        reason: errorMessage(err),
+      });
+    }
+  };
+  // A prefix compared to its end whose missing objects are all in the ledger: verified up to its
+  // listing's start (less the margin), saved at once, so a run the deadline stops keeps it.
+  const saveFinished = async () => {
+    const rows: SweepMark[] = [];
+    for (const [prefix, listedAt] of compared) {
+      if (finished.has(prefix) || (poolOf.get(prefix) ?? []).some((m) => !settled.has(m.object.key))) continue;
+      finished.add(prefix);
+      marks[prefix] = Math.max(marks[prefix] ?? -Infinity, listedAt - WATERMARK_MARGIN_MS);
+      rows.push({ prefix, verifiedBefore: marks[prefix], pending: null });
+    }
+    await save(rows);
   };
   const loadFullBatches = async () => {
     while (pool.length >= batchSize && !stopped) await load(pool.splice(0, batchSize));
@@ -167,6 +218,7 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
     }
     await compare();
     compared.set(prefix, listedAt);
+    await saveFinished();
   };
 
   const worker = async () => {
@@ -193,13 +245,12 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
   await Promise.all(Array.from({ length: concurrency }, worker));
   // What is left in the pool: fewer than a batch, or more if the deadline stopped a load.
   while (pool.length > 0 && !stopped && !timeUp()) await load(pool.splice(0, batchSize));
-  await deps.warehouse.release();
 
-  // Watermarks: a prefix compared to its end is verified up to its listing's start (less the
-  // margin), or up to the oldest of its missing objects not loaded yet (failed, or never reached).
-  const verified = new Set(outcomes.filter((o) => o.status === 'loaded' || o.status === 'already-loaded').map((o) => o.key));
+  // Watermarks of the prefixes compared to their end but not finished: up to the oldest of their
+  // missing objects not loaded yet (failed, or never reached).
   for (const [prefix, listedAt] of compared) {
-    const left = (poolOf.get(prefix) ?? []).filter((m) => !verified.has(m.object.key));
+    if (finished.has(prefix)) continue;
+    const left = (poolOf.get(prefix) ?? []).filter((m) => !settled.has(m.object.key));
     if (left.length > 0) unfinished.add(prefix);
     const times = left.map((m) => m.object.lastModified);
     if (times.some((t) => t === undefined)) continue;
@@ -214,6 +265,8 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
   const stoppedPrefixes = [...unfinished].filter((p) => !failed.some((f) => f.prefix === p));
   cursor.pending = [...stoppedPrefixes, ...failed.map((f) => f.prefix)];
   cursor.verifiedBefore = Object.fromEntries(Object.entries(marks).filter(([p]) => window.includes(p)));
+  await save(cursor.pending.map((prefix, i) => ({ prefix, verifiedBefore: marks[prefix] ?? null, pending: i })));
+  await deps.warehouse.release();
   const report: SweepReport = {
     ...summarize(outcomes),
     prefixes: window.length,
@@ -238,6 +291,23 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
 }
 
 class DeadlineReached extends Error {}
+
+/** The marks kept in the warehouse; undefined where it keeps none (or they cannot be read: logged). */
+async function readMarks(deps: LoaderDeps): Promise<SweepMark[] | undefined> {
+  try {
+    const session = await deps.warehouse.open({ deadline: deps.deadline });
+    try {
+      return session.sweepMarks && session.saveSweepMarks ? await session.sweepMarks() : undefined;
+    } finally {
+      await session.close();
+    }
+  } catch (err) {
+    deps.log.warn("the sweep could not read its marks from the warehouse; it uses the container's", {
+      reason: errorMessage(err),
+    });
+    return undefined;
+  }
+}
 
 /** A store without pages: one page of everything (tests' small fakes). */
 async function* onePage(objects: AsyncIterable<ListedObject>): AsyncIterable<ListedObject[]> {

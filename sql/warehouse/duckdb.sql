@@ -39,3 +39,10 @@ CREATE TABLE IF NOT EXISTS raw."_load_errors" (
   "reason" VARCHAR NOT NULL,
   "failed_at" TIMESTAMPTZ NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS raw."_sweep_marks" (
+  "prefix" VARCHAR PRIMARY KEY,
+  "verified_before" BIGINT,
+  "pending" BIGINT,
+  "updated_at" TIMESTAMPTZ NOT NULL
+);

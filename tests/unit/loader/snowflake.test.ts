@@ -112,15 +112,16 @@ describe('Snowflake adapter (fake connection)', () => {
     const report = await loadObjects([{ bucket, key }], deps);
     expect(report).toMatchObject({ loaded: 1, rows: 3, failed: 0 });
     const sqls = fake.sqls();
-    expect(sqls.slice(0, 6)).toEqual([
+    expect(sqls.slice(0, 7)).toEqual([
       'CREATE SCHEMA IF NOT EXISTS BANKING_DB.RAW',
       'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."CUSTOMERS" (',
       'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."ACCOUNTS" (',
       'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."TRANSACTIONS" (',
       'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."_LOADS" (',
       'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."_LOAD_ERRORS" (',
+      'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."_SWEEP_MARKS" (',
     ]);
-    expect(sqls.slice(6)).toEqual([
+    expect(sqls.slice(7)).toEqual([
       'ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 3600 LOCK_TIMEOUT = 300',
       'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
       // loadAll's own look-up: what the ledger has is neither staged nor read.
