@@ -9,7 +9,8 @@
  * loaded before is skipped). The proxy emulates the two things fakesnow lacks and checks them:
  * INCLUDE_METADATA (only _file/_loaded_at from METADATA$FILENAME/START_SCAN_TIME, with
  * MATCH_BY_COLUMN_NAME) and ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS / LOCK_TIMEOUT (kept
- * and reported). What stays untested against a real account (README, docs/deploy.md): the driver
+ * and reported). The sweep's cursor (_sweep_marks, MERGE) runs here too. What stays untested
+ * against a real account (README, docs/deploy.md): the driver
  * itself over the wire (snowflake-sdk), S3 stages, exact NUMBER sums (fakesnow sums as DOUBLE: the
  * balance test only warns here, and customer_360 is excluded), time zones of TIMESTAMP_TZ, and
  * dbt's incremental runs (only the first, full build is run: fakesnow fails dbt's MERGE).
@@ -161,6 +162,19 @@ test("the adapter's DDL, ledger, failure record, timeouts, COPY and transactions
     // The sweep's page look-up: the ledger's keys between a page's first and last key.
     expect(await session.loadedKeysBetween!(keys[0]!, keys[1]!)).toEqual(new Set([keys[0], keys[1]]));
     expect(await session.loadedKeysBetween!(keys[1]!, `${keys[1]}~`)).toEqual(new Set([keys[1]]));
+
+    // The sweep's cursor in _sweep_marks (created with the ledger): MERGE inserts, then updates.
+    expect(await session.sweepMarks!()).toEqual([]);
+    await session.saveSweepMarks!([
+      { prefix: 'accounts/date=2026-12-02/', verifiedBefore: 1_796_000_000_000, pending: null },
+      { prefix: 'customers/date=2026-12-02/', verifiedBefore: null, pending: 0 },
+    ]);
+    await session.saveSweepMarks!([{ prefix: 'customers/date=2026-12-02/', verifiedBefore: 1_796_000_600_000, pending: null }]);
+    const marks = await session.sweepMarks!();
+    expect(marks.sort((a, b) => a.prefix.localeCompare(b.prefix))).toEqual([
+      { prefix: 'accounts/date=2026-12-02/', verifiedBefore: 1_796_000_000_000, pending: null },
+      { prefix: 'customers/date=2026-12-02/', verifiedBefore: 1_796_000_600_000, pending: null },
+    ]);
 
     // The ledger loses a row (a re-drive after Snowflake's 64-day load metadata has the same
     // effect the other way): COPY skips the file, the adapter loads it again with FORCE, and the
