@@ -23,7 +23,7 @@ import { decodeRecord, storeBatch, type PutRequest } from '../../functions/write
 import { encodeParquet } from '../../functions/writer';
 import { evolveSchema } from '../../functions/loader/snowflakeSchema';
 import type { ChangeRow } from '../../functions/shared/rows';
-import { TABLE_NAMES, type TableName } from '../../functions/shared/tables';
+import { TABLE_NAMES, type DeclaredTable } from '../../functions/shared/tables';
 import { ServiceError } from '../../functions/shared/errors';
 import { ledgerInsert } from '../../functions/loader/snowflakeSql';
 import { snowflakeWarehouse } from '../../functions/loader/snowflakeWarehouse';
@@ -46,12 +46,12 @@ function proxyConnection() {
 }
 
 /** The recorded Debezium changes, decoded as the writer does, per table. */
-function recordedRows(): Record<TableName, ChangeRow[]> {
+function recordedRows(): Record<DeclaredTable, ChangeRow[]> {
   const rec = loadRecording();
-  const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as ChangeRow[]])) as Record<TableName, ChangeRow[]>;
+  const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as ChangeRow[]])) as Record<DeclaredTable, ChangeRow[]>;
   for (const r of [...rec.snapshotSamples, ...rec.records]) {
     const d = decodeRecord(r);
-    if (d.kind === 'row') out[d.table].push(d.row);
+    if (d.kind === 'row') out[d.table as DeclaredTable].push(d.row);
   }
   return out;
 }
@@ -260,7 +260,7 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
     const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
     const session = await warehouse.open();
     // What COPY would have loaded: each table's Parquet, as the writer encodes it, into RAW.
-    for (const [table, rows] of Object.entries(recordedRows()) as Array<[TableName, ChangeRow[]]>) {
+    for (const [table, rows] of Object.entries(recordedRows()) as Array<[DeclaredTable, ChangeRow[]]>) {
       const file = join(dir, `${table}.parquet`);
       writeFileSync(file, encodeParquet(table, rows));
       await conn.duckdb(
