@@ -11,12 +11,13 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaBrokers, type Settings } from '../stack/settings';
 import { ConfigError } from '../../functions/shared/errors';
-import { topicFor, type TableName } from '../../functions/shared/tables';
+import { isDeclared, topicFor, type TableName } from '../../functions/shared/tables';
 import { parseCapturedTables } from '../../functions/shared/capturedTables';
 
 /**
  * KAFKA_TOPIC_PARTITIONS as a count per captured table (CAPTURED_TABLES; tables not named get 1).
- * A table named there but not captured is ignored: the default names the project's three.
+ * A table of tables.ts named there but not captured is ignored (the default names all three); any
+ * other name is a mistake and stops start-up.
  */
 export function topicPartitions(cfg: Pick<Settings, 'KAFKA_TOPIC_PARTITIONS' | 'CAPTURED_TABLES'>): Map<TableName, number> {
   const captured = parseCapturedTables(cfg.CAPTURED_TABLES);
@@ -24,6 +25,11 @@ export function topicPartitions(cfg: Pick<Settings, 'KAFKA_TOPIC_PARTITIONS' | '
   for (const pair of cfg.KAFKA_TOPIC_PARTITIONS.split(',')) {
     const [name, count] = pair.split('=').map((s) => s.trim()) as [string, string];
     if (out.has(name)) out.set(name, Number(count));
+    else if (!isDeclared(name)) {
+      throw new ConfigError(`KAFKA_TOPIC_PARTITIONS names ${name}, which is not in CAPTURED_TABLES (${captured.join(', ')})`, [
+        `KAFKA_TOPIC_PARTITIONS: unknown table ${name}`,
+      ]);
+    }
   }
   return out;
 }

@@ -61,7 +61,7 @@ beforeAll(async () => {
 }, 600_000);
 
 /** A lake object as the writer stores it after `order`, `"RiskTier"` and `"risk score"` were added in Postgres. */
-async function awkwardObject(dir: string) {
+async function awkwardObject(dir: string, table = 'accounts') {
   const rec = loadRecording();
   const acct = rec.records.find((r) => r.topic.endsWith('.accounts') && r.value !== null)!;
   const added = [
@@ -79,17 +79,17 @@ async function awkwardObject(dir: string) {
     },
   ];
   const after = { ...(envelopeOf(acct).after as Record<string, unknown>), order: 7, RiskTier: 'High', 'risk score': '12.50' };
-  const record = withImage(acct, 'after', after, { add: added });
+  const record = { ...withImage(acct, 'after', after, { add: added }), topic: acct.topic.replace(/accounts$/, table) };
   const d = decodeRecord(record);
   if (d.kind !== 'row') throw new Error('expected a row');
   const stored: PutRequest[] = [];
   const result = await storeBatch([record], { sink: { put: async (req) => void stored.push(req) }, dlqPrefix: '_dlq' });
   expect(result.deadLetters).toEqual([]);
-  const file = join(dir, 'accounts+0+1-1.parquet');
+  const file = join(dir, `${table}+0+1-1.parquet`);
   writeFileSync(file, stored[0]!.body as Uint8Array);
   const object = {
-    key: 'accounts/date=2026-12-02/accounts+0+1-1.parquet',
-    table: 'accounts' as const,
+    key: `${table}/date=2026-12-02/${table}+0+1-1.parquet`,
+    table,
     etag: null,
     localFile: async () => file,
   };
@@ -246,6 +246,39 @@ test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` through t
       ),
     ).toEqual([{ ORDER: 7, RiskTier: 'High', 'risk score': '12.50' }]);
     await conn.execute(`DROP TABLE ${target.database}.${target.schema}.accounts`);
+    await warehouse.release();
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+}, 120_000);
+
+test("a table tables.ts does not declare: RAW's table is created from its first object", async () => {
+  const conn = await proxyConnection();
+  const dir = mkdtempSync(join(tmpdir(), 'fakesnow-undeclared-'));
+  try {
+    const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
+    const session = await warehouse.open();
+    await session.close();
+    const { object } = await awkwardObject(dir, 'loan_risk');
+    await evolveSchema(conn, target, [object], quiet);
+    const columns = async () =>
+      conn.execute(
+        `SELECT column_name, data_type, is_nullable FROM ${target.database}.information_schema.columns WHERE table_schema = 'RAW' AND table_name = 'LOAN_RISK' ORDER BY ordinal_position`,
+      );
+    const cols = await columns();
+    // The lake's order for a table without declared columns: the CDC columns, then the table's (from its schema).
+    expect(cols.map((c) => c.COLUMN_NAME)).toEqual([
+      ...['_OP', '_LSN', '_SOURCE_TS_MS', '_TX_ID', '_KAFKA_TOPIC', '_KAFKA_PARTITION', '_KAFKA_OFFSET'],
+      ...['ID', 'CUSTOMER_ID', 'ACCOUNT_TYPE', 'BALANCE', 'CURRENCY', 'STATUS', 'CREATED_AT'],
+      ...['ORDER', 'RiskTier', 'risk score', '_FILE', '_LOADED_AT'],
+    ]);
+    expect(cols.find((c) => c.COLUMN_NAME === 'BALANCE')).toMatchObject({ DATA_TYPE: 'NUMBER', IS_NULLABLE: 'YES' });
+    expect(cols.find((c) => c.COLUMN_NAME === '_LSN')).toMatchObject({ IS_NULLABLE: 'NO' });
+    // The next object of that table finds it, with the same names and types: nothing to add.
+    await evolveSchema(conn, target, [object], quiet);
+    expect(await columns()).toEqual(cols);
+    await conn.execute(`DROP TABLE ${target.database}.${target.schema}.loan_risk`);
     await warehouse.release();
   } catch (err) {
     await conn.close();
