@@ -6,6 +6,7 @@
  * come from the inline schema. Adding a table: its migration (which adds it to the publication),
  * its name here, and optionally its dbt models.
  */
+import { z } from 'zod';
 import { ConfigError } from './errors';
 import { CAPTURED_TABLE_NAME, TABLE_NAMES, type TableName } from './tables';
 
@@ -25,3 +26,15 @@ export function parseCapturedTables(value: string | undefined): TableName[] {
   }
   return [...new Set(names)];
 }
+
+/** The variable, for a config shape (the loader's sweep reads it; the stack and serverless.yml too). */
+export const capturedTablesVar = z
+  .string()
+  .default(DEFAULT_CAPTURED_TABLES)
+  .superRefine((v, ctx) => {
+    try {
+      parseCapturedTables(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  });

@@ -9,7 +9,6 @@ import { generatorShape } from '../../functions/generator/config';
 import { checkWarehouse, loaderShape } from '../../functions/loader/config';
 import { nonEmpty, parseEnv, port, resolvePostgresPassword, url } from '../../functions/shared/config';
 import { writerShape } from '../../functions/writer/config';
-import { DEFAULT_CAPTURED_TABLES, parseCapturedTables } from '../../functions/shared/capturedTables';
 import { VERSIONS } from './versions';
 import { loadDotEnv } from './dotenv';
 
@@ -32,18 +31,6 @@ const stackShape = {
     .default('customers=1,accounts=2,transactions=4')
     .refine((v) => /^\s*\w+\s*=\s*[1-9]\d*\s*(,\s*\w+\s*=\s*[1-9]\d*\s*)*$/.test(v), {
       message: 'expected table=count pairs, e.g. customers=1,accounts=2,transactions=4',
-    }),
-  // The tables the pipeline carries (schema public), comma-separated: the connector's include list,
-  // the CDC topics and the writer's event source mappings (serverless.yml) all follow it.
-  CAPTURED_TABLES: z
-    .string()
-    .default(DEFAULT_CAPTURED_TABLES)
-    .superRefine((v, ctx) => {
-      try {
-        parseCapturedTables(v);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      }
     }),
   DEBEZIUM_CONNECTOR_NAME: nonEmpty.default('banking-postgres-connector'),
   // Values with their schema inline: columns added in Postgres reach the lake with no redeploy,
