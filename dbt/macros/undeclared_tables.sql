@@ -25,8 +25,8 @@
     {%- set name = table | lower if table == table | upper else table -%}
     {%- if not table.startswith('_') and table | lower not in declared -%}
       {%- set source = raw_schema ~ '.' ~ adapter.quote(table) -%}
-      {%- set staged = generate_schema_name('staging', none) ~ '.' ~ adapter.quote('stg_' ~ name) -%}
-      {%- set current = generate_schema_name('intermediate', none) ~ '.' ~ adapter.quote('int_' ~ name ~ '_current') -%}
+      {%- set staged = generate_schema_name('staging', none) ~ '.' ~ model_ident('stg_' ~ name) -%}
+      {%- set current = generate_schema_name('intermediate', none) ~ '.' ~ model_ident('int_' ~ name ~ '_current') -%}
       {#- Key columns by their plain names (each dialect's unquoted spelling). -#}
       {%- set key = keys.get(name, ['id']) -%}
       {%- set key = key if key is string else key | join(', ') -%}
@@ -49,4 +49,9 @@
         partition by src._kafka_topic, src._kafka_partition, src._kafka_offset
         order by src._loaded_at
     ) = 1
+{%- endmacro %}
+
+{#- A view's name as dbt names models: plain names unquoted (each dialect's own case), any other quoted. -#}
+{% macro model_ident(name) -%}
+    {%- if modules.re.match('^[a-z_][a-z0-9_]*$', name) -%}{{ name }}{%- else -%}{{ adapter.quote(name) }}{%- endif -%}
 {%- endmacro %}

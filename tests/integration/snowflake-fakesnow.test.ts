@@ -307,6 +307,12 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
     await conn.execute(
       `UPDATE ${target.database}.${target.schema}.accounts SET "ORDER" = 7, "RiskTier" = 'High', "risk score" = 12.50`,
     );
+    // A captured table tables.ts does not declare (RAW's table made from its first object), holding
+    // the accounts' changes: dbt stages it with no model of its own (macros/undeclared_tables.sql).
+    await evolveSchema(conn, target, [(await awkwardObject(dir, 'loan_risk')).object], quiet);
+    await conn.duckdb(
+      `INSERT INTO ${target.database}.${target.schema}.loan_risk BY NAME SELECT * FROM ${target.database}.${target.schema}.accounts`,
+    );
     await session.close();
     // The adapter keeps its connection for the next invocation; release() closes it (dbt needs the file).
     await warehouse.release();
@@ -361,6 +367,11 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
     expect(
       await check.execute(`SELECT DISTINCT "ORDER", "RiskTier", "risk score" FROM ${target.database}.STAGING.STG_ACCOUNTS`),
     ).toEqual([{ ORDER: 7, RiskTier: 'High', 'risk score': '12.50' }]);
+    const count = async (relation: string) =>
+      Number(Object.values((await check.execute(`SELECT count(*) AS n FROM ${target.database}.${relation}`))[0]!)[0]);
+    expect(await count('STAGING.STG_LOAN_RISK')).toBe(await count('STAGING.STG_ACCOUNTS'));
+    expect(await count('INTERMEDIATE.INT_LOAN_RISK_CURRENT')).toBe(await count('INTERMEDIATE.INT_ACCOUNTS_CURRENT'));
+    expect(await count('INTERMEDIATE.INT_LOAN_RISK_CURRENT')).toBeGreaterThan(0);
   } finally {
     await check.close();
   }
