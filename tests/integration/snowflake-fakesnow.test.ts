@@ -216,13 +216,24 @@ test('PUT to the table stage, then COPY from it, through the adapter (internal s
   }
 }, 120_000);
 
-test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` through the adapter\'s own statements', async () => {
+/** A fakesnow connection with RAW's DDL applied by the adapter, and a scratch folder; released after `body`. */
+async function onRaw(body: (conn: Awaited<ReturnType<typeof proxyConnection>>, dir: string) => Promise<void>): Promise<void> {
   const conn = await proxyConnection();
-  const dir = mkdtempSync(join(tmpdir(), 'fakesnow-names-'));
+  const dir = mkdtempSync(join(tmpdir(), 'fakesnow-raw-'));
   try {
     const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
     const session = await warehouse.open(); // the RAW DDL, every name quoted
     await session.close();
+    await body(conn, dir);
+    await warehouse.release();
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+}
+
+test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` through the adapter\'s own statements', async () => {
+  await onRaw(async (conn, dir) => {
     const { object, row: d } = await awkwardObject(dir);
     await evolveSchema(conn, target, [object], quiet);
     const cols = await conn.execute(
@@ -246,20 +257,11 @@ test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` through t
       ),
     ).toEqual([{ ORDER: 7, RiskTier: 'High', 'risk score': '12.50' }]);
     await conn.execute(`DROP TABLE ${target.database}.${target.schema}.accounts`);
-    await warehouse.release();
-  } catch (err) {
-    await conn.close();
-    throw err;
-  }
+  });
 }, 120_000);
 
 test("a table tables.ts does not declare: RAW's table is created from its first object", async () => {
-  const conn = await proxyConnection();
-  const dir = mkdtempSync(join(tmpdir(), 'fakesnow-undeclared-'));
-  try {
-    const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
-    const session = await warehouse.open();
-    await session.close();
+  await onRaw(async (conn, dir) => {
     const { object } = await awkwardObject(dir, 'loan_risk');
     await evolveSchema(conn, target, [object], quiet);
     const columns = async () =>
@@ -279,11 +281,7 @@ test("a table tables.ts does not declare: RAW's table is created from its first 
     await evolveSchema(conn, target, [object], quiet);
     expect(await columns()).toEqual(cols);
     await conn.execute(`DROP TABLE ${target.database}.${target.schema}.loan_risk`);
-    await warehouse.release();
-  } catch (err) {
-    await conn.close();
-    throw err;
-  }
+  });
 }, 120_000);
 
 test("dbt's snowflake target builds (models and tests) on RAW rows from the recorded pipeline", async () => {
