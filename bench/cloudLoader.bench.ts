@@ -34,7 +34,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { encodeParquet } from '../functions/writer';
 import { objectKey } from '../functions/shared/objectKeys';
-import { TABLE_NAMES, type TableName } from '../functions/shared/tables';
+import { TABLE_NAMES, type DeclaredTable } from '../functions/shared/tables';
 import { loadObjects } from '../functions/loader/loader';
 import { sweep, type SweepCursor } from '../functions/loader/sweep';
 import type { ListedObject, ObjectStore } from '../functions/loader/objectStore';
@@ -110,7 +110,7 @@ export async function runCloudLoaderBench(
   mkdirSync(db);
   const files = new Map<string, Uint8Array>();
   let seq = 0;
-  const makeObject = (table: TableName, day: string, rows: number): string => {
+  const makeObject = (table: DeclaredTable, day: string, rows: number): string => {
     const first = ++seq * 1000;
     const key = objectKey({ table, date: day, partition: seq % 7, firstOffset: first, lastOffset: first + rows - 1 });
     const bytes = encodeParquet(table, sampleRows(table, rows, { seed: seq, partition: seq % 7, firstOffset: first }));
@@ -240,7 +240,7 @@ export async function runCloudLoaderBench(
     const addMissing = (n: number) => {
       for (let i = 0; i < n; i++) {
         const p = prefixes[i % prefixes.length]!;
-        const key = makeObject(p.split('/')[0] as TableName, p.slice(p.indexOf('date=') + 5, p.indexOf('date=') + 15), 10);
+        const key = makeObject(p.split('/')[0] as DeclaredTable, p.slice(p.indexOf('date=') + 5, p.indexOf('date=') + 15), 10);
         listing.get(p)!.set(key, Date.now());
       }
     };

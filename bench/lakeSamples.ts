@@ -4,7 +4,7 @@
  */
 import { objectKey } from '../functions/shared/objectKeys';
 import type { ChangeRow } from '../functions/shared/rows';
-import { topicFor, type TableName } from '../functions/shared/tables';
+import { topicFor, type DeclaredTable } from '../functions/shared/tables';
 
 const EDGE_AMOUNTS = ['999999999999999.99', '0.01', '0.00', '123456789012345.67', '-999999999999999.99', '100000.10'];
 
@@ -16,7 +16,7 @@ function cents(i: number, seed: number): string {
 }
 
 export function sampleRows(
-  table: TableName,
+  table: DeclaredTable,
   count: number,
   opts: { seed?: number; partition?: number; firstOffset?: number } = {},
 ): ChangeRow[] {
@@ -75,6 +75,6 @@ export function sampleRows(
 }
 
 /** The key of `count` records from `firstOffset` (through the lake's one key contract). */
-export function lakeKey(table: TableName, date: string, partition: number, firstOffset: number, count: number): string {
+export function lakeKey(table: DeclaredTable, date: string, partition: number, firstOffset: number, count: number): string {
   return objectKey({ table, date, partition, firstOffset, lastOffset: firstOffset + count - 1 });
 }

@@ -28,7 +28,7 @@ import {
 } from '../functions/writer';
 import { loadSettings } from '../infra/stack/settings';
 import type { ChangeRow } from '../functions/shared/rows';
-import { changeColumns, type ColumnDef, type TableName } from '../functions/shared/tables';
+import { changeColumns, type ColumnDef, type DeclaredTable } from '../functions/shared/tables';
 
 const parquetjs = require('parquetjs-lite') as {
   ParquetSchema: new (fields: Record<string, { type: string; optional?: boolean }>) => unknown;
@@ -42,7 +42,7 @@ const parquetjs = require('parquetjs-lite') as {
 
 /** Real recorded envelopes per table (bench/fixtures/, copied from the recorded test fixtures). */
 interface BenchFixture {
-  envelopes: Record<TableName, Record<string, unknown>[]>;
+  envelopes: Record<DeclaredTable, Record<string, unknown>[]>;
 }
 
 export interface WriterBenchOptions {
@@ -66,7 +66,7 @@ export interface WriterBenchResult {
   kind: 'writer';
   measuredAt: string;
   machine: Machine;
-  params: { rows: number; batchSize: number; put: boolean; bucket: string | null; mix: Record<TableName, number> };
+  params: { rows: number; batchSize: number; put: boolean; bucket: string | null; mix: Record<DeclaredTable, number> };
   hyparquetWriter: PathResult & { decodeMs: number; encodeMs: number };
   parquetjsLite: PathResult & { note: string };
   ratio: number;
@@ -77,7 +77,7 @@ export function recordedShapedRecords(count: number): KafkaRecordIn[] {
   const file = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'debezium-envelopes.json'), 'utf8')) as BenchFixture;
   const templates = file.envelopes;
   const rand = prng(42);
-  const offsets: Record<TableName, number> = { customers: 0, accounts: 0, transactions: 0 };
+  const offsets: Record<DeclaredTable, number> = { customers: 0, accounts: 0, transactions: 0 };
   const out: KafkaRecordIn[] = [];
   for (let i = 0; i < count; i++) {
     const { table, tsMs, envelope: env } = freshChange((t) => templates[t], i, rand);
@@ -113,7 +113,7 @@ function parquetjsField(col: ColumnDef): { type: string; optional?: boolean } {
   return col.nullable ? { type, optional: true } : { type };
 }
 
-async function encodeWithParquetjs(table: TableName, rows: ChangeRow[]): Promise<Uint8Array> {
+async function encodeWithParquetjs(table: DeclaredTable, rows: ChangeRow[]): Promise<Uint8Array> {
   const cols = changeColumns(table);
   const schema = new parquetjs.ParquetSchema(Object.fromEntries(cols.map((c) => [c.name, parquetjsField(c)])));
   const chunks: Buffer[] = [];
@@ -191,7 +191,9 @@ export async function runWriterBench(opts: WriterBenchOptions = {}): Promise<Wri
   for (const b of parts) {
     const d = b.map(decodeRecord).flatMap((x) => (x.kind === 'row' ? [x] : []));
     const groups = groupChanges(d);
-    const bodies = await Promise.all(groups.map(async (g) => ({ key: g.key, body: await encodeWithParquetjs(g.table, g.rows) })));
+    const bodies = await Promise.all(
+      groups.map(async (g) => ({ key: g.key, body: await encodeWithParquetjs(g.table as DeclaredTable, g.rows) })),
+    );
     await Promise.all(
       bodies.map((o) => {
         pjBytes += o.body.byteLength;

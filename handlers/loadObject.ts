@@ -15,6 +15,7 @@ import {
   loadLoaderConfig,
   loadObjects,
   objectStoreFromConfig,
+  parseCapturedTables,
   sweep,
   warehouseFromConfig,
   type LoadReport,
@@ -34,7 +35,8 @@ export const handler = lambda(loadObjectEventSchema, async (event, context: Cont
     typeof context?.getRemainingTimeInMillis === 'function' ? Date.now() + context.getRemainingTimeInMillis() : undefined;
   const deps = { warehouse, store, log: logger, dlqPrefix: cfg.DLQ_PREFIX, deadline };
   if ('sweep' in event) {
-    return sweep({ bucket: cfg.MINIO_BUCKET, days: event.days ?? cfg.SWEEP_DAYS }, deps).then((r) => ({
+    const tables = parseCapturedTables(cfg.CAPTURED_TABLES);
+    return sweep({ bucket: cfg.MINIO_BUCKET, days: event.days ?? cfg.SWEEP_DAYS, tables }, deps).then((r) => ({
       ...outcome(r),
       sweep: { prefixes: r.prefixes, prefixesFailed: r.prefixesFailed, complete: r.complete },
     }));

@@ -5,7 +5,7 @@
  * Values are deterministic per (row, iteration) and exact (numeric as decimal text, never a float).
  */
 import type { ClientBase } from 'pg';
-import { TABLES, type TableName } from '../shared/tables';
+import { TABLES, type DeclaredTable } from '../shared/tables';
 
 export interface ExtraColumn {
   name: string;
@@ -15,7 +15,7 @@ export interface ExtraColumn {
 
 const SUPPORTED = /^(text|character varying(\(\d+\))?|numeric\(\d+,\d+\)|integer|bigint|boolean|date|timestamp with time zone)$/;
 
-export async function extraColumns(db: ClientBase, table: TableName): Promise<ExtraColumn[]> {
+export async function extraColumns(db: ClientBase, table: DeclaredTable): Promise<ExtraColumn[]> {
   const known = TABLES[table].columns.map((c) => c.name);
   const { rows } = await db.query<{ name: string; sql_type: string }>(
     `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS sql_type
@@ -49,7 +49,12 @@ export function extraValue(col: ExtraColumn, id: number, index: number): string 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Set every extra column of `ids` (rows that exist in `table`); returns how many rows were written. */
-export async function fillExtraColumns(db: ClientBase, table: TableName, ids: readonly number[], index: number): Promise<number> {
+export async function fillExtraColumns(
+  db: ClientBase,
+  table: DeclaredTable,
+  ids: readonly number[],
+  index: number,
+): Promise<number> {
   if (ids.length === 0) return 0;
   const cols = await extraColumns(db, table);
   if (cols.length === 0) return 0;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 import { lakeShape, logShape, nonEmpty, parseEnv } from '../shared/config';
+import { capturedTablesVar } from '../shared/capturedTables';
 
 export const loaderShape = {
   ...lakeShape,
@@ -12,6 +13,9 @@ export const loaderShape = {
   // The loader's scheduled sweep loads what is missing from the ledger among the objects of this
   // many commit dates, counting back from today (functions/loader/sweep.ts).
   SWEEP_DAYS: z.coerce.number().int().min(1).default(3),
+  // The tables the pipeline carries (schema public), comma-separated: the connector's include list,
+  // the CDC topics and the writer's mappings (serverless.yml) follow it, and the sweep lists their folders.
+  CAPTURED_TABLES: capturedTablesVar,
   // The loader keeps the DuckDB file open this long after a batch for the next one (0: close at
   // once), and lets go after holding it WAREHOUSE_MAX_HOLD_MS, or at once when dbt asks for it.
   WAREHOUSE_KEEP_OPEN_MS: z.coerce.number().int().min(0).default(3_000),

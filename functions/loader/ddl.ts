@@ -7,7 +7,7 @@
  * a Debezium delete without REPLICA IDENTITY FULL carries only the key in its before image,
  * so the table's other columns are legitimately null on `d` rows.
  */
-import { CDC_COLUMNS, TABLE_NAMES, TABLES, type ColumnDef, type TableName } from '../shared/tables';
+import { CDC_COLUMNS, TABLE_NAMES, tableDef, type ColumnDef, type TableName } from '../shared/tables';
 import { typeName } from '../shared/typeNames';
 import { quoteIdent } from './identifiers';
 
@@ -36,7 +36,7 @@ export function snowflakeType(col: ColumnDef): string {
 }
 
 function isRequired(table: TableName, col: ColumnDef): boolean {
-  if (TABLES[table].key.includes(col.name)) return true;
+  if (tableDef(table).key.includes(col.name)) return true;
   return col.name.startsWith('_') && !col.nullable;
 }
 
@@ -66,7 +66,7 @@ function columnLines(table: TableName, dialect: Dialect): string[] {
   const q = (name: string) => quoteIdent(dialect, name);
   const column = (c: ColumnDef): string => `${q(c.name)} ${typeOf(c)}${isRequired(table, c) ? ' NOT NULL' : ''}`;
   return [
-    ...packed(TABLES[table].columns.map(column)),
+    ...packed(tableDef(table).columns.map(column)),
     CDC_COLUMNS.map(column).join(', '),
     `${q('_file')} ${text} NOT NULL, ${q('_loaded_at')} ${tsType} NOT NULL`,
   ];
@@ -75,6 +75,28 @@ function columnLines(table: TableName, dialect: Dialect): string[] {
 /** `columns` are already quoted; the table's name is quoted here. */
 function createTable(dialect: Dialect, schema: string, name: string, lines: string[]): string {
   return `CREATE TABLE IF NOT EXISTS ${schema}.${quoteIdent(dialect, name)} (\n  ${lines.join(',\n  ')}\n);`;
+}
+
+/**
+ * CREATE TABLE for a table tables.ts does not declare, from the first object's columns (typed in
+ * the dialect by the caller), in their order, then the loader's columns; later objects extend it
+ * as they extend any RAW table.
+ */
+export function rawTableFromObject(
+  dialect: Dialect,
+  table: TableName,
+  columns: readonly { name: string; type: string }[],
+  schema: string = RAW_SCHEMA,
+): string {
+  const tsType = dialect === 'duckdb' ? 'TIMESTAMPTZ' : 'TIMESTAMP_TZ(6)';
+  const text = dialect === 'duckdb' ? 'VARCHAR' : 'VARCHAR(1024)';
+  const q = (name: string) => quoteIdent(dialect, name);
+  const required = new Set(CDC_COLUMNS.filter((c) => !c.nullable).map((c) => c.name));
+  const defs = columns.map((c) => `${q(c.name)} ${c.type}${required.has(c.name) ? ' NOT NULL' : ''}`);
+  return createTable(dialect, schema, table, [
+    ...packed(defs),
+    `${q('_file')} ${text} NOT NULL, ${q('_loaded_at')} ${tsType} NOT NULL`,
+  ]);
 }
 
 /** A RAW table's qualified name, quoted (the schema comes from config, validated as a plain name). */

@@ -7,7 +7,7 @@ import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { ServiceError, errorMessage } from '../shared/errors';
 import type { TableName } from '../shared/tables';
 import { parseLakeKey } from '../shared/objectKeys';
-import { LEDGER_TABLE, LOAD_ERRORS_TABLE, RAW_SCHEMA, rawTable } from './ddl';
+import { LEDGER_TABLE, LOAD_ERRORS_TABLE, RAW_SCHEMA, rawTable, rawTableFromObject } from './ddl';
 import { duckdbIdent as ident } from './identifiers';
 import { duckdbColumnType, readLakeColumns, type LakeColumn } from './parquetColumns';
 import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type WarehouseSession } from './port';
@@ -82,6 +82,14 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
   async function insertObject(object: ObjectToLoad, file: string, columns: LakeColumn[]): Promise<number> {
     const table = object.table;
     const raw = await rawColumns(table);
+    if (raw.size === 0) {
+      // A table tables.ts does not declare: RAW's table comes from its first object (in this transaction).
+      const typed = columns.map((c) => ({ name: c.name, type: duckdbColumnType(c.type) }));
+      await conn.run(rawTableFromObject('duckdb', table, typed));
+      for (const c of typed) raw.set(c.name, c.type);
+      raw.set('_file', 'VARCHAR').set('_loaded_at', 'TIMESTAMP WITH TIME ZONE');
+      log.info('created a RAW table from its first object', { table, columns: typed.length, from: object.key });
+    }
     const plan = planColumns(table, columns, raw, duckdbColumnType);
     if ('problems' in plan) throw new CorruptObjectError(object.key, plan.problems.join('; '));
     for (const col of plan.add) {

@@ -12,6 +12,7 @@ export {
   type ObjectOutcome,
 } from './loader';
 export { sweep, sweepPrefixes, type SweepOptions, type SweepReport, type SweepCursor } from './sweep';
+export { parseCapturedTables } from '../shared/capturedTables';
 export { backfill, formatReport, type BackfillOptions } from './backfill';
 export { objectStoreFromConfig, warehouseFromConfig } from './fromConfig';
 export { s3ObjectStore, cleanEtag, ObjectMissingError, type ObjectStore, type ListedObject } from './objectStore';

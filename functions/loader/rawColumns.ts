@@ -11,7 +11,7 @@
  *   (or a rename, which the writer dead-letters): refused, since loading it would put NULLs where
  *   values were. Evolved columns may come and go (a nullable column dropped, another added).
  */
-import { CDC_COLUMNS, TABLES, changeColumns, type TableName } from '../shared/tables';
+import { CDC_COLUMNS, tableDef, changeColumns, type TableName } from '../shared/tables';
 import { LOAD_COLUMNS } from './ddl';
 import type { LakeColumn, LakeType } from './parquetColumns';
 
@@ -43,7 +43,7 @@ export function widening(have: string, want: string): 'wider' | 'narrower' | und
 
 /** Key and non-null CDC columns: every object must carry them. */
 export function requiredColumns(table: TableName): string[] {
-  return [...TABLES[table].key, ...CDC_COLUMNS.filter((c) => !c.nullable).map((c) => c.name)];
+  return [...tableDef(table).key, ...CDC_COLUMNS.filter((c) => !c.nullable).map((c) => c.name)];
 }
 
 export function planColumns(

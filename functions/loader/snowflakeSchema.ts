@@ -10,7 +10,7 @@ import type { TableName } from '../shared/tables';
 import { ObjectMissingError } from './objectStore';
 import { readLakeColumns, snowflakeColumnType, type LakeColumn } from './parquetColumns';
 import { CorruptObjectError, type Log, type ObjectToLoad } from './port';
-import { rawTable } from './ddl';
+import { rawTable, rawTableFromObject } from './ddl';
 import { snowflakeIdent, snowflakeLakeName, snowflakeStoredName } from './identifiers';
 import { planColumns } from './rawColumns';
 import { schemaName, type SnowflakeTarget } from './snowflakeSql';
@@ -68,6 +68,14 @@ export async function evolveSchema(
       read = await readLakeColumns(file);
     } catch (err) {
       throw new CorruptObjectError(object.key, `not a readable Parquet file: ${errorMessage(err)}`, { cause: err });
+    }
+    if (raw.size === 0 && read.problems.length === 0) {
+      // A table tables.ts does not declare: RAW's table comes from its first object.
+      const typed = read.columns.map((c) => ({ name: c.name, type: snowflakeColumnType(c.type) }));
+      await conn.execute(rawTableFromObject('snowflake', object.table, typed, schemaName(t)));
+      for (const c of typed) raw.set(c.name, c.type);
+      raw.set('_file', 'VARCHAR(1024)').set('_loaded_at', 'TIMESTAMP_TZ(6)');
+      log.info('created a RAW table from its first object', { table: object.table, columns: typed.length, from: object.key });
     }
     const plan = read.problems.length
       ? { problems: read.problems }

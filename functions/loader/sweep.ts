@@ -28,6 +28,7 @@
  */
 import { isLoadableKey, prefixesForDates } from '../shared/objectKeys';
 import { errorMessage } from '../shared/errors';
+import type { TableName } from '../shared/tables';
 import { DEADLINE_RESERVE_MS, loadObjects, summarize, type LoaderDeps, type LoadReport, type ObjectOutcome } from './loader';
 import type { ListedObject } from './objectStore';
 import type { SweepMark } from './port';
@@ -45,6 +46,8 @@ export interface SweepOptions {
   lookupKeys?: number;
   /** Where an earlier run stopped and what it verified; updated in place (default: this container's own). */
   cursor?: SweepCursor;
+  /** The tables whose folders are swept (CAPTURED_TABLES; default: those tables.ts declares). */
+  tables?: readonly TableName[];
 }
 
 /** What earlier runs left: the prefixes they did not finish, and each prefix's watermark. */
@@ -76,11 +79,11 @@ export const WATERMARK_MARGIN_MS = 20 * 60_000;
 const containerCursor: SweepCursor = {};
 
 /** The lake prefixes of the last `days` UTC dates, every table, newest day first. */
-export function sweepPrefixes(days: number, now: Date = new Date()): string[] {
+export function sweepPrefixes(days: number, now: Date = new Date(), tables?: readonly TableName[]): string[] {
   if (!Number.isInteger(days) || days < 1) throw new Error(`sweep days must be a positive integer, got ${days}`);
   const iso = (d: Date) => d.toISOString().slice(0, 10);
   const from = new Date(now.getTime() - (days - 1) * 86_400_000);
-  const prefixes = prefixesForDates(iso(from), iso(now));
+  const prefixes = prefixesForDates(iso(from), iso(now), tables);
   const day = (p: string) => p.slice(p.indexOf('date=') + 5, p.indexOf('date=') + 15);
   return prefixes.sort((a, b) => day(b).localeCompare(day(a)));
 }
@@ -95,7 +98,7 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
   const batchSize = opts.batchSize ?? 1000;
   const lookupKeys = opts.lookupKeys ?? DEFAULT_LOOKUP_KEYS;
   const cursor = opts.cursor ?? containerCursor;
-  const window = sweepPrefixes(opts.days, opts.now);
+  const window = sweepPrefixes(opts.days, opts.now, opts.tables);
   // Resume: the prefixes an earlier run did not finish (still in the window) first, then the rest.
   const stored = await readMarks(deps);
   const marks = { ...(cursor.verifiedBefore ?? {}) };

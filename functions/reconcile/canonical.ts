@@ -3,7 +3,7 @@
  * compare as strings with no float in between: integers and decimals as their exact text,
  * timestamps as epoch microseconds, NULL as a marker.
  */
-import { TABLES, type TableName } from '../shared/tables';
+import { TABLES, type DeclaredTable } from '../shared/tables';
 
 export const NULL_MARK = '\u2205';
 
@@ -19,7 +19,7 @@ export interface ReconColumn {
 }
 
 /** The table's columns from tables.ts (a source whose schema has not evolved). */
-export function declaredColumns(table: TableName): ReconColumn[] {
+export function declaredColumns(table: DeclaredTable): ReconColumn[] {
   return TABLES[table].columns.map((c) => ({ name: c.name, type: c.type }));
 }
 
@@ -76,7 +76,7 @@ export function duckdbCanonical(col: ReconColumn): string {
 }
 
 /** SELECT of (key, canonical row) for the source table. */
-export function sourceRowsSql(table: TableName, columns: readonly ReconColumn[] = declaredColumns(table)): string {
+export function sourceRowsSql(table: DeclaredTable, columns: readonly ReconColumn[] = declaredColumns(table)): string {
   const def = TABLES[table];
   const row = columns.map(postgresCanonical).join(` || '|' || `);
   return `SELECT ${def.key.map(q).join(', ')}::text AS k, ${row} AS r FROM ${q(table)}`;
@@ -86,7 +86,7 @@ export function sourceRowsSql(table: TableName, columns: readonly ReconColumn[] 
  * Current state of a table from the RAW change log: the latest change per key, deletes dropped.
  * `asOf`, a predicate over RAW's columns, keeps only the changes up to a watermark (verify.ts).
  */
-export function warehouseCurrentSql(table: TableName, schema = 'raw', asOf?: string): string {
+export function warehouseCurrentSql(table: DeclaredTable, schema = 'raw', asOf?: string): string {
   const def = TABLES[table];
   const key = def.key.map(q).join(', ');
   return `SELECT * FROM (
@@ -96,7 +96,7 @@ export function warehouseCurrentSql(table: TableName, schema = 'raw', asOf?: str
 }
 
 export function warehouseRowsSql(
-  table: TableName,
+  table: DeclaredTable,
   schema = 'raw',
   columns: readonly ReconColumn[] = declaredColumns(table),
   asOf?: string,

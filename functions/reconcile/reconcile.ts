@@ -4,11 +4,11 @@
  */
 import type { Client } from 'pg';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { TABLE_NAMES, type TableName } from '../shared/tables';
+import { TABLE_NAMES, type DeclaredTable } from '../shared/tables';
 import { reconTypeOf, sourceRowsSql, warehouseCurrentSql, warehouseRowsSql, type ReconColumn } from './canonical';
 
 export interface Totals {
-  rows: Record<TableName, number>;
+  rows: Record<DeclaredTable, number>;
   /** Sum of current account balances, exact decimal text. */
   balanceSum: string;
   /** Sum of amounts per "TYPE/STATUS", exact decimal text. */
@@ -37,22 +37,27 @@ export interface Reconciliation {
    */
   truncations: Truncation[];
   /** The columns compared per table (the source's, at reconcile time). */
-  columns: Record<TableName, string[]>;
+  columns: Record<DeclaredTable, string[]>;
   source: Totals;
   warehouse: Totals;
-  diff: Record<TableName, TableDiff>;
+  diff: Record<DeclaredTable, TableDiff>;
 }
 
 /**
  * Every column the source table has now (information_schema, so columns added since tables.ts
  * was written are compared too), marked with whether RAW has it yet.
  */
-export async function reconColumns(pg: Client, db: DuckDBConnection, table: TableName, schema = 'raw'): Promise<ReconColumn[]> {
+export async function reconColumns(
+  pg: Client,
+  db: DuckDBConnection,
+  table: DeclaredTable,
+  schema = 'raw',
+): Promise<ReconColumn[]> {
   return markInWarehouse(db, table, await sourceColumns(pg, table), schema);
 }
 
 /** Every column the source table has now, in its order. */
-export async function sourceColumns(pg: Client, table: TableName): Promise<ReconColumn[]> {
+export async function sourceColumns(pg: Client, table: DeclaredTable): Promise<ReconColumn[]> {
   const src = await pg.query<{ column_name: string; data_type: string }>(
     `SELECT column_name, data_type FROM information_schema.columns
      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
@@ -64,7 +69,7 @@ export async function sourceColumns(pg: Client, table: TableName): Promise<Recon
 /** The columns marked with whether RAW has them yet. */
 export async function markInWarehouse(
   db: DuckDBConnection,
-  table: TableName,
+  table: DeclaredTable,
   columns: readonly ReconColumn[],
   schema = 'raw',
 ): Promise<ReconColumn[]> {
@@ -87,14 +92,18 @@ export async function truncations(pg: Client): Promise<Truncation[]> {
   return r.rows.map((x) => ({ table: x.table_name, at: x.at, lsn: x.lsn }));
 }
 
-export async function sourceRows(pg: Client, table: TableName, columns?: readonly ReconColumn[]): Promise<Map<string, string>> {
+export async function sourceRows(
+  pg: Client,
+  table: DeclaredTable,
+  columns?: readonly ReconColumn[],
+): Promise<Map<string, string>> {
   const r = await pg.query<{ k: string; r: string }>(sourceRowsSql(table, columns));
   return new Map(r.rows.map((x) => [x.k, x.r]));
 }
 
 export async function warehouseRows(
   db: DuckDBConnection,
-  table: TableName,
+  table: DeclaredTable,
   schema = 'raw',
   columns?: readonly ReconColumn[],
   asOf?: string,
@@ -104,7 +113,7 @@ export async function warehouseRows(
 }
 
 export async function sourceTotals(pg: Client): Promise<Totals> {
-  const rows = {} as Record<TableName, number>;
+  const rows = {} as Record<DeclaredTable, number>;
   for (const t of TABLE_NAMES) rows[t] = Number((await pg.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
   const balanceSum = (await pg.query(`SELECT coalesce(sum(balance), 0)::numeric(20,2)::text AS s FROM accounts`)).rows[0]
     .s as string;
@@ -116,7 +125,7 @@ export async function sourceTotals(pg: Client): Promise<Totals> {
 
 export async function warehouseTotals(db: DuckDBConnection, schema = 'raw'): Promise<Totals> {
   const one = async (sql: string) => (await db.runAndReadAll(sql)).getRows();
-  const rows = {} as Record<TableName, number>;
+  const rows = {} as Record<DeclaredTable, number>;
   for (const t of TABLE_NAMES) rows[t] = Number((await one(`SELECT count(*) FROM (${warehouseCurrentSql(t, schema)})`))[0]![0]);
   const balanceSum = String(
     (
@@ -158,8 +167,8 @@ export async function reconcile(pg: Client, db: DuckDBConnection, schema = 'raw'
   try {
     const source = await sourceTotals(pg);
     const warehouse = await warehouseTotals(db, schema);
-    const diff = {} as Record<TableName, TableDiff>;
-    const columns = {} as Record<TableName, string[]>;
+    const diff = {} as Record<DeclaredTable, TableDiff>;
+    const columns = {} as Record<DeclaredTable, string[]>;
     for (const t of TABLE_NAMES) {
       const cols = await reconColumns(pg, db, t, schema);
       columns[t] = cols.map((c) => c.name);

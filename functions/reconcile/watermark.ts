@@ -8,7 +8,7 @@
  */
 import type { Client } from 'pg';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { TABLE_NAMES, TABLES, type TableName } from '../shared/tables';
+import { TABLE_NAMES, TABLES, type DeclaredTable } from '../shared/tables';
 import { diffRows, markInWarehouse, sourceColumns, sourceRows, warehouseRows, type TableDiff } from './reconcile';
 import type { ReconColumn } from './canonical';
 
@@ -23,8 +23,8 @@ export interface Watermark {
 
 export interface SourceAtWatermark {
   watermark: Watermark;
-  columns: Record<TableName, ReconColumn[]>;
-  rows: Record<TableName, Map<string, string>>;
+  columns: Record<DeclaredTable, ReconColumn[]>;
+  rows: Record<DeclaredTable, Map<string, string>>;
 }
 
 export function lsnToNumber(lsn: string): bigint {
@@ -64,8 +64,8 @@ export async function sourceAtWatermark(pg: Client): Promise<SourceAtWatermark> 
         'SELECT pg_current_snapshot()::text AS snap, pg_current_wal_insert_lsn()::text AS lsn',
       )
     ).rows[0]!;
-    const columns = {} as Record<TableName, ReconColumn[]>;
-    const rows = {} as Record<TableName, Map<string, string>>;
+    const columns = {} as Record<DeclaredTable, ReconColumn[]>;
+    const rows = {} as Record<DeclaredTable, Map<string, string>>;
     for (const t of TABLE_NAMES) {
       columns[t] = await sourceColumns(pg, t);
       rows[t] = await sourceRows(pg, t, columns[t]);
@@ -108,7 +108,7 @@ export interface ObjectCountMismatch {
 export interface WatermarkVerification {
   ok: boolean;
   watermark: Watermark;
-  tables: Record<TableName, TableDiff & { rows: number }>;
+  tables: Record<DeclaredTable, TableDiff & { rows: number }>;
   /** Kafka records held more than once in RAW. */
   doubled: number;
   objectsChecked: number;
@@ -118,7 +118,7 @@ export interface WatermarkVerification {
   driftCents: string;
 }
 
-const MONEY_COLUMNS: Partial<Record<TableName, string>> = { accounts: 'balance', transactions: 'amount' };
+const MONEY_COLUMNS: Partial<Record<DeclaredTable, string>> = { accounts: 'balance', transactions: 'amount' };
 
 /** Compare a source snapshot with RAW as of its watermark; also each ledgered object's row count. */
 export async function verifyAtWatermark(
@@ -215,7 +215,7 @@ function sumColumn(rows: Map<string, string>, cols: readonly ReconColumn[], colu
 /** The first key (in key order) that differs, its first differing column and the RAW change behind it. */
 async function firstDifference(
   db: DuckDBConnection,
-  table: TableName,
+  table: DeclaredTable,
   cols: readonly ReconColumn[],
   source: Map<string, string>,
   wh: Map<string, string>,

@@ -27,7 +27,8 @@ export interface LakeObjectKey extends ObjectCoordinates {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** The one parser of lake keys in the tree. */
-const KEY = /^([a-z_]+)\/date=(\d{4}-\d{2}-\d{2})\/([a-z_]+)\+(\d+)\+(\d+)-(\d+)\.parquet$/;
+/** Any captured table's name (tables.ts CAPTURED_TABLE_NAME), declared in tables.ts or not. */
+const KEY = /^([A-Za-z_][A-Za-z0-9_]*)\/date=(\d{4}-\d{2}-\d{2})\/([A-Za-z_][A-Za-z0-9_]*)\+(\d+)\+(\d+)-(\d+)\.parquet$/;
 const LAYOUT = '<table>/date=YYYY-MM-DD/<table>+<partition>+<firstOffset>-<lastOffset>.parquet';
 
 const isDate = (d: string) => DATE.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`));
@@ -52,8 +53,7 @@ export function parseLakeKey(key: string): LakeObjectKey {
     string,
     string,
   ];
-  const table = TABLE_NAMES.find((t) => t === folderTable);
-  if (!table) throw new Error(`${at} names unknown table ${JSON.stringify(folderTable)}`);
+  const table: TableName = folderTable;
   if (fileTable !== folderTable) throw new Error(`${at}: file table ${fileTable} differs from folder ${folderTable}`);
   if (!isDate(date)) throw new Error(`${at} has an invalid date ${date}`);
   const firstOffset = BigInt(first);

@@ -1,7 +1,9 @@
 /**
- * The one description of each captured table: its columns, their types and its key.
- * Postgres DDL is checked against it, and the CDC decoder, the Parquet schema, the
- * warehouse DDL and the reconciliation all derive from it.
+ * The optional, stricter contract of the tables it declares: their columns, types and key.
+ * Postgres DDL is checked against it, and the CDC decoder, the Parquet schema, the warehouse
+ * DDL and the reconciliation derive from it. Any other captured table (CAPTURED_TABLES) flows
+ * too, typed from the envelope's inline schema: `TableName` is any table name, `DeclaredTable`
+ * one of those below.
  */
 import { typeName } from './typeNames';
 
@@ -36,7 +38,10 @@ export interface ColumnDef {
   readonly source?: 'millis' | 'json';
 }
 
-export type TableName = 'customers' | 'accounts' | 'transactions';
+/** The tables this file declares. */
+export type DeclaredTable = 'customers' | 'accounts' | 'transactions';
+/** Any captured table (a Postgres table of schema public): declared here or not. */
+export type TableName = string;
 
 export interface TableDef {
   readonly name: TableName;
@@ -52,7 +57,7 @@ const char = (length: number) => ({ type: 'char', length }) as const;
 const nullable = (type: ColumnType) => ({ type, nullable: true }) as const;
 
 /** A table keyed by `id`, its columns in order; NOT NULL unless nullable(). */
-function table(name: TableName, columns: Readonly<Record<string, ColumnSpec>>): TableDef {
+function table(name: DeclaredTable, columns: Readonly<Record<string, ColumnSpec>>): TableDef {
   const column = (col: string, spec: ColumnSpec): ColumnDef =>
     typeof spec === 'string'
       ? { name: col, type: spec, nullable: false }
@@ -60,7 +65,7 @@ function table(name: TableName, columns: Readonly<Record<string, ColumnSpec>>): 
   return { name, key: ['id'], columns: Object.entries(columns).map(([col, spec]) => column(col, spec)) };
 }
 
-export const TABLES: Readonly<Record<TableName, TableDef>> = {
+export const TABLES: Readonly<Record<DeclaredTable, TableDef>> = {
   customers: table('customers', {
     id: 'int32',
     first_name: text(100),
@@ -88,7 +93,30 @@ export const TABLES: Readonly<Record<TableName, TableDef>> = {
   }),
 };
 
-export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+export const TABLE_NAMES = Object.keys(TABLES) as DeclaredTable[];
+
+export function isDeclared(table: TableName): table is DeclaredTable {
+  return Object.prototype.hasOwnProperty.call(TABLES, table);
+}
+
+const undeclared = new Map<TableName, TableDef>();
+
+/**
+ * A table's definition: tables.ts's for a declared table; for any other, one with no columns and
+ * no declared key (its columns all come from the inline schema, as columns added at run time do).
+ */
+export function tableDef(table: TableName): TableDef {
+  if (isDeclared(table)) return TABLES[table];
+  let def = undeclared.get(table);
+  if (!def) undeclared.set(table, (def = { name: table, key: [], columns: [] }));
+  return def;
+}
+
+/**
+ * A captured table's name as CAPTURED_TABLES, topics and lake keys spell it: a Postgres identifier
+ * that needs no quoting in a topic or an object key (letters, digits, `_`; case kept).
+ */
+export const CAPTURED_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Change-data-capture metadata carried by every change row, after the table's own columns.
@@ -109,7 +137,7 @@ export type CdcOp = (typeof CDC_OPS)[number];
 
 /** Columns of a change row: the table's own, then the CDC metadata. */
 export function changeColumns(table: TableName): readonly ColumnDef[] {
-  return [...TABLES[table].columns, ...CDC_COLUMNS];
+  return [...tableDef(table).columns, ...CDC_COLUMNS];
 }
 
 /** Debezium's topic for a table: `<prefix>.public.<table>`. */
@@ -117,10 +145,12 @@ export function topicFor(table: TableName, prefix = 'banking_server'): string {
   return `${prefix}.public.${table}`;
 }
 
-/** The table a Debezium topic carries, or undefined when the topic is not ours. */
+/** The table a Debezium topic (`<prefix>.public.<table>`) carries, or undefined when it is not such a topic. */
 export function tableForTopic(topic: string): TableName | undefined {
-  const name = topic.split('.').pop();
-  return TABLE_NAMES.find((t) => t === name);
+  const parts = topic.split('.');
+  const name = parts.pop();
+  if (parts.length < 2 || parts.pop() !== 'public' || !name || !CAPTURED_TABLE_NAME.test(name)) return undefined;
+  return name;
 }
 
 /** Postgres type for a column, as in sql/postgres (without defaults and constraints). */

@@ -5,7 +5,7 @@
  * from the tenth on (measured 2026-12-06), in each writer thread, so a container that starts under
  * load first fell behind. Run once before the first real batch, that cost is paid before traffic.
  */
-import { TABLES, TABLE_NAMES, topicFor, type ColumnDef, type TableName } from '../shared/tables';
+import { tableDef, TABLE_NAMES, topicFor, type ColumnDef, type TableName } from '../shared/tables';
 import type { KafkaRecordIn } from './decode/decodeRecord';
 import { storeBatch } from './lake/storeBatch';
 
@@ -62,7 +62,7 @@ function connectField(col: ColumnDef): Record<string, unknown> {
 
 /** A table's inline value schema (value.converter.schemas.enable=true), as far as the writer reads it. */
 function inlineSchema(table: TableName): Record<string, unknown> {
-  const image = (field: string) => ({ field, type: 'struct', optional: true, fields: TABLES[table].columns.map(connectField) });
+  const image = (field: string) => ({ field, type: 'struct', optional: true, fields: tableDef(table).columns.map(connectField) });
   return {
     type: 'struct',
     optional: false,
@@ -86,7 +86,7 @@ export function syntheticRecords(perTable: number, topicPrefix: string, withSche
   for (const table of TABLE_NAMES) {
     const schema = withSchema ? inlineSchema(table) : undefined;
     for (let i = 0; i < perTable; i++) {
-      const after = Object.fromEntries(TABLES[table].columns.map((c) => [c.name, value(c, i)]));
+      const after = Object.fromEntries(tableDef(table).columns.map((c) => [c.name, value(c, i)]));
       const envelope = { before: null, after, source: { lsn: 1000 + i, ts_ms: tsMs + i, txId: 1 + i }, op: 'c', ts_ms: tsMs + i };
       out.push({
         topic: topicFor(table, topicPrefix),

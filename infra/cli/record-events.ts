@@ -31,7 +31,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Client } from 'pg';
 import * as prettier from 'prettier';
 import { kafkaBrokers, loadSettings } from '../stack/settings';
-import { TABLE_NAMES, topicFor, type TableName } from '../../functions/shared/tables';
+import { TABLE_NAMES, topicFor, type DeclaredTable } from '../../functions/shared/tables';
 import { createS3Client } from '../../functions/shared/s3';
 import { buildKafkaEvent, type PartitionBatch, type SourceMessage } from '../offline-kafka/event';
 import type { S3Event } from '../offline-s3/event';
@@ -43,7 +43,7 @@ import { keyId } from './util/kafkaKeys';
 const ROOT = resolve(__dirname, '..', '..');
 const EVENTS = join(ROOT, 'events');
 const cfg = loadSettings();
-const topicOf = (t: TableName) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX);
+const topicOf = (t: DeclaredTable) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX);
 
 /**
  * AWS's example of the event an EventBridge schedule rule delivers to Lambda
@@ -67,14 +67,14 @@ const SCHEDULED_EVENT = {
 };
 
 interface Change {
-  table: TableName;
+  table: DeclaredTable;
   id: string;
 }
 
 /** Our own rows: c, u and d in each table (children deleted first, so no delete is a cascade). */
 async function makeChanges(pg: Client, suffix: string): Promise<Change[]> {
   const changes: Change[] = [];
-  const one = async (table: TableName, sql: string, params: unknown[]): Promise<string> => {
+  const one = async (table: DeclaredTable, sql: string, params: unknown[]): Promise<string> => {
     const id = String((await pg.query<{ id: number | string }>(`${sql} RETURNING id`, params)).rows[0]!.id);
     changes.push({ table, id });
     return id;

@@ -4,7 +4,8 @@
  * registration uses the same JSON (written by `npm run connector -- --print`).
  */
 import type { Settings } from '../stack/settings';
-import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
+import { topicFor } from '../../functions/shared/tables';
+import { parseCapturedTables } from '../../functions/shared/capturedTables';
 import { topicPartitions } from './topics';
 
 export const PUBLICATION = 'banking_publication';
@@ -19,12 +20,12 @@ function topicCreation(cfg: Settings): Record<string, string> {
   const out: Record<string, string> = {
     'topic.creation.default.replication.factor': '1',
     'topic.creation.default.partitions': '1',
-    'topic.creation.groups': TABLE_NAMES.join(','),
+    'topic.creation.groups': [...partitions.keys()].join(','),
   };
-  for (const t of TABLE_NAMES) {
+  for (const [t, count] of partitions) {
     out[`topic.creation.${t}.include`] = topicFor(t, cfg.KAFKA_TOPIC_PREFIX).replace(/\./g, '\\.');
     out[`topic.creation.${t}.replication.factor`] = '1';
-    out[`topic.creation.${t}.partitions`] = String(partitions[t]);
+    out[`topic.creation.${t}.partitions`] = String(count);
   }
   return out;
 }
@@ -52,9 +53,15 @@ export function connectorConfig(cfg: Settings, dbHost = '127.0.0.1'): Record<str
     'database.password': '${env:POSTGRES_REPLICATION_PASSWORD}',
     'database.dbname': cfg.POSTGRES_DB,
     'topic.prefix': cfg.KAFKA_TOPIC_PREFIX,
-    'table.include.list': TABLE_NAMES.map((t) => `public.${t}`).join(','),
-    // The publication is created, filtered to our tables, by sql/postgres/02_replication.sql:
-    // the replication role does not own the tables, so it must not try to create or alter it.
+    // CAPTURED_TABLES (Debezium matches each entry against the whole schema.table name). A table
+    // in the list that does not exist yet is captured from its first change once its migration
+    // created it and added it to the publication.
+    'table.include.list': parseCapturedTables(cfg.CAPTURED_TABLES)
+      .map((t) => `public.${t}`)
+      .join(','),
+    // The publication is created by sql/postgres/02_replication.sql and extended by each captured
+    // table's migration (ALTER PUBLICATION ... ADD TABLE): the replication role does not own the
+    // tables, so it must not try to create or alter it.
     'publication.name': PUBLICATION,
     'publication.autocreate.mode': 'disabled',
     'slot.name': SLOT,

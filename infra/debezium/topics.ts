@@ -11,19 +11,25 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaBrokers, type Settings } from '../stack/settings';
 import { ConfigError } from '../../functions/shared/errors';
-import { TABLE_NAMES, topicFor, type TableName } from '../../functions/shared/tables';
+import { isDeclared, topicFor, type TableName } from '../../functions/shared/tables';
+import { parseCapturedTables } from '../../functions/shared/capturedTables';
 
-/** KAFKA_TOPIC_PARTITIONS as a count per table (tables not named get 1). */
-export function topicPartitions(cfg: Pick<Settings, 'KAFKA_TOPIC_PARTITIONS'>): Record<TableName, number> {
-  const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, 1])) as Record<TableName, number>;
+/**
+ * KAFKA_TOPIC_PARTITIONS as a count per captured table (CAPTURED_TABLES; tables not named get 1).
+ * A table of tables.ts named there but not captured is ignored (the default names all three); any
+ * other name is a mistake and stops start-up.
+ */
+export function topicPartitions(cfg: Pick<Settings, 'KAFKA_TOPIC_PARTITIONS' | 'CAPTURED_TABLES'>): Map<TableName, number> {
+  const captured = parseCapturedTables(cfg.CAPTURED_TABLES);
+  const out = new Map(captured.map((t) => [t, 1]));
   for (const pair of cfg.KAFKA_TOPIC_PARTITIONS.split(',')) {
-    const [name, count] = pair.split('=').map((s) => s.trim());
-    if (!(TABLE_NAMES as string[]).includes(name!)) {
-      throw new ConfigError(`KAFKA_TOPIC_PARTITIONS names ${name}, which is not one of ${TABLE_NAMES.join(', ')}`, [
+    const [name, count] = pair.split('=').map((s) => s.trim()) as [string, string];
+    if (out.has(name)) out.set(name, Number(count));
+    else if (!isDeclared(name)) {
+      throw new ConfigError(`KAFKA_TOPIC_PARTITIONS names ${name}, which is not in CAPTURED_TABLES (${captured.join(', ')})`, [
         `KAFKA_TOPIC_PARTITIONS: unknown table ${name}`,
       ]);
     }
-    out[name as TableName] = Number(count);
   }
   return out;
 }
@@ -64,16 +70,15 @@ async function ensureCdcTopicsOnce(cfg: Settings, log: (m: string) => void): Pro
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const ours = TABLE_NAMES.map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX)).filter((t) => existing.has(t));
+    const ours = [...wanted.keys()].map((t) => topicFor(t, cfg.KAFKA_TOPIC_PREFIX)).filter((t) => existing.has(t));
     // An empty list would ask for every topic's metadata, Connect's own half-created ones included.
     const meta = ours.length ? await admin.fetchTopicMetadata({ topics: ours }) : { topics: [] };
     const current = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
     const changes: TopicChange[] = [];
     const create: { topic: string; numPartitions: number; replicationFactor: number }[] = [];
     const grow: { topic: string; count: number }[] = [];
-    for (const table of TABLE_NAMES) {
+    for (const [table, want] of wanted) {
       const topic = topicFor(table, cfg.KAFKA_TOPIC_PREFIX);
-      const want = wanted[table];
       const have = current.get(topic);
       if (have === undefined) {
         create.push({ topic, numPartitions: want, replicationFactor: 1 });

@@ -29,7 +29,7 @@ const stackShape = {
   KAFKA_TOPIC_PARTITIONS: z
     .string()
     .default('customers=1,accounts=2,transactions=4')
-    .refine((v) => /^\s*[a-z_]+\s*=\s*[1-9]\d*\s*(,\s*[a-z_]+\s*=\s*[1-9]\d*\s*)*$/.test(v), {
+    .refine((v) => /^\s*\w+\s*=\s*[1-9]\d*\s*(,\s*\w+\s*=\s*[1-9]\d*\s*)*$/.test(v), {
       message: 'expected table=count pairs, e.g. customers=1,accounts=2,transactions=4',
     }),
   DEBEZIUM_CONNECTOR_NAME: nonEmpty.default('banking-postgres-connector'),

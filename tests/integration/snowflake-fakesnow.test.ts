@@ -24,7 +24,7 @@ import { decodeRecord, storeBatch, type PutRequest } from '../../functions/write
 import { encodeParquet } from '../../functions/writer';
 import { evolveSchema } from '../../functions/loader/snowflakeSchema';
 import type { ChangeRow } from '../../functions/shared/rows';
-import { TABLE_NAMES, type TableName } from '../../functions/shared/tables';
+import { TABLE_NAMES, type DeclaredTable } from '../../functions/shared/tables';
 import { ServiceError } from '../../functions/shared/errors';
 import { ledgerInsert } from '../../functions/loader/snowflakeSql';
 import { snowflakeWarehouse } from '../../functions/loader/snowflakeWarehouse';
@@ -47,12 +47,12 @@ function proxyConnection() {
 }
 
 /** The recorded Debezium changes, decoded as the writer does, per table. */
-function recordedRows(): Record<TableName, ChangeRow[]> {
+function recordedRows(): Record<DeclaredTable, ChangeRow[]> {
   const rec = loadRecording();
-  const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as ChangeRow[]])) as Record<TableName, ChangeRow[]>;
+  const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as ChangeRow[]])) as Record<DeclaredTable, ChangeRow[]>;
   for (const r of [...rec.snapshotSamples, ...rec.records]) {
     const d = decodeRecord(r);
-    if (d.kind === 'row') out[d.table].push(d.row);
+    if (d.kind === 'row') out[d.table as DeclaredTable].push(d.row);
   }
   return out;
 }
@@ -62,7 +62,7 @@ beforeAll(async () => {
 }, 600_000);
 
 /** A lake object as the writer stores it after `order`, `"RiskTier"` and `"risk score"` were added in Postgres. */
-async function awkwardObject(dir: string) {
+async function awkwardObject(dir: string, table = 'accounts') {
   const rec = loadRecording();
   const acct = rec.records.find((r) => r.topic.endsWith('.accounts') && r.value !== null)!;
   const added = [
@@ -80,17 +80,17 @@ async function awkwardObject(dir: string) {
     },
   ];
   const after = { ...(envelopeOf(acct).after as Record<string, unknown>), order: 7, RiskTier: 'High', 'risk score': '12.50' };
-  const record = withImage(acct, 'after', after, { add: added });
+  const record = { ...withImage(acct, 'after', after, { add: added }), topic: acct.topic.replace(/accounts$/, table) };
   const d = decodeRecord(record);
   if (d.kind !== 'row') throw new Error('expected a row');
   const stored: PutRequest[] = [];
   const result = await storeBatch([record], { sink: { put: async (req) => void stored.push(req) }, dlqPrefix: '_dlq' });
   expect(result.deadLetters).toEqual([]);
-  const file = join(dir, 'accounts+0+1-1.parquet');
+  const file = join(dir, `${table}+0+1-1.parquet`);
   writeFileSync(file, stored[0]!.body as Uint8Array);
   const object = {
-    key: 'accounts/date=2026-12-02/accounts+0+1-1.parquet',
-    table: 'accounts' as const,
+    key: `${table}/date=2026-12-02/${table}+0+1-1.parquet`,
+    table,
     etag: null,
     localFile: async () => file,
   };
@@ -230,13 +230,30 @@ test('PUT to the table stage, then COPY from it, through the adapter (internal s
   }
 }, 120_000);
 
-test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` and an object carrying them loads, through the adapter\'s own DDL and COPY', async () => {
+/** A fakesnow connection with RAW's DDL applied by the adapter, and a scratch folder; released after `body`. */
+async function onRaw(
+  body: (
+    conn: Awaited<ReturnType<typeof proxyConnection>>,
+    dir: string,
+    warehouse: ReturnType<typeof snowflakeWarehouse>,
+  ) => Promise<void>,
+): Promise<void> {
   const conn = await proxyConnection();
-  const dir = mkdtempSync(join(tmpdir(), 'fakesnow-names-'));
+  const dir = mkdtempSync(join(tmpdir(), 'fakesnow-raw-'));
   try {
     const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
     const session = await warehouse.open(); // the RAW DDL, every name quoted
     await session.close();
+    await body(conn, dir, warehouse);
+    await warehouse.release();
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+}
+
+test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` and an object carrying them loads, through the adapter\'s own DDL and COPY', async () => {
+  await onRaw(async (conn, dir, warehouse) => {
     const { object, row: d } = await awkwardObject(dir);
     await evolveSchema(conn, target, [object], quiet);
     const cols = await conn.execute(
@@ -264,11 +281,31 @@ test('RAW gains columns named `order`, `"RiskTier"` and `"risk score"` and an ob
     ).toEqual([{ ORDER: 7, RiskTier: 'High', 'risk score': '12.50' }]);
     expect([d.order, d.RiskTier, d['risk score']]).toEqual([7, 'High', '12.50']);
     await conn.execute(`DROP TABLE ${target.database}.${target.schema}.accounts`);
-    await warehouse.release();
-  } catch (err) {
-    await conn.close();
-    throw err;
-  }
+  });
+}, 120_000);
+
+test("a table tables.ts does not declare: RAW's table is created from its first object", async () => {
+  await onRaw(async (conn, dir) => {
+    const { object } = await awkwardObject(dir, 'loan_risk');
+    await evolveSchema(conn, target, [object], quiet);
+    const columns = async () =>
+      conn.execute(
+        `SELECT column_name, data_type, is_nullable FROM ${target.database}.information_schema.columns WHERE table_schema = 'RAW' AND table_name = 'LOAN_RISK' ORDER BY ordinal_position`,
+      );
+    const cols = await columns();
+    // The lake's order for a table without declared columns: the CDC columns, then the table's (from its schema).
+    expect(cols.map((c) => c.COLUMN_NAME)).toEqual([
+      ...['_OP', '_LSN', '_SOURCE_TS_MS', '_TX_ID', '_KAFKA_TOPIC', '_KAFKA_PARTITION', '_KAFKA_OFFSET'],
+      ...['ID', 'CUSTOMER_ID', 'ACCOUNT_TYPE', 'BALANCE', 'CURRENCY', 'STATUS', 'CREATED_AT'],
+      ...['ORDER', 'RiskTier', 'risk score', '_FILE', '_LOADED_AT'],
+    ]);
+    expect(cols.find((c) => c.COLUMN_NAME === 'BALANCE')).toMatchObject({ DATA_TYPE: 'NUMBER', IS_NULLABLE: 'YES' });
+    expect(cols.find((c) => c.COLUMN_NAME === '_LSN')).toMatchObject({ IS_NULLABLE: 'NO' });
+    // The next object of that table finds it, with the same names and types: nothing to add.
+    await evolveSchema(conn, target, [object], quiet);
+    expect(await columns()).toEqual(cols);
+    await conn.execute(`DROP TABLE ${target.database}.${target.schema}.loan_risk`);
+  });
 }, 120_000);
 
 test("dbt's snowflake target builds (models and tests) on RAW rows from the recorded pipeline", async () => {
@@ -278,7 +315,7 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
     const warehouse = snowflakeWarehouse({ target, connect: async () => conn, log: quiet });
     const session = await warehouse.open();
     // What COPY would have loaded: each table's Parquet, as the writer encodes it, into RAW.
-    for (const [table, rows] of Object.entries(recordedRows()) as Array<[TableName, ChangeRow[]]>) {
+    for (const [table, rows] of Object.entries(recordedRows()) as Array<[DeclaredTable, ChangeRow[]]>) {
       const file = join(dir, `${table}.parquet`);
       writeFileSync(file, encodeParquet(table, rows));
       await conn.duckdb(
@@ -291,6 +328,12 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
     await evolveSchema(conn, target, [object], quiet);
     await conn.execute(
       `UPDATE ${target.database}.${target.schema}.accounts SET "ORDER" = 7, "RiskTier" = 'High', "risk score" = 12.50`,
+    );
+    // A captured table tables.ts does not declare (RAW's table made from its first object), holding
+    // the accounts' changes: dbt stages it with no model of its own (macros/undeclared_tables.sql).
+    await evolveSchema(conn, target, [(await awkwardObject(dir, 'loan_risk')).object], quiet);
+    await conn.duckdb(
+      `INSERT INTO ${target.database}.${target.schema}.loan_risk BY NAME SELECT * FROM ${target.database}.${target.schema}.accounts`,
     );
     await session.close();
     // The adapter keeps its connection for the next invocation; release() closes it (dbt needs the file).
@@ -346,6 +389,11 @@ test("dbt's snowflake target builds (models and tests) on RAW rows from the reco
     expect(
       await check.execute(`SELECT DISTINCT "ORDER", "RiskTier", "risk score" FROM ${target.database}.STAGING.STG_ACCOUNTS`),
     ).toEqual([{ ORDER: 7, RiskTier: 'High', 'risk score': '12.50' }]);
+    const count = async (relation: string) =>
+      Number(Object.values((await check.execute(`SELECT count(*) AS n FROM ${target.database}.${relation}`))[0]!)[0]);
+    expect(await count('STAGING.STG_LOAN_RISK')).toBe(await count('STAGING.STG_ACCOUNTS'));
+    expect(await count('INTERMEDIATE.INT_LOAN_RISK_CURRENT')).toBe(await count('INTERMEDIATE.INT_ACCOUNTS_CURRENT'));
+    expect(await count('INTERMEDIATE.INT_LOAN_RISK_CURRENT')).toBeGreaterThan(0);
   } finally {
     await check.close();
   }

@@ -10,7 +10,7 @@
  * additive (a tables.ts column renamed, dropped, or of another type now) gives a layout whose
  * error says what to do; so does a new column of a type the writer cannot store exactly.
  */
-import { CDC_COLUMNS, TABLES, postgresType, type ColumnDef, type TableName } from '../../shared/tables';
+import { CDC_COLUMNS, tableDef, postgresType, type ColumnDef, type TableName } from '../../shared/tables';
 import { plan, type ColumnPlan, type Layout } from './layout';
 
 interface ConnectField {
@@ -160,7 +160,7 @@ export function layoutFromSchema(table: TableName, schemaText: string): Layout {
   const image = root.fields?.find((f) => (f.field === 'after' || f.field === 'before') && f.type === 'struct');
   if (!image?.fields) return fail('the inline schema has no before/after struct: not a Debezium change event');
   const fields = new Map(image.fields.map((f) => [f.field, f]));
-  const def = TABLES[table];
+  const def = tableDef(table);
   const known: ColumnPlan[] = [];
   const problems: string[] = [];
   const missing: string[] = [];

@@ -5,7 +5,7 @@
  */
 import { DecodeError } from '../../shared/errors';
 import type { ChangeRow } from '../../shared/rows';
-import { TABLE_NAMES, tableForTopic, topicFor, type TableName } from '../../shared/tables';
+import { tableForTopic, topicFor, type TableName } from '../../shared/tables';
 import { formatDecimal, type Physical } from './columnValues';
 import { layoutFromSchema } from './connectSchema';
 import { toEnvelope, type Envelope, type Image } from './envelope';
@@ -22,8 +22,6 @@ export interface KafkaRecordIn {
   key?: string | null;
   value?: string | null;
 }
-
-const KNOWN = new Set<string>(TABLE_NAMES);
 
 export type DecodedValues =
   { kind: 'row'; table: TableName; layout: Layout; env: Envelope; values: readonly Physical[] } | { kind: 'tombstone' };
@@ -42,26 +40,31 @@ function rowImage(env: Envelope): Image {
 export class RecordDecoder {
   private readonly reader = new ValueReader<Layout>((topic, text) => layoutFromSchema(tableForTopic(topic)!, text));
   private readonly scratch: Physical[] = [];
-  private readonly topics = new Map<string, TableName | string>();
+  private readonly topics = new Map<string, { table: TableName } | { refused: string }>();
 
   /** Without a prefix, any `<prefix>.public.<table>` topic is accepted (tests, tools). */
   constructor(private readonly topicPrefix?: string) {}
 
-  /** The topic's table; the reason it is refused is cached as well (a string that is not a table name). */
+  /**
+   * The topic's table, any table (tables.ts declares some; the others are typed from their inline
+   * schema); the reason a topic is refused is cached as well.
+   */
   private tableOf(topic: string): TableName {
     let t = this.topics.get(topic);
     if (t === undefined) {
       const table = tableForTopic(topic);
-      if (!table) t = `topic ${topic} carries no known table`;
+      if (!table) t = { refused: `topic ${topic} carries no table: expected <prefix>.public.<table>` };
       else if (this.topicPrefix !== undefined && topic !== topicFor(table, this.topicPrefix)) {
-        t =
-          `topic ${topic} is not this writer's: it writes ${table} from ${topicFor(table, this.topicPrefix)} ` +
-          `(KAFKA_TOPIC_PREFIX=${this.topicPrefix}); subscribe one topic per table`;
-      } else t = table;
+        t = {
+          refused:
+            `topic ${topic} is not this writer's: it writes ${table} from ${topicFor(table, this.topicPrefix)} ` +
+            `(KAFKA_TOPIC_PREFIX=${this.topicPrefix}); subscribe one topic per table`,
+        };
+      } else t = { table };
       this.topics.set(topic, t);
     }
-    if (!KNOWN.has(t)) throw new DecodeError(t);
-    return t as TableName;
+    if ('refused' in t) throw new DecodeError(t.refused);
+    return t.table;
   }
 
   /** The values are valid until the next call (one scratch array, no allocation per record). */

@@ -6,7 +6,7 @@
  * every record written with that schema is dead-lettered with it.
  */
 import { DecodeError } from '../../shared/errors';
-import { TABLES, type ColumnDef, type TableName } from '../../shared/tables';
+import { isDeclared, tableDef, type ColumnDef, type TableName } from '../../shared/tables';
 import { columnDecoder, type ColumnDecoder, type Physical } from './columnValues';
 
 export interface ColumnPlan {
@@ -36,7 +36,7 @@ const staticLayouts = new Map<TableName, Layout>();
 export function tablesLayout(table: TableName): Layout {
   let l = staticLayouts.get(table);
   if (!l) {
-    l = { table, known: TABLES[table].columns.map(plan), extra: [], error: null, fromSchema: false };
+    l = { table, known: tableDef(table).columns.map(plan), extra: [], error: null, fromSchema: false };
     staticLayouts.set(table, l);
   }
   return l;
@@ -61,8 +61,11 @@ export function decodeImage(layout: Layout, img: Record<string, unknown>, out: P
       `unknown column(s) ${unknown.join(', ')} in ${layout.table}: ` +
         (layout.fromSchema
           ? 'the image does not match its inline schema'
-          : 'new columns flow through only when the connector writes schemas inline ' +
-            '(value.converter.schemas.enable=true, infra/debezium/connector-config.ts); or add them to functions/shared/tables.ts') +
+          : !isDeclared(layout.table)
+            ? `${layout.table} is not declared in functions/shared/tables.ts, so its columns come only from inline schemas ` +
+              '(value.converter.schemas.enable=true, infra/debezium/connector-config.ts); or declare it there'
+            : 'new columns flow through only when the connector writes schemas inline ' +
+              '(value.converter.schemas.enable=true, infra/debezium/connector-config.ts); or add them to functions/shared/tables.ts') +
         ', then replay the dead letters (npm run dlq -- replay)',
     );
   }

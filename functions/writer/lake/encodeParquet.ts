@@ -11,7 +11,7 @@
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { Physical } from '../decode/columnValues';
 import type { CellValue, ChangeRow } from '../../shared/rows';
-import { changeColumns, TABLES, type ColumnDef, type TableName } from '../../shared/tables';
+import { changeColumns, tableDef, type ColumnDef, type TableName } from '../../shared/tables';
 import { schemaOf } from './parquetSchema';
 
 const CREATED_BY = 'banking-cdc-serverless (hyparquet-writer)';
@@ -24,7 +24,7 @@ export interface EncodeOptions {
 
 function deltaEncoded(table: TableName, col: ColumnDef): boolean {
   if (col.nullable || (col.type !== 'int32' && col.type !== 'int64')) return false;
-  return MONOTONIC_CDC.has(col.name) || TABLES[table].key.includes(col.name);
+  return MONOTONIC_CDC.has(col.name) || tableDef(table).key.includes(col.name);
 }
 
 /** Encodes columns given as physical values (decimal unscaled, timestamptz epoch micros). */

@@ -8,7 +8,7 @@ import type { Physical } from '../decode/columnValues';
 import type { Envelope } from '../decode/envelope';
 import type { Layout } from '../decode/layout';
 import { DecodeError } from '../../shared/errors';
-import { changeColumns, TABLES, type ColumnDef, type TableName } from '../../shared/tables';
+import { changeColumns, tableDef, type ColumnDef, type TableName } from '../../shared/tables';
 
 interface ExtraColumn {
   def: ColumnDef;
@@ -34,7 +34,7 @@ export class ObjectBuilder {
     readonly date: string,
     readonly partition: number,
   ) {
-    this.width = TABLES[table].columns.length;
+    this.width = tableDef(table).columns.length;
     this.base = changeColumns(table).map(() => []);
   }
 

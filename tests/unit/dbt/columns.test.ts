@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { changeColumns, TABLE_NAMES, TABLES, type TableName } from '../../../functions/shared/tables';
+import { changeColumns, TABLE_NAMES, TABLES, type DeclaredTable } from '../../../functions/shared/tables';
 
 const dbt = join(__dirname, '../../../dbt');
 const read = (p: string) => readFileSync(join(dbt, p), 'utf8');
@@ -59,10 +59,10 @@ function argument(sql: string, name: string): string {
 }
 
 /** RAW's columns as the deduplicated_changes macro hands them to a staging model. */
-const rawChangeLog = (t: TableName) => [...changeColumns(t).map((c) => c.name), '_file', '_loaded_at', 'changed_at'];
+const rawChangeLog = (t: DeclaredTable) => [...changeColumns(t).map((c) => c.name), '_file', '_loaded_at', 'changed_at'];
 
 /** The key a staging model renames `id` to: customers -> customer_id. */
-const keyOf = (t: TableName) => `${t.replace(/s$/, '')}_id`;
+const keyOf = (t: DeclaredTable) => `${t.replace(/s$/, '')}_id`;
 
 describe('dbt project layout', () => {
   it.each(LAYERS)('every model in models/%s has a yml beside it that describes it, and nothing else', (layer) => {

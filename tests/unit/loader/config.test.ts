@@ -2,15 +2,16 @@ import { LOADER_CONFIG_KEYS, loadLoaderConfig } from '../../../functions/loader'
 import { ConfigError } from '../../../functions/shared/errors';
 
 describe("the loader's config", () => {
-  test('reads only the lake and the warehouse (and the log level)', () => {
+  test('reads only the lake, the warehouse and the captured tables (and the log level)', () => {
     expect(
       LOADER_CONFIG_KEYS.every((k) =>
-        /^(MINIO_(ENDPOINT|ACCESS_KEY|SECRET_KEY|BUCKET)|AWS_REGION|DLQ_PREFIX|WAREHOUSE.*|SWEEP_DAYS|SNOWFLAKE_.*|LOG_LEVEL)$/.test(
+        /^(MINIO_(ENDPOINT|ACCESS_KEY|SECRET_KEY|BUCKET)|AWS_REGION|DLQ_PREFIX|WAREHOUSE.*|SWEEP_DAYS|CAPTURED_TABLES|SNOWFLAKE_.*|LOG_LEVEL)$/.test(
           k,
         ),
       ),
     ).toBe(true);
     expect(loadLoaderConfig({})).toMatchObject({ WAREHOUSE: 'duckdb', SWEEP_DAYS: 3, MINIO_BUCKET: 'banking-data' });
+    expect(() => loadLoaderConfig({ CAPTURED_TABLES: 'customers,risk score' })).toThrow(/CAPTURED_TABLES/);
   });
 
   test('a wrong value stops start-up naming the variable', () => {

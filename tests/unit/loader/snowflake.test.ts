@@ -2,7 +2,7 @@ import { ServiceError } from '../../../functions/shared/errors';
 import { loadObjects } from '../../../functions/loader/loader';
 import { copyStatement, putStatement, validateTarget } from '../../../functions/loader/snowflakeSql';
 import { snowflakeWarehouse, timeoutsFor, type SqlBind, type SqlConnection } from '../../../functions/loader/snowflakeWarehouse';
-import { changeColumns, type TableName } from '../../../functions/shared/tables';
+import { changeColumns, type DeclaredTable, type TableName } from '../../../functions/shared/tables';
 import { snowflakeType } from '../../../functions/loader/ddl';
 import { encodeParquet, lakeKey, memoryStore, recordingLog, sampleRows } from './fixtures';
 
@@ -195,7 +195,7 @@ describe('Snowflake adapter: batches, COPY results, timeouts', () => {
     const objects = new Map(
       keys.map((k) => [
         `${bucket}/${k}`,
-        encodeParquet(k.split('/')[0] as TableName, sampleRows(k.split('/')[0] as TableName, 3)),
+        encodeParquet(k.split('/')[0] as DeclaredTable, sampleRows(k.split('/')[0] as DeclaredTable, 3)),
       ]),
     );
     const warehouse = snowflakeWarehouse({

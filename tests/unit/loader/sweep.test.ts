@@ -16,6 +16,8 @@ test('the sweep covers every table for the last N UTC dates, newest day first', 
     'accounts/date=2026-12-01/',
   ]);
   expect(() => sweepPrefixes(0, now)).toThrow(/positive integer/);
+  // CAPTURED_TABLES names the folders: a table tables.ts does not declare is swept too.
+  expect(sweepPrefixes(1, now, ['customers', 'loan_risk'])).toEqual(['customers/date=2026-12-02/', 'loan_risk/date=2026-12-02/']);
 });
 
 test('the sweep loads what the ledger lacks among the listed objects, and nothing it has', async () => {

@@ -33,8 +33,15 @@ describe('parseLakeKey', () => {
     });
   });
 
+  it('reads a table tables.ts does not declare (any captured table)', () => {
+    expect(parseLakeKey('Loan_risk2/date=2024-05-01/Loan_risk2+0+1-2.parquet')).toMatchObject({
+      table: 'Loan_risk2',
+      partition: 0,
+    });
+  });
+
   it.each([
-    ['other/date=2024-05-01/other+0+1-2.parquet', /unknown table "other"/],
+    ['risk score/date=2024-05-01/risk score+0+1-2.parquet', /does not match/],
     ['accounts/date=2024-05-01/customers+0+1-2.parquet', /differs from folder/],
     ['accounts/2024-05-01/accounts+0+1-2.parquet', /does not match/],
     ['accounts/date=2024-05-01/accounts+0+9-2.parquet', /last offset precedes/],

@@ -1,7 +1,7 @@
 import { decodeRecord } from '../../../functions/writer';
 import { DecodeError } from '../../../functions/shared/errors';
 import type { ChangeRow } from '../../../functions/shared/rows';
-import { TABLES, TABLE_NAMES, tableForTopic, type TableName } from '../../../functions/shared/tables';
+import { TABLE_NAMES, tableDef, tableForTopic, type DeclaredTable, type TableName } from '../../../functions/shared/tables';
 import { changeEvents, envelopeOf, loadRecording, sourceToRow, withEnvelope } from '../../fixtures/debezium';
 
 const rec = loadRecording();
@@ -14,7 +14,7 @@ function decodeRow(r: (typeof rec.records)[number]): { table: TableName; row: Ch
 }
 
 function tableColumns(row: ChangeRow, table: TableName): ChangeRow {
-  return Object.fromEntries(TABLES[table].columns.map((c) => [c.name, row[c.name] ?? null]));
+  return Object.fromEntries(tableDef(table).columns.map((c) => [c.name, row[c.name] ?? null]));
 }
 
 describe('decodeRecord on recorded Debezium events', () => {
@@ -77,7 +77,7 @@ describe('decodeRecord on recorded Debezium events', () => {
       expect(env.after).toBeNull();
       const { table, row } = decodeRow(r);
       const src = rec.source.changes.find((c) => c.op === 'd' && c.table === table && c.id === String(row.id))!;
-      expect(tableColumns(row, table)).toEqual(sourceToRow(table, src.row));
+      expect(tableColumns(row, table)).toEqual(sourceToRow(table as DeclaredTable, src.row));
       expect(row.created_at).not.toBeNull();
     }
   });
@@ -99,7 +99,7 @@ describe('decodeRecord on recorded Debezium events', () => {
       const { table, row } = decodeRow(r);
       expect(row._op).toBe('r');
       expect(envelopeOf(r).source).toMatchObject({ snapshot: expect.any(String) });
-      for (const col of TABLES[table].columns) if (!col.nullable) expect(row[col.name]).not.toBeNull();
+      for (const col of tableDef(table).columns) if (!col.nullable) expect(row[col.name]).not.toBeNull();
     }
     const rows = rec.snapshotSamples.map(decodeRow);
     expect(rows.map((d) => d.table).sort()).toEqual(['accounts', 'customers', 'transactions']);
@@ -199,7 +199,20 @@ describe('decodeRecord on malformed records (derived from recorded ones)', () =>
 
   it('rejects a value that is not JSON, and a topic that is not ours', () => {
     expect(() => decodeRecord({ ...txn, value: Buffer.from('{"op":').toString('base64') })).toThrow(/not JSON/);
-    expect(() => decodeRecord({ ...txn, topic: 'banking_server.public.ledgers' })).toThrow(/no known table/);
+    expect(() => decodeRecord({ ...txn, topic: 'banking_server.ledgers' })).toThrow(/carries no table/);
+    // A table tables.ts does not declare flows from its inline schema; a schema-less value of one cannot.
+    const undeclared = decodeRecord({ ...txn, topic: 'banking_server.public.ledgers' });
+    expect(undeclared).toMatchObject({
+      kind: 'row',
+      table: 'ledgers',
+      row: { id: expect.anything(), amount: expect.any(String) },
+    });
+    const schemaLess = {
+      ...txn,
+      topic: 'banking_server.public.ledgers',
+      value: Buffer.from(JSON.stringify(envelopeOf(txn))).toString('base64'),
+    };
+    expect(() => decodeRecord(schemaLess)).toThrow(/not declared in .*tables\.ts.*inline/);
   });
 });
 

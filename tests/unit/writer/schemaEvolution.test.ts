@@ -53,7 +53,7 @@ describe('schema evolution: additive changes flow through', () => {
     expect([...new Set(result.objects.map((o) => o.table))].sort()).toEqual(['accounts', 'customers', 'transactions']);
     expect(result.objects.reduce((n, o) => n + o.rows, 0)).toBe(evo.changes.length);
     for (const o of result.objects) {
-      const added = ADDED[o.table];
+      const added = ADDED[o.table as keyof typeof ADDED];
       expect(o.extraColumns).toEqual(added.map((c) => c.name));
       const { rows, schema, duckTypes } = await readParquetRows(o.table, sink.objects.get(o.key)!.body as Uint8Array, added);
       expect(schema.slice(1).map((s) => s.name)).toEqual([...changeColumns(o.table), ...added].map((c) => c.name));

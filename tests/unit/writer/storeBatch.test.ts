@@ -42,7 +42,7 @@ describe('storeBatch', () => {
     }
     expect(result.tombstones).toBe(rec.records.filter((r) => r.value === null).length);
     expect(result.deadLetters).toEqual([]);
-    expect(Object.values(result.rowsByTable).reduce((a, b) => a + b, 0)).toBe(rows.length);
+    expect(Object.values(result.rowsByTable).reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(rows.length);
   });
 
   it('writes, with the earlier encodings, the very bytes of the writer before the one-pass rewrite', async () => {
