@@ -11,12 +11,11 @@ import { loadSettings } from '../../../infra/stack/settings';
 
 // tsx's scoped require (what osls loads the TypeScript with) is jest's own require here, which compiles TypeScript.
 jest.mock('tsx/cjs/api', () => ({
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require: (id: string, from: string) => require(require('node:path').resolve(require('node:path').dirname(from), id)),
 }));
 
 // CommonJS, for osls (serverless.yml's `${file(./infra/aws/capturedTables.js):...}`).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const capturedTablesJs = require('../../../infra/aws/capturedTables.js') as Record<
   string,
   (a: { resolveVariable: (v: string) => Promise<unknown> }) => Promise<unknown[]>
