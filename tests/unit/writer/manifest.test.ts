@@ -31,7 +31,8 @@ class MemorySink implements ObjectSink {
   }
 }
 
-function footerManifest(body: Uint8Array): Manifest | null {
+function footerManifest(put: string | Uint8Array): Manifest | null {
+  const body = put as Uint8Array;
   const buf = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
   const kv = parquetMetadata(buf).key_value_metadata?.find((x) => x.key === MANIFEST_KEY);
   return kv?.value ? parseManifest(kv.value) : null;
@@ -66,7 +67,7 @@ describe('object manifest', () => {
       const table = key.split('/')[0] as TableName;
       const m = footerManifest(put.body)!;
       expect(m).not.toBeNull();
-      const { rows } = await readParquetRows(table, put.body);
+      const { rows } = await readParquetRows(table, put.body as Uint8Array);
       expect(m.rows).toBe(rows.length);
       for (const op of ['c', 'u', 'd', 'r']) expect(m.ops[op]).toBe(rows.filter((r) => r._op === op).length);
       const lsns = rows.map((r) => r._lsn as bigint).sort((a, b) => (a < b ? -1 : 1));
@@ -105,9 +106,9 @@ describe('object manifest', () => {
     // The recording's largest transactions object.
     const [key, put] = [...sink.objects]
       .filter(([k]) => k.startsWith('transactions/'))
-      .sort((x, y) => y[1].body.byteLength - x[1].body.byteLength)[0]!;
+      .sort((x, y) => (y[1].body as Uint8Array).byteLength - (x[1].body as Uint8Array).byteLength)[0]!;
     const m = footerManifest(put.body)!;
-    const { rows } = await readParquetRows('transactions', put.body);
+    const { rows } = await readParquetRows('transactions', put.body as Uint8Array);
     const diff = (changed: ChangeRow[]) =>
       manifestDifference(m, manifestOfTextRows('transactions', textRows('transactions', changed)));
     expect(diff(rows.slice(1))).toBe(`rows: manifest ${rows.length}, RAW ${rows.length - 1}`);
@@ -121,7 +122,7 @@ describe('object manifest', () => {
     const j = rows.findIndex((r) => r._lsn !== a._lsn && (r.id !== a.id || r._op !== a._op));
     expect(j).toBeGreaterThan(0);
     const b = rows[j]!;
-    const swapped = rows.map((r, i) => (i === 0 ? { ...r, _lsn: b._lsn } : i === j ? { ...r, _lsn: a._lsn } : r));
+    const swapped: ChangeRow[] = rows.map((r, i) => (i === 0 ? { ...r, _lsn: b._lsn! } : i === j ? { ...r, _lsn: a._lsn! } : r));
     expect(diff(swapped)).toMatch(/^hash of \(key, LSN, op\): manifest [0-9a-f]{64}, RAW [0-9a-f]{64}$/);
     expect(key).toMatch(/^transactions\//);
   });
