@@ -133,6 +133,8 @@ async function main(): Promise<number> {
     console.log('usage: npm run soak -- --minutes M --kills K [--seed S] [--interval 500ms]');
     return 0;
   }
+  // The commit the soak started from (the code sls offline reloads after each kill is the tree's).
+  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
   const minutes = Number(values.minutes);
   const kills = Number(values.kills);
   const seed = Number(values.seed);
@@ -256,7 +258,7 @@ async function main(): Promise<number> {
     recoveryP50S: percentile(recoveries, 50),
     recoveryP99S: percentile(recoveries, 99),
     recoveriesS: recoveries,
-    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim(),
+    commit,
   };
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(REPO_ROOT, 'bench', 'results', 'soak.json'), `${JSON.stringify(result, null, 2)}\n`);
