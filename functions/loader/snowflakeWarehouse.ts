@@ -269,15 +269,20 @@ async function checkManifests(
     rawRowsOfFiles(target, table, withManifest.length),
     withManifest.map((o) => o.key),
   );
-  const byFile = new Map<string, Array<Record<string, unknown>>>();
+  // Each Kafka record once, as staging reads RAW: a FORCE reload (the ledger lost the object's
+  // row, or a re-drive past Snowflake's load metadata) appends the file's rows a second time.
+  const byFile = new Map<string, Map<string, Record<string, unknown>>>();
   for (const r of result) {
     const file = String(r.FILE ?? r.file);
     const o = withManifest.find((x) => fileMatchesKey(file, x.key));
     if (!o) continue;
-    byFile.set(o.key, [...(byFile.get(o.key) ?? []), r]);
+    let records = byFile.get(o.key);
+    if (!records) byFile.set(o.key, (records = new Map()));
+    const at = `${String(r.TOPIC ?? r.topic)}|${String(r.PART ?? r.part)}|${String(r.OFF ?? r.off)}`;
+    if (!records.has(at)) records.set(at, r);
   }
   for (const o of withManifest)
-    checkAgainstManifest(o.key, manifests.get(o.key)!, manifestOfRawRows(table, byFile.get(o.key) ?? []));
+    checkAgainstManifest(o.key, manifests.get(o.key)!, manifestOfRawRows(table, [...(byFile.get(o.key)?.values() ?? [])]));
 }
 
 function download(object: ObjectToLoad): Promise<string> {

@@ -7,12 +7,17 @@
  */
 import { duckdbWarehouse } from '../../../functions/loader/duckdbWarehouse';
 import { loadObjects } from '../../../functions/loader/loader';
-import { encodeColumns, physical } from '../../../functions/writer';
-import { objectManifest } from '../../../functions/writer/lake/objectManifest';
-import { MANIFEST_KEY, manifestText, parseManifest } from '../../../functions/shared/manifest';
-import type { ChangeRow } from '../../../functions/shared/rows';
-import { changeColumns, type TableName } from '../../../functions/shared/tables';
-import { encodeParquet, lakeKey, memoryStore, recordingLog, sampleRows, scratchWarehouse, withDuckdb } from './fixtures';
+import { parseManifest } from '../../../functions/shared/manifest';
+import {
+  encodeParquet,
+  lakeKey,
+  memoryStore,
+  recordingLog,
+  sampleRows,
+  scratchWarehouse,
+  tamperedObject,
+  withDuckdb,
+} from './fixtures';
 
 const bucket = 'banking-data';
 const tmp = scratchWarehouse('wh-manifest-');
@@ -21,14 +26,6 @@ function deps(objects: Map<string, Uint8Array>) {
   const log = recordingLog();
   const warehouse = duckdbWarehouse({ path: tmp.dbPath, log, lock: { timeoutMs: 10_000, initialDelayMs: 20 } });
   return { log, store: memoryStore(objects), warehouse };
-}
-
-/** An object holding `rows` under the manifest of `stated`: what a tampered (or corrupted) object looks like. */
-function tamperedObject(table: TableName, stated: readonly ChangeRow[], rows: readonly ChangeRow[]): Uint8Array {
-  const cols = changeColumns(table);
-  const data = (rs: readonly ChangeRow[]) => cols.map((c) => rs.map((r) => physical(c, r[c.name] ?? null)));
-  const manifest = manifestText(objectManifest(table, cols, data(stated)));
-  return encodeColumns(table, cols, data(rows), {}, [{ key: MANIFEST_KEY, value: manifest }]);
 }
 
 describe('DuckDB loader: object manifests', () => {
