@@ -10,7 +10,8 @@
  * Both run on the same events, built from real recorded envelopes (bench/fixtures/), with and
  * without the value's inline schema (value.converter.schemas.enable). It also reports event bytes
  * per record each way (Lambda's event limit is 6 MB), checks that the current path stores the
- * baseline's bytes exactly when its tuned encodings are off, and the Parquet size with them on.
+ * baseline's bytes exactly when its tuned encodings are off (and no manifest), the Parquet size with them
+ * on, and what the object manifest costs (the current path with and without it, interleaved rounds).
  *
  *   npx tsx bench/writerHotPath.bench.ts [records] [batchSize]   -> bench/results/writer-hotpath.json
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof -r tsx/cjs bench/writerHotPath.bench.ts   (profile)
@@ -140,6 +141,13 @@ export async function runWriterHotPathBench(opts: { records?: number; batchSize?
       if (!v.success) throw new Error(v.problems.join('; '));
       return storeBatch(Object.values(v.data.records).flat(), { sink: drop, dlqPrefix: '_dlq', topicPrefix: 'banking_server' });
     },
+    // The same without the object manifest (issue 25): its cost is the difference.
+    noManifest: async (e: Record<string, unknown>) => {
+      const v = validateKafkaEvent(e);
+      if (!v.success) throw new Error(v.problems.join('; '));
+      const records = Object.values(v.data.records).flat();
+      return storeBatch(records, { sink: drop, dlqPrefix: '_dlq', topicPrefix: 'banking_server', manifest: false });
+    },
   };
 
   const result: Record<string, unknown> = {
@@ -158,7 +166,7 @@ export async function runWriterHotPathBench(opts: { records?: number; batchSize?
     const tuned = new HashSink(false);
     for (const e of events) {
       await base.store(flat(e), a);
-      await storeBatch(flat(e), { sink: b, dlqPrefix: '_dlq', tunedEncodings: false });
+      await storeBatch(flat(e), { sink: b, dlqPrefix: '_dlq', tunedEncodings: false, manifest: false });
       await storeBatch(flat(e), { sink: tuned, dlqPrefix: '_dlq' });
     }
     const identical =
@@ -166,15 +174,37 @@ export async function runWriterHotPathBench(opts: { records?: number; batchSize?
     const ms: Record<string, number[]> = { baseline: [], current: [] };
     await time(events.slice(0, 2), paths.baseline); // warm-up
     await time(events.slice(0, 2), paths.current);
+    await time(events.slice(0, 2), paths.noManifest);
     for (let r = 0; r < rounds; r++) {
       for (const name of ['baseline', 'current'] as const) ms[name]!.push(await time(events, paths[name]));
     }
+    // The manifest's cost in CPU time (this process's, so other processes' load counts less than in
+    // wall time), with and without it alternating, over twice the rounds.
+    const cpu: Record<'with' | 'without', number[]> = { with: [], without: [] };
+    for (let r = 0; r < 2 * rounds; r++) {
+      for (const [name, path] of [
+        ['with', paths.current],
+        ['without', paths.noManifest],
+      ] as const) {
+        const c0 = process.cpuUsage();
+        await time(events, path);
+        const c = process.cpuUsage(c0);
+        cpu[name].push((c.user + c.system) / 1000);
+      }
+    }
+    const cpuUs = (name: 'with' | 'without') => Math.round((median(cpu[name]) / count) * 1000 * 100) / 100;
     const us = (name: string) => Math.round((median(ms[name]!) / count) * 1000 * 100) / 100;
     result[inline ? 'inlineSchema' : 'noSchema'] = {
       eventBytesPerRecord: Math.round(eventBytes / count),
       recordsPer6MB: Math.floor((6 * 2 ** 20) / (eventBytes / count)),
       usPerRecord: { baseline: us('baseline'), current: us('current') },
       ratio: Math.round((us('baseline') / us('current')) * 100) / 100,
+      manifest: {
+        cpuUsPerRecordWith: cpuUs('with'),
+        cpuUsPerRecordWithout: cpuUs('without'),
+        cpuUsPerRecordCost: Math.round((cpuUs('with') - cpuUs('without')) * 100) / 100,
+        share: Math.round(((cpuUs('with') - cpuUs('without')) / cpuUs('without')) * 1000) / 1000,
+      },
       identicalBytesWithEarlierEncodings: identical,
       parquetBytes: { earlierEncodings: b.bytes, tunedEncodings: tuned.bytes },
     };

@@ -109,6 +109,7 @@ export function rawDdlStatements(dialect: Dialect, schema: string = RAW_SCHEMA):
   const ts = dialect === 'duckdb' ? 'TIMESTAMPTZ' : 'TIMESTAMP_TZ(6)';
   const text = dialect === 'duckdb' ? 'VARCHAR' : 'VARCHAR(1024)';
   const bigint = dialect === 'duckdb' ? 'BIGINT' : 'NUMBER(38,0)';
+  const longText = 'VARCHAR';
   const q = (name: string) => quoteIdent(dialect, name);
   return [
     `CREATE SCHEMA IF NOT EXISTS ${schema};`,
@@ -120,6 +121,8 @@ export function rawDdlStatements(dialect: Dialect, schema: string = RAW_SCHEMA):
       `${q('etag')} ${text}`,
       `${q('row_count')} ${bigint} NOT NULL`,
       `${q('loaded_at')} ${ts} NOT NULL`,
+      // The object's manifest (functions/shared/manifest.ts); NULL for objects written before manifests.
+      `${q('manifest')} ${longText}`,
     ]),
     // One row per failed attempt; the object stays out of the ledger so a re-drive retries it.
     createTable(dialect, schema, LOAD_ERRORS_TABLE, [
@@ -136,6 +139,8 @@ export function rawDdlStatements(dialect: Dialect, schema: string = RAW_SCHEMA):
       `${q('pending')} ${bigint}`,
       `${q('updated_at')} ${ts} NOT NULL`,
     ]),
+    // A ledger created before manifests gains the column.
+    `ALTER TABLE ${schema}.${q(LEDGER_TABLE)} ADD COLUMN IF NOT EXISTS ${q('manifest')} ${longText};`,
   ];
 }
 

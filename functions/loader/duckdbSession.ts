@@ -12,6 +12,8 @@ import { duckdbIdent as ident } from './identifiers';
 import { duckdbColumnType, readLakeColumns, type LakeColumn } from './parquetColumns';
 import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type WarehouseSession } from './port';
 import { planColumns } from './rawColumns';
+import { checkAgainstManifest, manifestOfRawRows, manifestSelectList, objectManifest } from './manifestCheck';
+import { manifestText, type Manifest } from '../shared/manifest';
 
 /** SQL string literal (DuckDB cannot bind a prepared parameter as a table function's file path). */
 export function sqlString(s: string): string {
@@ -67,7 +69,10 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
     return new Set(r.getRowObjectsJson().map((row) => String(row.object_key)));
   }
 
-  async function columnsOf(object: ObjectToLoad, file: string): Promise<{ columns: LakeColumn[]; rows: number }> {
+  async function columnsOf(
+    object: ObjectToLoad,
+    file: string,
+  ): Promise<{ columns: LakeColumn[]; rows: number; manifest: Manifest | null }> {
     let read: Awaited<ReturnType<typeof readLakeColumns>>;
     try {
       read = await readLakeColumns(file);
@@ -75,7 +80,23 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
       throw new CorruptObjectError(object.key, `not a readable Parquet file: ${errorMessage(err)}`, { cause: err });
     }
     if (read.problems.length) throw new CorruptObjectError(object.key, read.problems.join('; '));
-    return { columns: read.columns, rows: read.rows };
+    return { columns: read.columns, rows: read.rows, manifest: objectManifest(object.key, read.manifest) };
+  }
+
+  /**
+   * What RAW holds for the object's Kafka records, whichever object inserted them (a record already
+   * in RAW from an overlapping object is not inserted twice), checked against its manifest.
+   */
+  async function checkManifest(object: ObjectToLoad, file: string, manifest: Manifest): Promise<void> {
+    // The manifest's own coordinates bound the look-up (zone maps); the file's offsets select the records.
+    const [first, last] = manifest.offsets ?? ['0', '-1'];
+    const reader = await conn.runAndReadAll(
+      `SELECT ${manifestSelectList('duckdb', object.table)} FROM ${rawTable('duckdb', object.table)}
+        WHERE _kafka_partition = $partition AND _kafka_offset BETWEEN $first AND $last AND _kafka_topic = $topic
+          AND _kafka_offset IN (SELECT _kafka_offset FROM read_parquet(${sqlString(file)}))`,
+      { partition: manifest.partition, first: BigInt(first), last: BigInt(last), topic: manifest.topic },
+    );
+    checkAgainstManifest(object.key, manifest, manifestOfRawRows(object.table, reader.getRows()));
   }
 
   /** One object's rows, inside the caller's transaction; RAW gains the object's new columns first. */
@@ -151,13 +172,17 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
           if (rows < columns[i]!.rows) {
             log.info('records already in RAW not loaded again', { key: object.key, skipped: columns[i]!.rows - rows, rows });
           }
+          const manifest = columns[i]!.manifest;
+          if (manifest) await checkManifest(object, files[i]!, manifest);
+          else log.info('object has no manifest (written before manifests): loaded unverified', { key: object.key });
           const etag = object.etag === null ? 'NULL' : sqlString(object.etag);
-          ledgerRows.push(`(${sqlString(object.key)}, ${sqlString(object.table)}, ${etag}, ${rows}, now())`);
+          const text = manifest ? sqlString(manifestText(manifest)) : 'NULL';
+          ledgerRows.push(`(${sqlString(object.key)}, ${sqlString(object.table)}, ${etag}, ${rows}, now(), ${text})`);
           results.push({ status: 'loaded', rows });
         }
         if (ledgerRows.length > 0) {
           await conn.run(
-            `INSERT INTO ${ledger} (object_key, table_name, etag, row_count, loaded_at) VALUES ${ledgerRows.join(', ')}`,
+            `INSERT INTO ${ledger} (object_key, table_name, etag, row_count, loaded_at, manifest) VALUES ${ledgerRows.join(', ')}`,
           );
         }
         const t3 = performance.now();

@@ -6,6 +6,7 @@
  */
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { typeName } from '../shared/typeNames';
+import { MANIFEST_KEY } from '../shared/manifest';
 
 export type LakeType =
   | {
@@ -74,10 +75,16 @@ export function lakeColumns(schema: readonly ParquetElement[]): { columns: LakeC
   return { columns, problems };
 }
 
-/** Reads only the footer of a local Parquet file. Throws when it is not Parquet. */
-export async function readLakeColumns(file: string): Promise<{ columns: LakeColumn[]; problems: string[]; rows: number }> {
+/**
+ * Reads only the footer of a local Parquet file: its columns, rows and the writer's manifest
+ * (null for an object written before manifests). Throws when it is not Parquet.
+ */
+export async function readLakeColumns(
+  file: string,
+): Promise<{ columns: LakeColumn[]; problems: string[]; rows: number; manifest: string | null }> {
   const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
-  return { ...lakeColumns(metadata.schema as unknown as ParquetElement[]), rows: Number(metadata.num_rows) };
+  const manifest = metadata.key_value_metadata?.find((kv) => kv.key === MANIFEST_KEY)?.value ?? null;
+  return { ...lakeColumns(metadata.schema as unknown as ParquetElement[]), rows: Number(metadata.num_rows), manifest };
 }
 
 /** DuckDB type, as information_schema.columns.data_type spells it (so it can be compared). */

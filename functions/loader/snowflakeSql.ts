@@ -10,6 +10,7 @@ import { posix } from 'node:path';
 import type { TableName } from '../shared/tables';
 import { LEDGER_TABLE, LOAD_ERRORS_TABLE, SWEEP_MARKS_TABLE, rawDdlStatements, rawTable } from './ddl';
 import { snowflakeIdent } from './identifiers';
+import { manifestSelectList } from './manifestCheck';
 
 export interface SnowflakeTarget {
   database: string;
@@ -110,8 +111,13 @@ export function ledgerRange(t: SnowflakeTarget): string {
 }
 
 export function ledgerInsert(t: SnowflakeTarget, rowCount = 1): string {
-  const row = '(?, ?, ?, ?, CURRENT_TIMESTAMP())';
-  return `INSERT INTO ${schemaName(t)}.${LEDGER_TABLE} (object_key, table_name, etag, row_count, loaded_at) VALUES ${Array(rowCount).fill(row).join(', ')}`;
+  const row = '(?, ?, ?, ?, CURRENT_TIMESTAMP(), ?)';
+  return `INSERT INTO ${schemaName(t)}.${LEDGER_TABLE} (object_key, table_name, etag, row_count, loaded_at, manifest) VALUES ${Array(rowCount).fill(row).join(', ')}`;
+}
+
+/** What a manifest is computed from, for the rows COPY loaded from these files (by `_file`), with the file as FILE. */
+export function rawRowsOfFiles(t: SnowflakeTarget, table: TableName, fileCount: number): string {
+  return `SELECT _file AS file, ${manifestSelectList('snowflake', table)} FROM ${rawTable('snowflake', table, schemaName(t))} WHERE _file IN (${Array(fileCount).fill('?').join(', ')})`;
 }
 
 export function loadErrorInsert(t: SnowflakeTarget): string {

@@ -20,6 +20,9 @@ import {
   type WarehouseSession,
 } from './port';
 import { evolveSchema } from './snowflakeSchema';
+import { readLakeColumns } from './parquetColumns';
+import { checkAgainstManifest, manifestOfRawRows, objectManifest } from './manifestCheck';
+import { manifestText, type Manifest } from '../shared/manifest';
 import { ObjectMissingError } from './objectStore';
 import {
   MAX_COPY_FILES,
@@ -31,6 +34,7 @@ import {
   ledgerRange,
   loadErrorInsert,
   putStatement,
+  rawRowsOfFiles,
   sessionTimeouts,
   snowflakeDdl,
   sweepMarksMerge,
@@ -184,8 +188,10 @@ function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log
       const todo = objects.filter((o) => !already.has(o.key));
       if (todo.length === 0) return objects.map(() => ({ status: 'already-loaded' }));
       // Every object is read here (its Parquet footer decides RAW's columns), so fetch them side by side.
+      const manifests = new Map<string, Manifest | null>();
       await inParallel(todo, PUT_CONCURRENCY, async (object) => {
         const local = await download(object);
+        manifests.set(object.key, await footerManifest(object, local));
         if (!target.stage) await put(conn, target, object, local);
       });
       await evolveSchema(conn, target, todo, log);
@@ -198,14 +204,19 @@ function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log
         for (const [, group] of byTable(todo.filter((o) => !seen.has(o.key)))) {
           for (let i = 0; i < group.length; i += MAX_COPY_FILES) {
             current = group.slice(i, i + MAX_COPY_FILES);
-            for (const [key, n] of await copyFiles(conn, target, current, log)) rows.set(key, n);
+            const copied = await copyFiles(conn, target, current, log);
+            for (const [key, n] of copied) rows.set(key, n);
+            await checkManifests(conn, target, current, copied, manifests, log);
           }
         }
         const ledgered = todo.filter((o) => rows.has(o.key));
         if (ledgered.length > 0) {
           await conn.execute(
             ledgerInsert(target, ledgered.length),
-            ledgered.flatMap((o) => [o.key, o.table, o.etag, rows.get(o.key)!]),
+            ledgered.flatMap((o) => {
+              const m = manifests.get(o.key);
+              return [o.key, o.table, o.etag, rows.get(o.key)!, m ? manifestText(m) : null];
+            }),
           );
         }
         await conn.execute('COMMIT');
@@ -249,6 +260,56 @@ async function saveSweepMarks(conn: SqlConnection, target: SnowflakeTarget, mark
       chunk.flatMap((m) => [m.prefix, m.verifiedBefore, m.pending]),
     );
   }
+}
+
+/** The manifest in the object's footer (null when it was written before manifests). */
+async function footerManifest(object: ObjectToLoad, local: string): Promise<Manifest | null> {
+  let text: string | null;
+  try {
+    text = (await readLakeColumns(local)).manifest;
+  } catch (err) {
+    throw new CorruptObjectError(object.key, `not a readable Parquet file: ${errorMessage(err)}`, { cause: err });
+  }
+  return objectManifest(object.key, text);
+}
+
+/**
+ * What COPY put in RAW for each object (its rows by `_file`: COPY appends, so they are exactly
+ * the object's), in one SELECT per COPY, against each object's manifest. A mismatch refuses the
+ * object (the transaction is undone; the loader retries the others one per transaction).
+ */
+async function checkManifests(
+  conn: SqlConnection,
+  target: SnowflakeTarget,
+  objects: readonly ObjectToLoad[],
+  copied: ReadonlyMap<string, number>,
+  manifests: ReadonlyMap<string, Manifest | null>,
+  log: Log,
+): Promise<void> {
+  const withManifest = objects.filter((o) => copied.has(o.key) && manifests.get(o.key));
+  for (const o of objects)
+    if (copied.has(o.key) && !manifests.get(o.key))
+      log.info('object has no manifest (written before manifests): loaded unverified', { key: o.key });
+  if (withManifest.length === 0) return;
+  const table = withManifest[0]!.table;
+  const result = await conn.execute(
+    rawRowsOfFiles(target, table, withManifest.length),
+    withManifest.map((o) => o.key),
+  );
+  // Each Kafka record once, as staging reads RAW: a FORCE reload (the ledger lost the object's
+  // row, or a re-drive past Snowflake's load metadata) appends the file's rows a second time.
+  const byFile = new Map<string, Map<string, Record<string, unknown>>>();
+  for (const r of result) {
+    const file = String(r.FILE ?? r.file);
+    const o = withManifest.find((x) => fileMatchesKey(file, x.key));
+    if (!o) continue;
+    let records = byFile.get(o.key);
+    if (!records) byFile.set(o.key, (records = new Map()));
+    const at = `${String(r.TOPIC ?? r.topic)}|${String(r.PART ?? r.part)}|${String(r.OFF ?? r.off)}`;
+    if (!records.has(at)) records.set(at, r);
+  }
+  for (const o of withManifest)
+    checkAgainstManifest(o.key, manifests.get(o.key)!, manifestOfRawRows(table, [...(byFile.get(o.key)?.values() ?? [])]));
 }
 
 function download(object: ObjectToLoad): Promise<string> {

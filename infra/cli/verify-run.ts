@@ -11,6 +11,9 @@
  * offsets).
  */
 import { join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { s3ObjectStore } from '../../functions/loader/objectStore';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseLakeKey } from '../../functions/shared/objectKeys';
 import { createS3Client } from '../../functions/shared/s3';
@@ -118,7 +121,18 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
       return waiting.length === 0 ? true : `${waiting.length} waiting, e.g. ${waiting[0]}`;
     });
     const waitedMs = Date.now() - t0;
-    const result = await withWarehouse(o.warehousePath, (db) => verifyAtWatermark(src, db));
+    // A manifest mismatch is compared row by row with the object itself, fetched from the lake.
+    const tmp = await mkdtemp(join(tmpdir(), 'verify-'));
+    const store = s3ObjectStore(s3);
+    let n = 0;
+    const objectFile = async (key: string) => {
+      const file = join(tmp, `${++n}.parquet`);
+      await store.download(o.cfg.MINIO_BUCKET, key, file);
+      return file;
+    };
+    const result = await withWarehouse(o.warehousePath, (db) => verifyAtWatermark(src, db, 'raw', objectFile)).finally(() =>
+      rm(tmp, { recursive: true, force: true }),
+    );
     const at = new Date().toISOString();
     const entry: AuditEntry = appendAudit(o.auditLog, { at, warehousePath: o.warehousePath, waitedMs, ...result });
     return { at, warehousePath: o.warehousePath, waitedMs, ...result, audit: { file: o.auditLog, hash: entry.hash } };

@@ -18,8 +18,9 @@ const USAGE = `usage: npm run verify -- [options]
 
 Compares Postgres with the warehouse's RAW layer at one LSN watermark, without pausing the pipeline:
 a REPEATABLE READ snapshot of Postgres and its WAL position, a wait until RAW holds every change up to
-it, then every current row and column compared exactly, each ledgered object's row count checked, and
-RAW's Kafka records checked for doubles. The result is appended to a hash-chained audit log.
+it, then every current row and column compared exactly, each ledgered object's row count and manifest
+(rows per op, LSN and offset ranges, money sums, key hash) checked against RAW, and RAW's Kafka records
+checked for doubles. The result is appended to a hash-chained audit log.
 
 options:
   --warehouse PATH    DuckDB warehouse (default: the one npm start loads, WAREHOUSE_PATH or <STACK_DIR>/warehouse/banking.duckdb)
@@ -36,7 +37,7 @@ export function describe(r: VerifyReport): string {
   const rows = Object.entries(r.tables)
     .map(([t, d]) => `${t} ${d.rows} (missing ${d.missing}, extra ${d.extra}, different ${d.different})`)
     .join('; ');
-  const head = `${r.ok ? 'MATCH' : 'MISMATCH'} at LSN ${r.watermark.lsn} (waited ${(r.waitedMs / 1000).toFixed(1)}s): ${rows}; ${r.objectsChecked} objects, ${r.objectMismatches.length} with a wrong row count; doubled ${r.doubled}; drift ${r.driftCents} cents`;
+  const head = `${r.ok ? 'MATCH' : 'MISMATCH'} at LSN ${r.watermark.lsn} (waited ${(r.waitedMs / 1000).toFixed(1)}s): ${rows}; ${r.objectsChecked} objects, ${r.objectMismatches.length} with a wrong row count; manifests ${r.manifestsVerified} verified, ${r.manifestMismatches.length} differing, ${r.manifestsUnverified} objects without one; doubled ${r.doubled}; drift ${r.driftCents} cents`;
   const lines = [head];
   if (r.first) {
     const o = r.first.origin;
@@ -49,6 +50,13 @@ export function describe(r: VerifyReport): string {
   }
   for (const m of r.objectMismatches.slice(0, 5))
     lines.push(`object ${m.object} (${m.table}): ledger ${m.ledgerRows} rows, RAW ${m.rawRows}`);
+  for (const m of r.manifestMismatches.slice(0, 5))
+    lines.push(
+      `object ${m.object} (${m.table}) differs from its manifest: ${m.difference}` +
+        (m.column
+          ? `; first: key ${m.key}, column ${m.column} (offset ${m.offset}): object ${m.lake ?? ''}, RAW ${m.warehouse ?? ''}`
+          : ''),
+    );
   lines.push(`audit log ${r.audit.file} (entry ${r.audit.hash.slice(0, 12)})`);
   return lines.join('\n');
 }

@@ -88,13 +88,19 @@ export function lastVerification(file: string): Status['reconciliation']['lastVe
           ok?: boolean;
           watermark?: { lsn?: string };
           first?: { table?: string; key?: string; column?: string; origin?: { object?: string } };
+          manifestsVerified?: number;
+          manifestMismatches?: unknown[];
         }
       | undefined;
     if (!e?.at) return undefined;
     const where = e.first
       ? `; first difference ${e.first.table} key ${e.first.key} column ${e.first.column}${e.first.origin?.object ? ` from ${e.first.origin.object}` : ''}`
       : '';
-    return { at: Date.parse(e.at), match: e.ok === true, summary: `at LSN ${e.watermark?.lsn ?? '?'}${where}` };
+    const manifests =
+      e.manifestsVerified === undefined
+        ? ''
+        : `; ${e.manifestsVerified} object manifests verified${e.manifestMismatches?.length ? `, ${e.manifestMismatches.length} differing` : ''}`;
+    return { at: Date.parse(e.at), match: e.ok === true, summary: `at LSN ${e.watermark?.lsn ?? '?'}${manifests}${where}` };
   } catch {
     return undefined;
   }

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS raw."_loads" (
   "table_name" VARCHAR NOT NULL,
   "etag" VARCHAR,
   "row_count" BIGINT NOT NULL,
-  "loaded_at" TIMESTAMPTZ NOT NULL
+  "loaded_at" TIMESTAMPTZ NOT NULL,
+  "manifest" VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS raw."_load_errors" (
@@ -46,3 +47,5 @@ CREATE TABLE IF NOT EXISTS raw."_sweep_marks" (
   "pending" BIGINT,
   "updated_at" TIMESTAMPTZ NOT NULL
 );
+
+ALTER TABLE raw."_loads" ADD COLUMN IF NOT EXISTS "manifest" VARCHAR;

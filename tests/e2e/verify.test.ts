@@ -57,10 +57,14 @@ test('verify passes while the generator runs', () => {
   expect(during).toMatchObject({ ok: true, doubled: 0, driftCents: '0' });
   expect(during!.tables.transactions.rows).toBeGreaterThan(0);
   expect(during!.objectsChecked).toBeGreaterThan(0);
+  // The objects this run wrote carry manifests, each matched by what RAW holds for it.
+  expect(during!.manifestMismatches).toEqual([]);
+  expect(during!.manifestsVerified).toBeGreaterThan(0);
+  expect(during!.manifestsVerified + during!.manifestsUnverified).toBe(during!.objectsChecked);
 });
 
 /** A copy of the warehouse with `sql` applied to the newest change that is a current transaction row; its object. */
-async function tampered(sql: (where: string) => string): Promise<{ path: string; object: string }> {
+async function tampered(sql: (where: string) => string): Promise<{ path: string; object: string; key: string }> {
   const path = join(dir, `tampered-${Date.now()}.duckdb`);
   copyFileSync(warehousePath, path);
   const db = await DuckDBInstance.create(path);
@@ -68,13 +72,13 @@ async function tampered(sql: (where: string) => string): Promise<{ path: string;
   try {
     const row = (
       await conn.runAndReadAll(
-        `SELECT _file, _kafka_topic, _kafka_partition, _kafka_offset FROM (${warehouseCurrentSql('transactions')})
+        `SELECT _file, _kafka_topic, _kafka_partition, _kafka_offset, CAST(id AS VARCHAR) FROM (${warehouseCurrentSql('transactions')})
           ORDER BY _lsn DESC, _kafka_offset DESC LIMIT 1`,
       )
     ).getRows()[0]!;
     const where = `_kafka_topic = '${String(row[1])}' AND _kafka_partition = ${String(row[2])} AND _kafka_offset = ${String(row[3])}`;
     await conn.run(sql(where));
-    return { path, object: String(row[0]) };
+    return { path, object: String(row[0]), key: String(row[4]) };
   } finally {
     conn.closeSync();
     db.closeSync();
@@ -87,6 +91,11 @@ test('one RAW row deleted: fails naming its object', async () => {
   expect(r.ok).toBe(false);
   expect(r.objectMismatches).toEqual([expect.objectContaining({ object: t.object, rawRows: expect.any(Number) })]);
   expect(r.objectMismatches[0]!.ledgerRows - r.objectMismatches[0]!.rawRows).toBe(1);
+  // Its manifest names the record: compared with the object itself, the row is missing from RAW.
+  expect(r.manifestMismatches).toEqual([
+    expect.objectContaining({ object: t.object, difference: expect.stringMatching(/^rows: manifest \d+, RAW \d+$/) }),
+  ]);
+  expect(r.manifestMismatches[0]).toMatchObject({ key: t.key, column: '(row missing in RAW)' });
 });
 
 test('one RAW row duplicated: fails naming its object', async () => {
@@ -96,6 +105,9 @@ test('one RAW row duplicated: fails naming its object', async () => {
   expect(r.doubled).toBe(1);
   expect(r.objectMismatches).toEqual([expect.objectContaining({ object: t.object })]);
   expect(r.objectMismatches[0]!.rawRows - r.objectMismatches[0]!.ledgerRows).toBe(1);
+  expect(r.manifestMismatches).toEqual([
+    expect.objectContaining({ object: t.object, key: t.key, column: '(row held 2 times in RAW)' }),
+  ]);
 });
 
 test('one amount changed: fails naming the table, key, column and object', async () => {
@@ -105,6 +117,15 @@ test('one amount changed: fails naming the table, key, column and object', async
   expect(r.first).toMatchObject({ table: 'transactions', column: 'amount', origin: { object: t.object } });
   expect(r.driftCents).toBe('-1');
   expect(r.objectMismatches).toEqual([]);
+  // The row count is right; the manifest's exact sum is not, and the object's row says which value.
+  expect(r.manifestMismatches).toEqual([
+    expect.objectContaining({
+      object: t.object,
+      key: t.key,
+      column: 'amount',
+      difference: expect.stringMatching(/^sum\(amount\): manifest /),
+    }),
+  ]);
 });
 
 test('every result is in the audit log, chained by hash', () => {

@@ -31,6 +31,8 @@ import { snowflakeWarehouse } from '../../functions/loader/snowflakeWarehouse';
 import { loadObjects } from '../../functions/loader/loader';
 import type { ObjectStore } from '../../functions/loader/objectStore';
 import { fakesnowConnection } from '../support/fakesnow';
+import { tamperedObject } from '../unit/loader/fixtures';
+import { decimalText, unscaledOf } from '../../functions/shared/manifest';
 import { makeContext } from '../../infra/stack/context';
 import { ensureVenv, venvBin } from '../../infra/stack/python';
 import { envelopeOf, loadRecording, withImage } from '../fixtures/debezium';
@@ -127,7 +129,7 @@ test("the adapter's DDL, ledger, failure record, timeouts, COPY and transactions
 
     const key = 'accounts/date=2026-12-02/accounts+0+1-5.parquet';
     expect(await session.loadedKeys([key])).toEqual(new Set());
-    await conn.execute(ledgerInsert(target), [key, 'accounts', '"etag"', 5]);
+    await conn.execute(ledgerInsert(target), [key, 'accounts', '"etag"', 5, null]);
     expect(await session.loadedKeys([key, 'accounts/date=2026-12-02/other.parquet'])).toEqual(new Set([key]));
     const object = {
       key,
@@ -159,6 +161,14 @@ test("the adapter's DDL, ledger, failure record, timeouts, COPY and transactions
       keys,
     );
     expect(ledger).toEqual(keys.map((k) => ({ OBJECT_KEY: k, ROW_COUNT: rows.length })));
+    // Each ledger row holds the object's manifest, checked against what COPY put in RAW.
+    const manifests = await conn.execute(
+      `SELECT manifest FROM ${target.database}.${target.schema}._loads WHERE object_key IN (?, ?) ORDER BY object_key`,
+      keys,
+    );
+    expect(manifests.map((m) => JSON.parse(String(m.MANIFEST)))).toEqual(
+      keys.map(() => expect.objectContaining({ table: 'accounts', rows: rows.length })),
+    );
     // The sweep's page look-up: the ledger's keys between a page's first and last key.
     expect(await session.loadedKeysBetween!(keys[0]!, keys[1]!)).toEqual(new Set([keys[0], keys[1]]));
     expect(await session.loadedKeysBetween!(keys[1]!, `${keys[1]}~`)).toEqual(new Set([keys[1]]));
@@ -184,6 +194,20 @@ test("the adapter's DDL, ledger, failure record, timeouts, COPY and transactions
     expect(again).toMatchObject({ loaded: 1, rows: rows.length });
     const zero = await conn.execute(`SELECT count(*) AS n FROM ${target.database}.${target.schema}._loads WHERE row_count = 0`);
     expect(zero).toEqual([{ N: 0 }]);
+
+    // A tampered object (one balance a cent off its manifest) is refused, named, and not ledgered.
+    const tampered = 'accounts/date=2026-12-04/accounts+0+1-9.parquet';
+    const changed = rows.map((r, i) => (i === 0 ? { ...r, balance: decimalText(unscaledOf(String(r.balance), 2) + 1n, 2) } : r));
+    bucket.set(tampered, tamperedObject('accounts', rows, changed));
+    mkdirSync(join(lake, dirname(tampered)), { recursive: true });
+    writeFileSync(join(lake, tampered), bucket.get(tampered)!);
+    const refused = await loadObjects([{ bucket: 'b', key: tampered }], { warehouse, store, log: quiet });
+    expect(refused.outcomes).toEqual([
+      { key: tampered, status: 'failed', reason: expect.stringMatching(/^manifest mismatch: .*sum\(balance\): manifest/) },
+    ]);
+    expect(
+      await conn.execute(`SELECT count(*) AS n FROM ${target.database}.${target.schema}.accounts WHERE _file = ?`, [tampered]),
+    ).toEqual([{ N: 0 }]);
 
     // COPY of a file the stage does not hold fails (a COPY naming the wrong path fails the same
     // way), and the transaction leaves no ledger row.

@@ -13,6 +13,8 @@ import type { Physical } from '../decode/columnValues';
 import type { CellValue, ChangeRow } from '../../shared/rows';
 import { changeColumns, tableDef, type ColumnDef, type TableName } from '../../shared/tables';
 import { schemaOf } from './parquetSchema';
+import { objectManifest } from './objectManifest';
+import { MANIFEST_KEY, manifestText } from '../../shared/manifest';
 
 const CREATED_BY = 'banking-cdc-serverless (hyparquet-writer)';
 const MONOTONIC_CDC = new Set(['_lsn', '_source_ts_ms', '_kafka_offset']);
@@ -20,7 +22,12 @@ const MONOTONIC_CDC = new Set(['_lsn', '_source_ts_ms', '_kafka_offset']);
 export interface EncodeOptions {
   /** DELTA_BINARY_PACKED for unique, increasing integer columns (default true). */
   tunedEncodings?: boolean;
+  /** The object's manifest in its footer (default true); false gives an object as written before manifests. */
+  manifest?: boolean;
 }
+
+/** Key-value pairs for the file's footer (the object's manifest). */
+export type KeyValueMetadata = Array<{ key: string; value: string }>;
 
 function deltaEncoded(table: TableName, col: ColumnDef): boolean {
   if (col.nullable || (col.type !== 'int32' && col.type !== 'int64')) return false;
@@ -33,6 +40,7 @@ export function encodeColumns(
   columns: readonly ColumnDef[],
   data: readonly Physical[][],
   opts: EncodeOptions = {},
+  kvMetadata?: KeyValueMetadata,
 ): Uint8Array {
   const tuned = opts.tunedEncodings ?? true;
   const columnData: ColumnSource[] = columns.map((col, i) => {
@@ -45,7 +53,12 @@ export function encodeColumns(
     if (col.type === 'text' || col.type === 'char' || col.type === 'bytes') source.statistics = false;
     return source;
   });
-  const buffer = parquetWriteBuffer({ columnData, schema: schemaOf(columns), createdBy: CREATED_BY });
+  const buffer = parquetWriteBuffer({
+    columnData,
+    schema: schemaOf(columns),
+    createdBy: CREATED_BY,
+    ...(kvMetadata ? { kvMetadata } : {}),
+  });
   return new Uint8Array(buffer);
 }
 
@@ -104,7 +117,10 @@ export function physical(col: ColumnDef, v: CellValue): Physical {
   }
 }
 
-/** Change rows in the in-memory representation to one object (the table's columns, no evolved ones). */
+/**
+ * Change rows in the in-memory representation to one object (the table's columns, no evolved
+ * ones), with its manifest unless `manifest: false` (an object as written before manifests existed).
+ */
 export function encodeParquet(table: TableName, rows: readonly ChangeRow[], opts: EncodeOptions = {}): Uint8Array {
   const columns = changeColumns(table);
   const data = columns.map((col) => {
@@ -112,5 +128,7 @@ export function encodeParquet(table: TableName, rows: readonly ChangeRow[], opts
     for (let i = 0; i < rows.length; i++) values[i] = physical(col, rows[i]![col.name] ?? null);
     return values;
   });
-  return encodeColumns(table, columns, data, opts);
+  const kv =
+    opts.manifest === false ? undefined : [{ key: MANIFEST_KEY, value: manifestText(objectManifest(table, columns, data)) }];
+  return encodeColumns(table, columns, data, opts, kv);
 }

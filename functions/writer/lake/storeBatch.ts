@@ -18,6 +18,8 @@ import { encodeColumns, type EncodeOptions } from './encodeParquet';
 import { ObjectBuilder } from './objectBuilder';
 import { objectKey } from '../../shared/objectKeys';
 import { settleAllBounded, type PutRequest } from './objectStore';
+import { objectManifest } from './objectManifest';
+import { MANIFEST_KEY, manifestText } from '../../shared/manifest';
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 
@@ -167,7 +169,9 @@ interface Encoded {
 }
 
 function finish(b: ObjectBuilder, defs: ColumnDef[], data: Physical[][], offsets: number[], opts: EncodeOptions): Encoded {
-  const body = encodeColumns(b.table, defs, data, opts);
+  const kv =
+    opts.manifest === false ? undefined : [{ key: MANIFEST_KEY, value: manifestText(objectManifest(b.table, defs, data)) }];
+  const body = encodeColumns(b.table, defs, data, opts, kv);
   const coords = { table: b.table, date: b.date, partition: b.partition, firstOffset: offsets[0]!, lastOffset: offsets.at(-1)! };
   return { key: objectKey(coords), body, rows: offsets.length, extraColumns: [] };
 }

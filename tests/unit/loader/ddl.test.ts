@@ -40,6 +40,7 @@ describe('RAW DDL', () => {
         'etag',
         'row_count',
         'loaded_at',
+        'manifest',
       ]);
     } finally {
       conn.closeSync();

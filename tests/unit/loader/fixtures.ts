@@ -5,7 +5,9 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
-import { encodeParquet } from '../../../functions/writer';
+import { encodeColumns, encodeParquet, physical } from '../../../functions/writer';
+import { objectManifest } from '../../../functions/writer/lake/objectManifest';
+import { MANIFEST_KEY, manifestText } from '../../../functions/shared/manifest';
 import { unscaledDecimal } from '../../../functions/writer/lake/encodeParquet';
 import { columnElement, parquetSchema } from '../../../functions/writer/lake/parquetSchema';
 import type { ChangeRow } from '../../../functions/shared/rows';
@@ -142,4 +144,12 @@ export function scratchWarehouse(prefix: string, ...file: string[]): { readonly 
   });
   afterEach(() => rm(tmp.dir, { recursive: true, force: true }));
   return tmp;
+}
+
+/** An object holding `rows` under the manifest of `stated`: what a tampered (or corrupted) object looks like. */
+export function tamperedObject(table: TableName, stated: readonly ChangeRow[], rows: readonly ChangeRow[]): Uint8Array {
+  const cols = changeColumns(table);
+  const data = (rs: readonly ChangeRow[]) => cols.map((c) => rs.map((r) => physical(c, r[c.name] ?? null)));
+  const manifest = manifestText(objectManifest(table, cols, data(stated)));
+  return encodeColumns(table, cols, data(rows), {}, [{ key: MANIFEST_KEY, value: manifest }]);
 }

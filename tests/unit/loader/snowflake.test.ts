@@ -5,6 +5,7 @@ import { snowflakeWarehouse, timeoutsFor, type SqlBind, type SqlConnection } fro
 import { changeColumns, type DeclaredTable, type TableName } from '../../../functions/shared/tables';
 import { snowflakeType } from '../../../functions/loader/ddl';
 import { encodeParquet, lakeKey, memoryStore, recordingLog, sampleRows } from './fixtures';
+import type { ChangeRow } from '../../../functions/shared/rows';
 
 /** A fake Snowflake: records every statement and answers from a tiny script of rules. */
 class FakeSnowflake implements SqlConnection {
@@ -14,9 +15,16 @@ class FakeSnowflake implements SqlConnection {
   copyError: (Error & { code?: string }) | undefined;
   /** Files Snowflake's load metadata says were loaded: COPY skips them unless FORCE. */
   loadHistory = new Set<string>();
+  /** The rows of each staged file (what COPY appends to RAW), by key. */
+  contents = new Map<string, ChangeRow[]>();
+  /** RAW's rows, each with its `_file`. */
+  raw: Array<{ file: string; row: ChangeRow }> = [];
+  rawAtBegin = 0;
 
   async execute(sql: string, binds?: readonly SqlBind[]) {
     this.statements.push({ sql, binds });
+    if (sql === 'BEGIN') this.rawAtBegin = this.raw.length;
+    if (sql === 'ROLLBACK') this.raw.length = this.rawAtBegin;
     if (sql.startsWith('SELECT column_name')) return this.rawColumns(String(binds?.[1]).toLowerCase() as TableName);
     if (sql.startsWith('SELECT object_key FROM'))
       return (binds ?? []).filter((k) => this.ledger.has(String(k))).map((k) => ({ OBJECT_KEY: k }));
@@ -27,13 +35,30 @@ class FakeSnowflake implements SqlConnection {
       const rows = files.flatMap((f) => {
         if (this.loadHistory.has(f) && !force) return [];
         this.loadHistory.add(f);
+        for (const row of this.contents.get(f) ?? []) this.raw.push({ file: f, row });
         return [{ file: f, status: 'LOADED', rows_parsed: 3, rows_loaded: 3 }];
       });
       // What Snowflake answers when every file was skipped.
       return rows.length ? rows : [{ status: 'Copy executed with 0 files processed.' }];
     }
     if (sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'))
-      for (let i = 0; i < (binds?.length ?? 0); i += 4) this.ledger.add(String(binds![i]));
+      for (let i = 0; i < (binds?.length ?? 0); i += 5) this.ledger.add(String(binds![i]));
+    // The manifest check's read-back of what COPY loaded, answered as Snowflake does (upper-case names, text).
+    if (sql.startsWith('SELECT _file AS file')) {
+      const files = new Set((binds ?? []).map(String));
+      return this.raw
+        .filter((r) => files.has(r.file))
+        .map(({ file, row }) => ({
+          FILE: file,
+          K0: String(row.id),
+          LSN: String(row._lsn),
+          OP: row._op,
+          TOPIC: row._kafka_topic,
+          PART: String(row._kafka_partition),
+          OFF: String(row._kafka_offset),
+          ...('balance' in row ? { M0: row.balance } : 'amount' in row ? { M0: row.amount } : {}),
+        }));
+    }
     return [];
   }
   /** RAW's columns as Snowflake's information_schema reports them (upper-case names, NUMBER, TEXT). */
@@ -67,7 +92,9 @@ function setup(stage = '') {
   const fake = new FakeSnowflake();
   const log = recordingLog();
   const warehouse = snowflakeWarehouse({ target: { ...target, stage }, connect: async () => fake, log });
-  const store = memoryStore(new Map([[`${bucket}/${key}`, encodeParquet('accounts', sampleRows('accounts', 3))]]));
+  const rows = sampleRows('accounts', 3);
+  fake.contents.set(key, rows);
+  const store = memoryStore(new Map([[`${bucket}/${key}`, encodeParquet('accounts', rows)]]));
   return { fake, log, deps: { warehouse, store, log } };
 }
 
@@ -122,6 +149,7 @@ describe('Snowflake adapter (fake connection)', () => {
       'CREATE TABLE IF NOT EXISTS BANKING_DB.RAW."_SWEEP_MARKS" (',
     ]);
     expect(sqls.slice(7)).toEqual([
+      'ALTER TABLE BANKING_DB.RAW."_LOADS" ADD COLUMN IF NOT EXISTS "MANIFEST" VARCHAR',
       'ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 3600 LOCK_TIMEOUT = 300',
       'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
       // loadAll's own look-up: what the ledger has is neither staged nor read.
@@ -131,11 +159,13 @@ describe('Snowflake adapter (fake connection)', () => {
       'BEGIN',
       'SELECT object_key FROM BANKING_DB.RAW._loads WHERE object_key IN (?)',
       'COPY INTO BANKING_DB.RAW."ACCOUNTS"',
-      'INSERT INTO BANKING_DB.RAW._loads (object_key, table_name, etag, row_count, loaded_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP())',
+      // What COPY loaded, read back in the transaction and checked against the object's manifest.
+      'SELECT _file AS file, CAST("ID" AS VARCHAR) AS k0, CAST("_LSN" AS VARCHAR) AS lsn, "_OP" AS op, "_KAFKA_TOPIC" AS topic, CAST("_KAFKA_PARTITION" AS VARCHAR) AS part, CAST("_KAFKA_OFFSET" AS VARCHAR) AS off, CAST("BALANCE" AS VARCHAR) AS m0 FROM BANKING_DB.RAW."ACCOUNTS" WHERE _file IN (?)',
+      'INSERT INTO BANKING_DB.RAW._loads (object_key, table_name, etag, row_count, loaded_at, manifest) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP(), ?)',
       'COMMIT',
     ]);
     const ledgerInsert = fake.statements.find((s) => s.sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'))!;
-    expect(ledgerInsert.binds).toEqual([key, 'accounts', expect.stringMatching(/^etag-/), 3]);
+    expect(ledgerInsert.binds).toEqual([key, 'accounts', expect.stringMatching(/^etag-/), 3, expect.stringContaining('"hash"')]);
     // The connection is kept for the next invocation, and closed on release.
     expect(fake.closed).toBe(false);
     await deps.warehouse.release();
@@ -183,6 +213,35 @@ describe('Snowflake adapter (fake connection)', () => {
   });
 });
 
+describe('Snowflake adapter: the object manifest', () => {
+  it('refuses an object whose rows in RAW disagree with its manifest, naming it, and ledgers nothing', async () => {
+    const { fake, deps, log } = setup();
+    // The file says 3 rows with these balances; what COPY put in RAW has one amount changed.
+    const tampered = fake.contents.get(key)!.map((r, i) => (i === 1 ? { ...r, balance: '0.02' } : r));
+    fake.contents.set(key, tampered);
+    const report = await loadObjects([{ bucket, key }], deps);
+    expect(report).toMatchObject({ loaded: 0, failed: 1 });
+    expect(fake.ledger.size).toBe(0);
+    expect(fake.sqls()).toContain('ROLLBACK');
+    const reason = String(fake.statements.find((s) => s.sql.includes('_load_errors (object_key'))?.binds?.[2]);
+    expect(reason).toContain(`manifest mismatch: the rows RAW holds for ${key}`);
+    expect(reason).toContain('sum(balance): manifest');
+    expect(log.lines.find((l) => l.level === 'error')?.attrs).toMatchObject({ key });
+  });
+
+  it('loads an object written before manifests as before, unverified, with a NULL manifest in the ledger', async () => {
+    const { fake, log } = setup();
+    const rows = sampleRows('accounts', 3);
+    fake.contents.set(key, rows);
+    const store = memoryStore(new Map([[`${bucket}/${key}`, encodeParquet('accounts', rows, { manifest: false })]]));
+    const warehouse = snowflakeWarehouse({ target, connect: async () => fake, log });
+    expect(await loadObjects([{ bucket, key }], { warehouse, store, log })).toMatchObject({ loaded: 1, rows: 3 });
+    expect(fake.statements.find((s) => s.sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'))!.binds!.at(-1)).toBeNull();
+    expect(fake.sqls().some((s) => s.startsWith('SELECT _file AS file'))).toBe(false);
+    expect(log.lines.some((l) => /no manifest/.test(l.message))).toBe(true);
+  });
+});
+
 describe('Snowflake adapter: batches, COPY results, timeouts', () => {
   function many() {
     const fake = new FakeSnowflake();
@@ -193,10 +252,11 @@ describe('Snowflake adapter: batches, COPY results, timeouts', () => {
       lakeKey('customers', '2024-05-01', 0, 5, 3),
     ];
     const objects = new Map(
-      keys.map((k) => [
-        `${bucket}/${k}`,
-        encodeParquet(k.split('/')[0] as DeclaredTable, sampleRows(k.split('/')[0] as DeclaredTable, 3)),
-      ]),
+      keys.map((k) => {
+        const rows = sampleRows(k.split('/')[0] as DeclaredTable, 3);
+        fake.contents.set(k, rows);
+        return [`${bucket}/${k}`, encodeParquet(k.split('/')[0] as DeclaredTable, rows)];
+      }),
     );
     const warehouse = snowflakeWarehouse({
       target: { ...target, stage: 'LAKE' },
@@ -222,13 +282,16 @@ describe('Snowflake adapter: batches, COPY results, timeouts', () => {
     expect(copies[0]!.sql).toContain(`FILES = ('${keys[0]}', '${keys[1]}')`);
     const inserts = fake.statements.filter((s) => s.sql.startsWith('INSERT INTO BANKING_DB.RAW._loads'));
     expect(inserts).toHaveLength(1);
-    expect(inserts[0]!.binds).toHaveLength(12);
+    expect(inserts[0]!.binds).toHaveLength(15);
     expect(fake.ledger).toEqual(new Set(keys));
   });
 
   it('a file COPY skips (load metadata) but the ledger lacks is loaded again with FORCE, never ledgered empty', async () => {
     const { fake, keys, deps, log } = many();
     fake.loadHistory.add(keys[0]!);
+    // Its rows are in RAW already (the ledger row was lost): FORCE appends them again, and the
+    // manifest check counts each Kafka record once, as staging reads RAW.
+    for (const row of fake.contents.get(keys[0]!)!) fake.raw.push({ file: keys[0]!, row });
     const report = await loadObjects([{ bucket, key: keys[0]! }], deps);
     expect(report).toMatchObject({ loaded: 1, rows: 3 });
     const copies = fake.statements.filter((s) => s.sql.startsWith('COPY')).map((s) => s.sql);
@@ -239,6 +302,7 @@ describe('Snowflake adapter: batches, COPY results, timeouts', () => {
       'accounts',
       expect.any(String),
       3,
+      expect.stringContaining('"rows":3'),
     ]);
     expect(log.lines.some((l) => l.level === 'warn' && /FORCE/.test(l.message))).toBe(true);
   });
