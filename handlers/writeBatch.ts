@@ -16,7 +16,12 @@ const sink = { put: (req: Parameters<typeof putObject>[2]) => putObject(s3, cfg.
 
 const storeEvent = lambda(validateKafkaEvent, async (event) => {
   const records = Object.values(event.records).flat();
-  const result = await storeBatch(records, { sink, dlqPrefix: cfg.DLQ_PREFIX, topicPrefix: cfg.KAFKA_TOPIC_PREFIX });
+  const result = await storeBatch(records, {
+    sink,
+    dlqPrefix: cfg.DLQ_PREFIX,
+    topicPrefix: cfg.KAFKA_TOPIC_PREFIX,
+    epoch: cfg.KAFKA_EPOCH,
+  });
   recordBatch(records, result);
   logger.info('batch stored', {
     eventSource: event.eventSource,

@@ -46,7 +46,7 @@
         {{ epoch_ms_to_timestamp('src._source_ts_ms') }} as changed_at
     from {{ relation }} as src
     qualify row_number() over (
-        partition by src._kafka_topic, src._kafka_partition, src._kafka_offset
+        partition by coalesce(src._kafka_epoch, 0), src._kafka_topic, src._kafka_partition, src._kafka_offset
         order by src._loaded_at
     ) = 1
 {%- endmacro %}

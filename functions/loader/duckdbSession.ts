@@ -90,9 +90,13 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
   async function checkManifest(object: ObjectToLoad, file: string, manifest: Manifest): Promise<void> {
     // The manifest's own coordinates bound the look-up (zone maps); the file's offsets select the records.
     const [first, last] = manifest.offsets ?? ['0', '-1'];
+    // The epoch is part of a record's identity (rows from before epochs hold NULL: epoch 0).
+    const epoch = (await rawColumns(object.table)).has('_kafka_epoch')
+      ? ` AND coalesce(_kafka_epoch, 0) = ${parseLakeKey(object.key).epoch ?? 0}`
+      : '';
     const reader = await conn.runAndReadAll(
       `SELECT ${manifestSelectList('duckdb', object.table)} FROM ${rawTable('duckdb', object.table)}
-        WHERE _kafka_partition = $partition AND _kafka_offset BETWEEN $first AND $last AND _kafka_topic = $topic
+        WHERE _kafka_partition = $partition AND _kafka_offset BETWEEN $first AND $last AND _kafka_topic = $topic${epoch}
           AND _kafka_offset IN (SELECT _kafka_offset FROM read_parquet(${sqlString(file)}))`,
       { partition: manifest.partition, first: BigInt(first), last: BigInt(last), topic: manifest.topic },
     );
@@ -128,8 +132,12 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
     const names = plan.insert.map(ident).join(', ');
     // A Kafka record already in RAW is not inserted again: a batch the writer stored but could not
     // commit is consumed again after a crash, possibly cut at other offsets, into another object.
-    // The key's partition and offset range bound the lookup (DuckDB's zone maps skip the rest).
+    // The key's partition and offset range bound the lookup (DuckDB's zone maps skip the rest). The
+    // epoch is part of a record's identity: a recreated topic's offset 0 is not an older epoch's.
+    // Rows and objects from before epochs hold NULL / carry no `_kafka_epoch`: epoch 0.
     const { partition, firstOffset, lastOffset } = parseLakeKey(object.key);
+    const epochOf = (alias: string, has: boolean) => (has ? `coalesce(${alias}._kafka_epoch, 0)` : '0');
+    const sameEpoch = `${epochOf('r', raw.has('_kafka_epoch'))} = ${epochOf('n', plan.insert.includes('_kafka_epoch'))}`;
     try {
       const inserted = await conn.run(
         `INSERT INTO ${rawTable('duckdb', table)} (${names}, _file, _loaded_at)
@@ -138,7 +146,8 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
             SELECT 1 FROM ${rawTable('duckdb', table)} AS r
              WHERE r._kafka_partition = ${partition} AND r._kafka_offset BETWEEN ${firstOffset} AND ${lastOffset}
                AND r._kafka_partition = n._kafka_partition AND r._kafka_offset = n._kafka_offset
-               AND r._kafka_topic = n._kafka_topic)`,
+               AND r._kafka_topic = n._kafka_topic
+               AND ${sameEpoch})`,
         { key: object.key },
       );
       return Number(inserted.rowsChanged);

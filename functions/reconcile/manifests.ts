@@ -58,6 +58,7 @@ export async function verifyManifests(
   for (const table of TABLE_NAMES) {
     const objects = ledger.filter((r) => r[1] === table);
     if (objects.length === 0) continue;
+    const epochs = await hasEpochColumn(db, schema, table);
     const byFile = new Map<string, unknown[][]>();
     const rows = (
       await db.runAndReadAll(`SELECT _file, ${manifestSelectList('duckdb', table)} FROM ${schema}."${table}"`)
@@ -82,7 +83,9 @@ export async function verifyManifests(
         continue;
       }
       const held =
-        Number(rowCount) === manifest.rows ? (byFile.get(object) ?? []) : await rowsOfRange(db, schema, table, object, manifest);
+        Number(rowCount) === manifest.rows
+          ? (byFile.get(object) ?? [])
+          : await rowsOfRange(db, schema, table, object, manifest, epochs);
       const diff = manifestDifference(manifest, manifestOfRawRows(table, held));
       if (diff === null) {
         result.verified++;
@@ -91,7 +94,7 @@ export async function verifyManifests(
       const m: ManifestMismatch = { object, table, difference: diff };
       if (objectFile) {
         try {
-          Object.assign(m, await firstRowDifference(db, schema, table, object, manifest, await objectFile(object)));
+          Object.assign(m, await firstRowDifference(db, schema, table, object, manifest, await objectFile(object), epochs));
         } catch (err) {
           m.difference += ` (the object could not be compared row by row: ${(err as Error).message})`;
         }
@@ -102,14 +105,28 @@ export async function verifyManifests(
   return result;
 }
 
+/** Does RAW's table have `_kafka_epoch` (a warehouse loaded before epochs does not, until its next load)? */
+async function hasEpochColumn(db: DuckDBConnection, schema: string, table: TableName): Promise<boolean> {
+  const rows = (
+    await db.runAndReadAll(
+      `SELECT count(*) FROM information_schema.columns WHERE table_schema = $schema AND table_name = $table AND column_name = '_kafka_epoch'`,
+      { schema, table },
+    )
+  ).getRows();
+  return Number(rows[0]![0]) > 0;
+}
+
 /** RAW rows of the object's records whichever object inserted them (see the module comment). */
-function rangePredicate(object: string, manifest: Manifest): string {
+function rangePredicate(object: string, manifest: Manifest, epochs: boolean): string {
   const k = parseLakeKey(object);
+  // The epoch is part of a record's identity: a recreated topic's offsets are not an older epoch's
+  // (RAW rows from before epochs hold NULL: epoch 0).
+  const epoch = epochs ? ` AND coalesce(_kafka_epoch, 0) = ${k.epoch ?? 0}` : '';
   const day = BigInt(Date.parse(`${k.date}T00:00:00Z`));
   const [first, last] = manifest.offsets ?? [k.firstOffset.toString(), k.lastOffset.toString()];
   const topic = manifest.topic.replace(/'/g, "''");
   return `_kafka_topic = '${topic}' AND _kafka_partition = ${k.partition} AND _kafka_offset BETWEEN ${first} AND ${last}
-      AND _source_ts_ms >= ${day} AND _source_ts_ms < ${day + DAY_MS}`;
+      AND _source_ts_ms >= ${day} AND _source_ts_ms < ${day + DAY_MS}${epoch}`;
 }
 
 async function rowsOfRange(
@@ -118,10 +135,11 @@ async function rowsOfRange(
   table: TableName,
   object: string,
   manifest: Manifest,
+  epochs: boolean,
 ): Promise<unknown[][]> {
   return (
     await db.runAndReadAll(
-      `SELECT ${manifestSelectList('duckdb', table)} FROM ${schema}."${table}" WHERE ${rangePredicate(object, manifest)}`,
+      `SELECT ${manifestSelectList('duckdb', table)} FROM ${schema}."${table}" WHERE ${rangePredicate(object, manifest, epochs)}`,
     )
   ).getRows();
 }
@@ -134,6 +152,7 @@ async function firstRowDifference(
   object: string,
   manifest: Manifest,
   file: string,
+  epochs: boolean,
 ): Promise<Partial<ManifestMismatch>> {
   const cols = changeColumns(table).map((c) => c.name);
   const keyCols = tableDef(table).key;
@@ -142,7 +161,7 @@ async function firstRowDifference(
   const lake = (await db.runAndReadAll(`SELECT ${list} FROM read_parquet('${path}')`)).getRowObjectsJson();
   const raw = (
     await db.runAndReadAll(
-      `SELECT ${list} FROM ${schema}."${table}" WHERE (${rangePredicate(object, manifest)}) OR _file = '${object.replace(/'/g, "''")}'`,
+      `SELECT ${list} FROM ${schema}."${table}" WHERE (${rangePredicate(object, manifest, epochs)}) OR _file = '${object.replace(/'/g, "''")}'`,
     )
   ).getRowObjectsJson();
   const at = (r: Record<string, unknown>) => `${String(r._kafka_topic)}|${String(r._kafka_offset)}`;

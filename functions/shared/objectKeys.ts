@@ -2,10 +2,16 @@
  * The lake's object-key contract, in one place: the writer builds keys, the loader, the sweep,
  * backfill, the local S3 event source and the dashboard parse them or list by their prefixes.
  *
- * `<table>/date=YYYY-MM-DD/<table>+<partition>+<firstOffset>-<lastOffset>.parquet`
+ * `<table>/date=YYYY-MM-DD/<table>+<partition>+<firstOffset>-<lastOffset>.parquet` (epoch 0), and
+ * `<table>/date=YYYY-MM-DD/<table>+e<epoch>+<partition>+<firstOffset>-<lastOffset>.parquet` (epoch > 0).
  *
- * Keys derive only from Kafka coordinates and the changes' commit date, so a retried batch writes
- * the very same keys (and the loader can tell objects apart by key alone).
+ * Keys derive only from Kafka coordinates, the epoch and the changes' commit date, so a retried batch
+ * writes the very same keys (and the loader can tell objects apart by key alone). The epoch
+ * (KAFKA_EPOCH, a configured integer) is raised when a topic is recreated or the writer moves to
+ * another cluster: offsets restart at 0 there, and without it a new object would overwrite an old
+ * one's key and the ledger would skip it. Epoch 0 writes no segment, so every key written before
+ * epochs existed is an epoch-0 key. Within one day's folder the keys of one (epoch, partition)
+ * share the prefix `partitionPrefix` and stay together in a listing.
  */
 import { TABLE_NAMES, type TableName } from './tables';
 
@@ -16,6 +22,8 @@ export interface ObjectCoordinates {
   partition: number;
   firstOffset: bigint | number;
   lastOffset: bigint | number;
+  /** The record-identity epoch (KAFKA_EPOCH); 0 or absent for the first topics, and for every key written before epochs. */
+  epoch?: number;
 }
 
 /** A parsed key: its coordinates, with exact offsets. */
@@ -23,20 +31,32 @@ export interface LakeObjectKey extends ObjectCoordinates {
   key: string;
   firstOffset: bigint;
   lastOffset: bigint;
+  epoch: number;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** The one parser of lake keys in the tree. */
 /** Any captured table's name (tables.ts CAPTURED_TABLE_NAME), declared in tables.ts or not. */
-const KEY = /^([A-Za-z_][A-Za-z0-9_]*)\/date=(\d{4}-\d{2}-\d{2})\/([A-Za-z_][A-Za-z0-9_]*)\+(\d+)\+(\d+)-(\d+)\.parquet$/;
-const LAYOUT = '<table>/date=YYYY-MM-DD/<table>+<partition>+<firstOffset>-<lastOffset>.parquet';
+const KEY =
+  /^([A-Za-z_][A-Za-z0-9_]*)\/date=(\d{4}-\d{2}-\d{2})\/([A-Za-z_][A-Za-z0-9_]*)\+(?:e([1-9]\d{0,9})\+)?(\d+)\+(\d+)-(\d+)\.parquet$/;
+const LAYOUT = '<table>/date=YYYY-MM-DD/<table>+[e<epoch>+]<partition>+<firstOffset>-<lastOffset>.parquet';
+
+/** The largest epoch: it is stored as a 32-bit integer (`_kafka_epoch`). */
+export const MAX_EPOCH = 2_147_483_647;
+
+/** The key segment of an epoch: none for 0, `e<epoch>+` otherwise. */
+function epochSegment(epoch = 0): string {
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH)
+    throw new RangeError(`epoch must be an integer 0..${MAX_EPOCH}, got ${epoch}`);
+  return epoch === 0 ? '' : `e${epoch}+`;
+}
 
 const isDate = (d: string) => DATE.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`));
 
 export function objectKey(c: ObjectCoordinates): string {
   if (!isDate(c.date)) throw new TypeError(`date must be YYYY-MM-DD, got ${c.date}`);
   if (BigInt(c.firstOffset) > BigInt(c.lastOffset)) throw new RangeError(`first offset ${c.firstOffset} > last ${c.lastOffset}`);
-  return `${c.table}/date=${c.date}/${c.table}+${c.partition}+${c.firstOffset}-${c.lastOffset}.parquet`;
+  return `${c.table}/date=${c.date}/${c.table}+${epochSegment(c.epoch)}${c.partition}+${c.firstOffset}-${c.lastOffset}.parquet`;
 }
 
 /** Parse a lake key; the error says what is wrong with it. */
@@ -44,11 +64,12 @@ export function parseLakeKey(key: string): LakeObjectKey {
   const at = `object key ${JSON.stringify(key)}`;
   const m = KEY.exec(key);
   if (!m) throw new Error(`${at} does not match ${LAYOUT}`);
-  const [, folderTable, date, fileTable, partition, first, last] = m as unknown as string[] as [
+  const [, folderTable, date, fileTable, epoch, partition, first, last] = m as unknown as (string | undefined)[] as [
     string,
     string,
     string,
     string,
+    string | undefined,
     string,
     string,
     string,
@@ -59,7 +80,9 @@ export function parseLakeKey(key: string): LakeObjectKey {
   const firstOffset = BigInt(first);
   const lastOffset = BigInt(last);
   if (lastOffset < firstOffset) throw new Error(`${at}: last offset precedes first offset`);
-  return { key, table, date, partition: Number(partition), firstOffset, lastOffset };
+  const e = epoch === undefined ? 0 : Number(epoch);
+  if (e > MAX_EPOCH) throw new Error(`${at} has an epoch beyond ${MAX_EPOCH}`);
+  return { key, table, date, partition: Number(partition), firstOffset, lastOffset, epoch: e };
 }
 
 /** parseLakeKey, or undefined when the key is not a lake object. */
@@ -74,9 +97,9 @@ export function parseObjectKey(key: string): LakeObjectKey | undefined {
 /** Prefix of one table's objects for one day. */
 export const dayPrefix = (table: TableName, date: string): string => `${table}/date=${date}/`;
 
-/** Prefix of one partition's objects within a day (`<day prefix><table>+<partition>+`). */
-export const partitionPrefix = (k: Pick<LakeObjectKey, 'table' | 'date' | 'partition'>): string =>
-  `${dayPrefix(k.table, k.date)}${k.table}+${k.partition}+`;
+/** Prefix of one (epoch, partition)'s objects within a day (`<day prefix><table>+[e<epoch>+]<partition>+`). */
+export const partitionPrefix = (k: Pick<LakeObjectKey, 'table' | 'date' | 'partition'> & { epoch?: number }): string =>
+  `${dayPrefix(k.table, k.date)}${k.table}+${epochSegment(k.epoch)}${k.partition}+`;
 
 /** Prefixes to list for a date range: one per (table, day), inclusive of both ends. */
 export function prefixesForDates(from: string, to: string, tables: readonly TableName[] = TABLE_NAMES): string[] {
@@ -90,9 +113,9 @@ export function prefixesForDates(from: string, to: string, tables: readonly Tabl
   return tables.flatMap((table) => days.map((d) => dayPrefix(table, d)));
 }
 
-/** `<prefix>/<topic>/<partition>-<offset>.json` */
-export function deadLetterKey(prefix: string, topic: string, partition: number, offset: number | bigint): string {
-  return `${prefix.replace(/\/+$/, '')}/${topic}/${partition}-${offset}.json`;
+/** `<prefix>/<topic>/<partition>-<offset>.json`, or `<prefix>/<topic>/e<epoch>+<partition>-<offset>.json` for epoch > 0. */
+export function deadLetterKey(prefix: string, topic: string, partition: number, offset: number | bigint, epoch = 0): string {
+  return `${prefix.replace(/\/+$/, '')}/${topic}/${epochSegment(epoch)}${partition}-${offset}.json`;
 }
 
 export function isDeadLetterKey(key: string, dlqPrefix = '_dlq'): boolean {

@@ -130,6 +130,13 @@ export const CDC_COLUMNS: readonly ColumnDef[] = [
   { name: '_kafka_topic', type: 'text', length: 255, nullable: false },
   { name: '_kafka_partition', type: 'int32', nullable: false },
   { name: '_kafka_offset', type: 'int64', nullable: false },
+  // The record-identity epoch (KAFKA_EPOCH): with topic, partition and offset it identifies a Kafka
+  // record across recreated topics and clusters. Null in objects written before it existed (epoch 0).
+  { name: '_kafka_epoch', type: 'int32', nullable: true },
+  // Columns whose value Debezium could not send (an unchanged TOASTed value under REPLICA IDENTITY
+  // DEFAULT), as a JSON array of names; they hold null here, and dbt staging carries the key's
+  // previous value forward. Null when every value was sent.
+  { name: '_unavailable_columns', type: 'text', nullable: true },
 ];
 
 export const CDC_OPS = ['c', 'u', 'd', 'r'] as const;

@@ -5,6 +5,9 @@ import { lakeShape, logShape, nonEmpty, parseEnv } from '../shared/config';
 export const writerShape = {
   ...lakeShape,
   KAFKA_TOPIC_PREFIX: nonEmpty.default('banking_server'),
+  // The record-identity epoch (functions/shared/objectKeys.ts): raise it when the CDC topics are
+  // recreated or the writer moves to another cluster, since offsets restart at 0 there.
+  KAFKA_EPOCH: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
   ...logShape,
 };
 const schema = z.object(writerShape);

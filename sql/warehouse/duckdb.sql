@@ -7,21 +7,21 @@ CREATE SCHEMA IF NOT EXISTS raw;
 CREATE TABLE IF NOT EXISTS raw."customers" (
   "id" INTEGER NOT NULL, "first_name" VARCHAR, "last_name" VARCHAR, "email" VARCHAR,
   "created_at" TIMESTAMPTZ,
-  "_op" VARCHAR NOT NULL, "_lsn" BIGINT NOT NULL, "_source_ts_ms" BIGINT NOT NULL, "_tx_id" BIGINT, "_kafka_topic" VARCHAR NOT NULL, "_kafka_partition" INTEGER NOT NULL, "_kafka_offset" BIGINT NOT NULL,
+  "_op" VARCHAR NOT NULL, "_lsn" BIGINT NOT NULL, "_source_ts_ms" BIGINT NOT NULL, "_tx_id" BIGINT, "_kafka_topic" VARCHAR NOT NULL, "_kafka_partition" INTEGER NOT NULL, "_kafka_offset" BIGINT NOT NULL, "_kafka_epoch" INTEGER, "_unavailable_columns" VARCHAR,
   "_file" VARCHAR NOT NULL, "_loaded_at" TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS raw."accounts" (
   "id" INTEGER NOT NULL, "customer_id" INTEGER, "account_type" VARCHAR, "balance" DECIMAL(18,2),
   "currency" VARCHAR, "status" VARCHAR, "created_at" TIMESTAMPTZ,
-  "_op" VARCHAR NOT NULL, "_lsn" BIGINT NOT NULL, "_source_ts_ms" BIGINT NOT NULL, "_tx_id" BIGINT, "_kafka_topic" VARCHAR NOT NULL, "_kafka_partition" INTEGER NOT NULL, "_kafka_offset" BIGINT NOT NULL,
+  "_op" VARCHAR NOT NULL, "_lsn" BIGINT NOT NULL, "_source_ts_ms" BIGINT NOT NULL, "_tx_id" BIGINT, "_kafka_topic" VARCHAR NOT NULL, "_kafka_partition" INTEGER NOT NULL, "_kafka_offset" BIGINT NOT NULL, "_kafka_epoch" INTEGER, "_unavailable_columns" VARCHAR,
   "_file" VARCHAR NOT NULL, "_loaded_at" TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS raw."transactions" (
   "id" BIGINT NOT NULL, "account_id" INTEGER, "txn_type" VARCHAR, "amount" DECIMAL(18,2),
   "related_account_id" INTEGER, "status" VARCHAR, "created_at" TIMESTAMPTZ,
-  "_op" VARCHAR NOT NULL, "_lsn" BIGINT NOT NULL, "_source_ts_ms" BIGINT NOT NULL, "_tx_id" BIGINT, "_kafka_topic" VARCHAR NOT NULL, "_kafka_partition" INTEGER NOT NULL, "_kafka_offset" BIGINT NOT NULL,
+  "_op" VARCHAR NOT NULL, "_lsn" BIGINT NOT NULL, "_source_ts_ms" BIGINT NOT NULL, "_tx_id" BIGINT, "_kafka_topic" VARCHAR NOT NULL, "_kafka_partition" INTEGER NOT NULL, "_kafka_offset" BIGINT NOT NULL, "_kafka_epoch" INTEGER, "_unavailable_columns" VARCHAR,
   "_file" VARCHAR NOT NULL, "_loaded_at" TIMESTAMPTZ NOT NULL
 );
 

@@ -319,7 +319,17 @@ test("a table tables.ts does not declare: RAW's table is created from its first 
     const cols = await columns();
     // The lake's order for a table without declared columns: the CDC columns, then the table's (from its schema).
     expect(cols.map((c) => c.COLUMN_NAME)).toEqual([
-      ...['_OP', '_LSN', '_SOURCE_TS_MS', '_TX_ID', '_KAFKA_TOPIC', '_KAFKA_PARTITION', '_KAFKA_OFFSET'],
+      ...[
+        '_OP',
+        '_LSN',
+        '_SOURCE_TS_MS',
+        '_TX_ID',
+        '_KAFKA_TOPIC',
+        '_KAFKA_PARTITION',
+        '_KAFKA_OFFSET',
+        '_KAFKA_EPOCH',
+        '_UNAVAILABLE_COLUMNS',
+      ],
       ...['ID', 'CUSTOMER_ID', 'ACCOUNT_TYPE', 'BALANCE', 'CURRENCY', 'STATUS', 'CREATED_AT'],
       ...['ORDER', 'RiskTier', 'risk score', '_FILE', '_LOADED_AT'],
     ]);

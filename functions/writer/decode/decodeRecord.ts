@@ -24,7 +24,16 @@ export interface KafkaRecordIn {
 }
 
 export type DecodedValues =
-  { kind: 'row'; table: TableName; layout: Layout; env: Envelope; values: readonly Physical[] } | { kind: 'tombstone' };
+  | {
+      kind: 'row';
+      table: TableName;
+      layout: Layout;
+      env: Envelope;
+      values: readonly Physical[];
+      /** `_unavailable_columns`: the JSON array of the columns Debezium could not send, or null. */
+      unavailable: string | null;
+    }
+  | { kind: 'tombstone' };
 
 function rowImage(env: Envelope): Image {
   const img = env.op === 'd' ? env.before : env.after;
@@ -40,6 +49,7 @@ function rowImage(env: Envelope): Image {
 export class RecordDecoder {
   private readonly reader = new ValueReader<Layout>((topic, text) => layoutFromSchema(tableForTopic(topic)!, text));
   private readonly scratch: Physical[] = [];
+  private readonly missing: string[] = [];
   private readonly topics = new Map<string, { table: TableName } | { refused: string }>();
 
   /** Without a prefix, any `<prefix>.public.<table>` topic is accepted (tests, tools). */
@@ -74,8 +84,10 @@ export class RecordDecoder {
     const { schema, text, payload } = this.reader.read(record.topic, record.value);
     const env = (text !== undefined && fastEnvelope(text)) || toEnvelope(text !== undefined ? parseJson(text) : payload);
     const layout = schema ?? tablesLayout(table);
-    const values = decodeImage(layout, rowImage(env), this.scratch);
-    return { kind: 'row', table, layout, env, values };
+    this.missing.length = 0;
+    const values = decodeImage(layout, rowImage(env), this.scratch, this.missing);
+    const unavailable = this.missing.length === 0 ? null : JSON.stringify(this.missing);
+    return { kind: 'row', table, layout, env, values, unavailable };
   }
 }
 
@@ -100,5 +112,7 @@ export function decodeRecord(record: KafkaRecordIn): Decoded {
   row._kafka_topic = record.topic;
   row._kafka_partition = record.partition;
   row._kafka_offset = BigInt(record.offset);
+  row._kafka_epoch = 0;
+  row._unavailable_columns = d.unavailable;
   return { kind: 'row', table: d.table, row };
 }

@@ -7,11 +7,13 @@
  */
 import { DecodeError } from '../../shared/errors';
 import { isDeclared, tableDef, type ColumnDef, type TableName } from '../../shared/tables';
-import { columnDecoder, type ColumnDecoder, type Physical } from './columnValues';
+import { columnDecoder, UNAVAILABLE_PLACEHOLDER, unavailableTest, type ColumnDecoder, type Physical } from './columnValues';
 
 export interface ColumnPlan {
   def: ColumnDef;
   decode: ColumnDecoder;
+  /** Is the raw value Debezium's placeholder for an unchanged TOASTed value? Null: never for this type. */
+  unavailable: ((raw: unknown) => boolean) | null;
 }
 
 export interface Layout {
@@ -27,7 +29,7 @@ export interface Layout {
 }
 
 export function plan(def: ColumnDef): ColumnPlan {
-  return { def, decode: columnDecoder(def) };
+  return { def, decode: columnDecoder(def), unavailable: unavailableTest(def) };
 }
 
 const staticLayouts = new Map<TableName, Layout>();
@@ -43,14 +45,38 @@ export function tablesLayout(table: TableName): Layout {
 }
 
 /**
- * Decodes an image into `out` (known columns, then extra ones) and returns it. Throws DecodeError
- * naming the column; `out` may then hold part of the row, so callers copy only on success.
+ * One column's value: decoded, or null when Debezium sent its placeholder for an unchanged TOASTed
+ * value (its name then joins `unavailable`). A NOT NULL column of tables.ts cannot hold that null.
  */
-export function decodeImage(layout: Layout, img: Record<string, unknown>, out: Physical[]): Physical[] {
+function decodeColumnOf(p: ColumnPlan, raw: unknown, unavailable: string[]): Physical {
+  if (p.unavailable === null || !p.unavailable(raw)) return p.decode(raw);
+  if (!p.def.nullable) {
+    throw new DecodeError(
+      `column ${p.def.name} (${p.def.type}): ${UNAVAILABLE_PLACEHOLDER}, Debezium's placeholder for an unchanged TOASTed value, ` +
+        'in a NOT NULL column of functions/shared/tables.ts: declare it nullable there (staging carries the previous value ' +
+        'forward), or give the table REPLICA IDENTITY FULL; then replay the dead letters (npm run dlq -- replay)',
+    );
+  }
+  unavailable.push(p.def.name);
+  return null;
+}
+
+/**
+ * Decodes an image into `out` (known columns, then extra ones) and returns it; the names of the
+ * columns Debezium could not send (unchanged TOASTed values) go to `unavailable`, their values are
+ * null. Throws DecodeError naming the column; `out` may then hold part of the row, so callers copy
+ * only on success.
+ */
+export function decodeImage(
+  layout: Layout,
+  img: Record<string, unknown>,
+  out: Physical[],
+  unavailable: string[] = [],
+): Physical[] {
   if (layout.error !== null) throw new DecodeError(layout.error);
   const { known, extra } = layout;
-  for (let i = 0; i < known.length; i++) out[i] = known[i]!.decode(img[known[i]!.def.name]);
-  for (let j = 0; j < extra.length; j++) out[known.length + j] = extra[j]!.decode(img[extra[j]!.def.name]);
+  for (let i = 0; i < known.length; i++) out[i] = decodeColumnOf(known[i]!, img[known[i]!.def.name], unavailable);
+  for (let j = 0; j < extra.length; j++) out[known.length + j] = decodeColumnOf(extra[j]!, img[extra[j]!.def.name], unavailable);
   let keys = 0;
   // JSON.parse makes plain objects: for-in sees exactly their own keys, without an array.
   for (const _ in img) keys++;

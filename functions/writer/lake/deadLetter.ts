@@ -10,10 +10,13 @@ export interface DeadLetter {
   timestamp: number | null;
   key: string | null;
   value: string | null;
+  /** The record-identity epoch it was read under (KAFKA_EPOCH); absent in letters written before epochs (0). */
+  epoch?: number;
 }
 
-export function deadLetter(record: KafkaRecordIn, error: string): DeadLetter {
+export function deadLetter(record: KafkaRecordIn, error: string, epoch = 0): DeadLetter {
   return {
+    ...(epoch === 0 ? {} : { epoch }),
     error,
     topic: record.topic,
     partition: record.partition,
@@ -25,5 +28,8 @@ export function deadLetter(record: KafkaRecordIn, error: string): DeadLetter {
 }
 
 export function deadLetterObject(prefix: string, letter: DeadLetter): { key: string; body: string } {
-  return { key: deadLetterKey(prefix, letter.topic, letter.partition, letter.offset), body: JSON.stringify(letter, null, 2) };
+  return {
+    key: deadLetterKey(prefix, letter.topic, letter.partition, letter.offset, letter.epoch),
+    body: JSON.stringify(letter, null, 2),
+  };
 }

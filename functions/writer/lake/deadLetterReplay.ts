@@ -90,7 +90,12 @@ export async function replayDeadLetters(
       value: letter.value,
     };
     try {
-      const result = await storeBatch([record], { sink: store, dlqPrefix: opts.dlqPrefix, topicPrefix: opts.topicPrefix });
+      const result = await storeBatch([record], {
+        sink: store,
+        dlqPrefix: opts.dlqPrefix,
+        topicPrefix: opts.topicPrefix,
+        epoch: letter.epoch ?? 0,
+      });
       if (result.deadLetters.length) {
         report.stillFailing.push({ deadLetter: key, error: result.deadLetters[0]!.error });
         continue;

@@ -33,6 +33,7 @@ export class ObjectBuilder {
     readonly table: TableName,
     readonly date: string,
     readonly partition: number,
+    readonly epoch = 0,
   ) {
     this.width = tableDef(table).columns.length;
     this.base = changeColumns(table).map(() => []);
@@ -48,7 +49,13 @@ export class ObjectBuilder {
   }
 
   /** Appends one decoded record; throws DecodeError (and appends nothing) if it cannot join. */
-  append(layout: Layout, values: readonly Physical[], env: Envelope, record: KafkaRecordIn): void {
+  append(
+    layout: Layout,
+    values: readonly Physical[],
+    env: Envelope,
+    record: KafkaRecordIn,
+    unavailable: string | null = null,
+  ): void {
     for (const c of layout.extra) {
       const have = this.extras.get(c.def.name);
       if (have && !sameDef(have.def, c.def)) {
@@ -69,6 +76,8 @@ export class ObjectBuilder {
     base[w + 4]!.push(record.topic);
     base[w + 5]!.push(record.partition);
     base[w + 6]!.push(BigInt(record.offset));
+    base[w + 7]!.push(this.epoch);
+    base[w + 8]!.push(unavailable);
     if (n > 0 && record.offset < this.records[n - 1]!.offset) this.ordered = false;
     this.records.push(record);
     if (layout.extra.length === 0 && this.extras.size === 0) return;

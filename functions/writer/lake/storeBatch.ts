@@ -32,6 +32,8 @@ export interface StoreBatchOptions extends EncodeOptions {
   dlqPrefix: string;
   /** Topics read: `<topicPrefix>.public.<table>` (KAFKA_TOPIC_PREFIX); others are dead-lettered. */
   topicPrefix?: string;
+  /** The record-identity epoch (KAFKA_EPOCH): part of every key and row; 0 when absent. */
+  epoch?: number;
   /** PUTs in flight at once. */
   concurrency?: number;
 }
@@ -88,7 +90,7 @@ export async function storeBatch(records: readonly KafkaRecordIn[], opts: StoreB
   const puts: PutRequest[] = [];
   const deadLetters: StoreBatchResult['deadLetters'] = [];
   const letter = (record: KafkaRecordIn, error: string): void => {
-    const dl = deadLetterObject(opts.dlqPrefix, deadLetter(record, error));
+    const dl = deadLetterObject(opts.dlqPrefix, deadLetter(record, error, opts.epoch));
     deadLetters.push({ key: dl.key, error });
     puts.push({ key: dl.key, body: dl.body, contentType: 'application/json' });
   };
@@ -126,10 +128,10 @@ export async function storeBatch(records: readonly KafkaRecordIn[], opts: StoreB
       if (!b || b.table !== d.table || b.date !== date || b.partition !== record.partition) {
         const id = `${d.table}\u0000${date}\u0000${record.partition}`;
         b = builders.get(id);
-        if (!b) builders.set(id, (b = new ObjectBuilder(d.table, date, record.partition)));
+        if (!b) builders.set(id, (b = new ObjectBuilder(d.table, date, record.partition, opts.epoch)));
         last = b;
       }
-      b.append(d.layout, d.values, d.env, record);
+      b.append(d.layout, d.values, d.env, record, d.unavailable);
     } catch (err) {
       letter(record, reason(err));
     }
@@ -172,7 +174,14 @@ function finish(b: ObjectBuilder, defs: ColumnDef[], data: Physical[][], offsets
   const kv =
     opts.manifest === false ? undefined : [{ key: MANIFEST_KEY, value: manifestText(objectManifest(b.table, defs, data)) }];
   const body = encodeColumns(b.table, defs, data, opts, kv);
-  const coords = { table: b.table, date: b.date, partition: b.partition, firstOffset: offsets[0]!, lastOffset: offsets.at(-1)! };
+  const coords = {
+    table: b.table,
+    date: b.date,
+    partition: b.partition,
+    epoch: b.epoch,
+    firstOffset: offsets[0]!,
+    lastOffset: offsets.at(-1)!,
+  };
   return { key: objectKey(coords), body, rows: offsets.length, extraColumns: [] };
 }
 

@@ -129,7 +129,7 @@ describe('schema evolution in the loader (DuckDB)', () => {
         data: data.map((r) => (r[c.name] instanceof Date ? BigInt((r[c.name] as Date).getTime()) * 1000n : r[c.name])),
       })),
     });
-    expect(cols[0]!.name).toBe('_kafka_offset');
+    expect(cols[0]!.name).toBe('_unavailable_columns');
     const { report } = await load(new Map([[`${bucket}/${key}`, new Uint8Array(reversed)]]), [key]);
     expect(report).toMatchObject({ loaded: 1, rows: 3, failed: 0 });
     const got = await withDuckdb(tmp.dbPath, (q) => q('SELECT id, email, _kafka_offset::INT AS o FROM raw.customers ORDER BY o'));

@@ -30,6 +30,7 @@ describe('parseLakeKey', () => {
       partition: 3,
       firstOffset: 9007199254740993n,
       lastOffset: 9007199254740999n,
+      epoch: 0,
     });
   });
 

@@ -4,7 +4,7 @@ import { ConfigError } from '../../../functions/shared/errors';
 describe("the writer's config", () => {
   test('reads only the lake and the topic prefix (and the log level)', () => {
     expect([...WRITER_CONFIG_KEYS].sort().join(' ')).toBe(
-      'AWS_REGION DLQ_PREFIX KAFKA_TOPIC_PREFIX LOG_LEVEL MINIO_ACCESS_KEY MINIO_BUCKET MINIO_ENDPOINT MINIO_SECRET_KEY',
+      'AWS_REGION DLQ_PREFIX KAFKA_EPOCH KAFKA_TOPIC_PREFIX LOG_LEVEL MINIO_ACCESS_KEY MINIO_BUCKET MINIO_ENDPOINT MINIO_SECRET_KEY',
     );
     expect(loadWriterConfig({})).toMatchObject({
       MINIO_BUCKET: 'banking-data',
