@@ -9,8 +9,7 @@
 import { parseArgs } from 'node:util';
 import { makeContext } from '../stack/context';
 import { DOCTOR_FOR, doctorGate, doctorScope, type DoctorFor } from '../stack/doctor';
-import { PipelineError } from '../../functions/shared/errors';
-import { argsOrUsage } from './util/usage';
+import { argsOrUsage, exitWith } from './util/usage';
 
 const USAGE = `usage: npm run doctor [-- --for ${DOCTOR_FOR.join('|')}]
   all    (default) what npm start and npm test need
@@ -35,12 +34,4 @@ async function main(): Promise<number> {
   return (await doctorGate(ctx, doctorScope(kind, ctx))) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // Bad settings and the like: their message says what to fix; anything else is a bug, shown whole.
-    if (err instanceof PipelineError) console.error(`[doctor] ${err.message}`);
-    else console.error('[doctor] unexpected error:', err);
-    process.exit(1);
-  },
-);
+exitWith('[doctor]', main);

@@ -7,8 +7,7 @@ import { parseArgs } from 'node:util';
 import { stackDown, stackStatus, stackUp } from './stack';
 import { makeContext } from './context';
 import { doctorGate, doctorScope } from './doctor';
-import { PipelineError } from '../../functions/shared/errors';
-import { argsOrUsage } from '../cli/util/usage';
+import { argsOrUsage, exitWith } from '../cli/util/usage';
 
 const USAGE = `usage: npm run stack -- <command>
   up [--with-airflow]   check the prerequisites, provision (first run) and start; idempotent
@@ -66,12 +65,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // StackError, ConfigError, MissingToolError...: the message says what to do; anything else is a bug.
-    if (err instanceof PipelineError) console.error(`[stack] ${err.message}`);
-    else console.error('[stack] unexpected error:', err);
-    process.exit(1);
-  },
-);
+exitWith('[stack]', main);

@@ -86,22 +86,20 @@ function renderTables(s) {
     (s.lake.oldestWaitingMs !== null ? `; the oldest for ${secs(s.lake.oldestWaitingMs)}` : '') +
     `.</p>` +
     s.lake.waitingSample.map((k) => `<div class="muted">${esc(k)}</div>`).join('');
-  $('dlq-count').textContent = n(s.deadLetters.count);
-  table(
-    $('dlq'),
-    ['when', 'record', 'reason'],
-    s.deadLetters.recent.map(
-      (d) => `<tr><td>${ago(d.at, s.now)}</td><td>${esc(d.key)}</td><td class="reason">${esc(d.reason)}</td></tr>`,
-    ),
-  );
-  $('errors-count').textContent = n(s.loadErrors.count);
-  table(
-    $('errors'),
-    ['when', 'object', 'reason'],
-    s.loadErrors.recent.map(
-      (d) => `<tr><td>${ago(d.at, s.now)}</td><td>${esc(d.key)}</td><td class="reason">${esc(d.reason)}</td></tr>`,
-    ),
-  );
+  // Dead letters and load errors: how many, and the latest with their reasons.
+  for (const [id, what, problems] of [
+    ['dlq', 'record', s.deadLetters],
+    ['errors', 'object', s.loadErrors],
+  ]) {
+    $(`${id}-count`).textContent = n(problems.count);
+    table(
+      $(id),
+      ['when', what, 'reason'],
+      problems.recent.map(
+        (d) => `<tr><td>${ago(d.at, s.now)}</td><td>${esc(d.key)}</td><td class="reason">${esc(d.reason)}</td></tr>`,
+      ),
+    );
+  }
   table(
     $('services'),
     ['service', 'state', 'detail'],

@@ -2,11 +2,11 @@
  * Kafka Connect (distributed mode, one worker) with the Debezium PostgreSQL plugin on its
  * plugin.path; REST API on KAFKA_CONNECT_URL. Configuring it registers the connector.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { serviceDirs, type Service, type StackContext } from '../service';
 import { kafkaBrokers, urlPort } from '../settings';
-import { httpGet, portOpen, stopByPidFile } from '../proc';
-import { ensureJvmArtifacts, jvmDirs, LOG4J2, startJvm } from './jvm';
+import { httpGet, portOpen } from '../proc';
+import { ensureJvmArtifacts, jvmDirs, jvmLifecycle, writeJvmFiles } from './jvm';
 import { connectorStatus, registerConnector } from '../../debezium/register';
 
 const dirs = (ctx: StackContext) =>
@@ -49,23 +49,14 @@ export const connectService: Service = {
       // Connector configs reference secrets as ${env:NAME}; the worker resolves them.
       'config.providers=env',
       'config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider',
-    ].join('\n');
-    writeFileSync(d.props, props + '\n');
-    writeFileSync(d.log4j, LOG4J2);
+    ];
+    writeJvmFiles(d, props);
     return changed;
   },
 
-  async start(ctx) {
-    const d = dirs(ctx);
-    startJvm(ctx, {
-      mainClass: 'org.apache.kafka.connect.cli.ConnectDistributed',
-      args: [d.props],
-      log4j: d.log4j,
-      env: { ...process.env, POSTGRES_REPLICATION_PASSWORD: ctx.cfg.POSTGRES_REPLICATION_PASSWORD },
-      logFile: d.log,
-      pidFile: d.pid,
-    });
-  },
+  ...jvmLifecycle(dirs, 'org.apache.kafka.connect.cli.ConnectDistributed', (ctx) => ({
+    env: { ...process.env, POSTGRES_REPLICATION_PASSWORD: ctx.cfg.POSTGRES_REPLICATION_PASSWORD },
+  })),
 
   async health(ctx) {
     if (!(await portOpen(urlPort(ctx.cfg.KAFKA_CONNECT_URL)))) return { healthy: false, detail: 'not listening' };
@@ -82,10 +73,6 @@ export const connectService: Service = {
     } catch (err) {
       return { healthy: false, detail: (err as Error).message };
     }
-  },
-
-  async stop(ctx) {
-    return stopByPidFile(dirs(ctx).pid, 30_000);
   },
 };
 

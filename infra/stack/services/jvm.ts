@@ -2,11 +2,11 @@
  * The JVM side of the stack (Kafka broker, Kafka Connect, the Debezium plugin), resolved by Maven
  * from Maven Central into the download cache. Jars never enter the clone.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StackContext } from '../service';
+import type { Service, StackContext } from '../service';
 import { VERSIONS } from '../versions';
-import { runAsync, startDetached } from '../proc';
+import { runAsync, startDetached, stopByPidFile } from '../proc';
 import { withHeartbeat } from '../heartbeat';
 import { brokenJavaHome } from '../prerequisites';
 
@@ -132,8 +132,39 @@ export function startJvm(ctx: StackContext, p: JvmProcess): void {
   });
 }
 
+/** A JVM service's files: its properties (the main class's one argument), log4j2 configuration, log and PID file. */
+export interface JvmFiles {
+  props: string;
+  log4j: string;
+  log: string;
+  pid: string;
+}
+
+/** Writes a JVM service's properties and its log4j2 configuration. */
+export function writeJvmFiles(files: JvmFiles, props: readonly string[]): void {
+  writeFileSync(files.props, props.join('\n') + '\n');
+  writeFileSync(files.log4j, LOG4J2);
+}
+
+/** start and stop of a JVM service run as `mainClass <props>` (the broker, Connect). */
+export function jvmLifecycle<F extends JvmFiles>(
+  files: (ctx: StackContext) => F,
+  mainClass: string,
+  extra: (ctx: StackContext, files: F) => Pick<JvmProcess, 'sysProps' | 'env'> = () => ({}),
+): Pick<Service, 'start' | 'stop'> {
+  return {
+    async start(ctx) {
+      const f = files(ctx);
+      startJvm(ctx, { mainClass, args: [f.props], log4j: f.log4j, logFile: f.log, pidFile: f.pid, ...extra(ctx, f) });
+    },
+    async stop(ctx) {
+      return stopByPidFile(files(ctx).pid, 30_000);
+    },
+  };
+}
+
 /** log4j2 configuration: everything to stdout (which the stack sends to the service's log file). */
-export const LOG4J2 = `status = warn
+const LOG4J2 = `status = warn
 appender.console.type = Console
 appender.console.name = STDOUT
 appender.console.layout.type = PatternLayout

@@ -2,14 +2,14 @@
  * Apache Kafka 4.x, single node in KRaft mode (broker + controller), from Maven Central jars:
  * formatted once with StorageTool, run with `kafka.Kafka server.properties`.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { serviceDirs, type Service, type StackContext } from '../service';
 import { kafkaBrokers } from '../settings';
-import { portOpen, run, stopByPidFile } from '../proc';
-import { classpath, ensureJvmArtifacts, javaBin, LOG4J2, startJvm } from './jvm';
+import { portOpen, run } from '../proc';
+import { classpath, ensureJvmArtifacts, javaBin, jvmLifecycle, writeJvmFiles } from './jvm';
 
 const dirs = (ctx: StackContext) =>
   serviceDirs(ctx, 'kafka', {
@@ -71,9 +71,8 @@ export const kafkaService: Service = {
       'group.initial.rebalance.delay.ms=0',
       // Local disk is precious: a week of change events is plenty for replays.
       'log.retention.hours=168',
-    ].join('\n');
-    writeFileSync(d.props, props + '\n');
-    writeFileSync(d.log4j, LOG4J2);
+    ];
+    writeJvmFiles(d, props);
     if (existsSync(join(d.data, 'meta.properties'))) return changed;
     ctx.log('kafka: formatting KRaft storage...');
     const clusterId = randomBytes(16).toString('base64url');
@@ -91,17 +90,7 @@ export const kafkaService: Service = {
     return true;
   },
 
-  async start(ctx) {
-    const d = dirs(ctx);
-    startJvm(ctx, {
-      mainClass: 'kafka.Kafka',
-      args: [d.props],
-      sysProps: { 'kafka.logs.dir': d.base },
-      log4j: d.log4j,
-      logFile: d.log,
-      pidFile: d.pid,
-    });
-  },
+  ...jvmLifecycle(dirs, 'kafka.Kafka', (_ctx, d) => ({ sysProps: { 'kafka.logs.dir': d.base } })),
 
   async health(ctx) {
     const { host, port } = brokerHostPort(ctx);
@@ -118,9 +107,5 @@ export const kafkaService: Service = {
     } finally {
       await admin.disconnect().catch(() => {});
     }
-  },
-
-  async stop(ctx) {
-    return stopByPidFile(dirs(ctx).pid, 30_000);
   },
 };
