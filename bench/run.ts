@@ -14,47 +14,18 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { argsOrUsage } from '../infra/cli/util/usage';
-import { runGeneratorBench, type GeneratorBenchResult } from './generator.bench';
-import { runLoaderBench, type LoaderBenchResult } from './loader.bench';
-import { runCloudLoaderBench, type CloudLoaderBenchResult } from './cloudLoader.bench';
-import { runPipelineBench, type PipelineBenchResult } from './pipeline.bench';
-import { runReplayBench, type ReplayBenchResult } from './replay.bench';
+import { runGeneratorBench } from './generator.bench';
+import { runLoaderBench } from './loader.bench';
+import { runCloudLoaderBench } from './cloudLoader.bench';
+import { runPipelineBench } from './pipeline.bench';
+import type { PipelineBenchResult } from './pipeline/types';
+import { runReplayBench } from './replay.bench';
 import { loadavg, machineInfo } from './machine';
 import { loadSettings } from '../infra/stack/settings';
-import { runWriterBench, type WriterBenchResult } from './writer.bench';
+import { runWriterBench } from './writer.bench';
+import { BENCHES, fmt, markdownTable, secs, type BenchName, type Latest } from './latest';
 
 const RESULTS = join(__dirname, 'results');
-// replay first: its capture burst needs the source quiet, and the others leave it so.
-const BENCHES = ['replay', 'generator', 'writer', 'loader', 'cloudLoader', 'pipeline'] as const;
-type BenchName = (typeof BENCHES)[number];
-
-export interface Latest {
-  kind: 'latest';
-  measuredAt: string;
-  machine: {
-    platform: string;
-    release: string;
-    arch: string;
-    cpuModel: string;
-    cpus: number;
-    memGiB: number;
-    node: string;
-    gitCommit: string;
-    gitDirty: boolean;
-  };
-  loadavg: { start: number[]; end: number[] };
-  /** Which benches this invocation ran; the others are carried over from their last recorded result. */
-  ranNow: BenchName[];
-  replay?: ReplayBenchResult;
-  generator?: GeneratorBenchResult;
-  writer?: WriterBenchResult;
-  loader?: LoaderBenchResult;
-  /** The AWS loader's path (SQS batches, Snowflake adapter) against fakesnow with injected latency. */
-  cloudLoader?: CloudLoaderBenchResult;
-  /** One run per Debezium value format, the configured one first. */
-  pipeline?: PipelineBenchResult[];
-}
-
 function git(args: string[]): string {
   try {
     return execFileSync('git', args, { cwd: join(__dirname, '..'), encoding: 'utf8' }).trim();
@@ -68,133 +39,6 @@ const pipelineFile = (inlineSchemas: boolean) => `pipeline-${inlineSchemas ? 'in
 function readResult<T>(name: BenchName): T | undefined {
   const file = join(RESULTS, `${name}.json`);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
-}
-
-const fmt = (n: number | undefined) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
-const secs = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
-
-/** The README's "Numbers" table, from latest.json. */
-export function markdownTable(l: Latest): string {
-  const rows: string[][] = [];
-  if (l.generator) {
-    rows.push([
-      'generator (Postgres commits)',
-      `${fmt(l.generator.defaultScale.transactionsPerSec)} transactions/s at the default shape; ${fmt(l.generator.largeIterations.transactionsPerSec)}/s in 2,000-transaction iterations`,
-      l.generator.measuredAt.slice(0, 10),
-    ]);
-  }
-  if (l.writer) {
-    rows.push([
-      'writer (decode + Parquet + PUT)',
-      `${fmt(l.writer.hyparquetWriter.rowsPerSec)} rows/s with hyparquet-writer vs ${fmt(l.writer.parquetjsLite.rowsPerSec)} rows/s with parquetjs-lite: **${l.writer.ratio}x**`,
-      l.writer.measuredAt.slice(0, 10),
-    ]);
-  }
-  if (l.cloudLoader) {
-    const c = l.cloudLoader;
-    rows.push([
-      'cloud loader (SQS batches -> Snowflake adapter, fakesnow + injected latency)',
-      `${c.objectsPerS} objects/s, ${fmt(c.rowsPerS)} rows/s in a 1,000-object batch at ${c.statementLatencyMs} ms a statement: **${c.ratio}x** the writer's ${c.writerObjectsPerS} objects/s; sweep found and loaded ${fmt(c.sweep.found)} missing among ${fmt(c.sweep.ledgered)} ledgered in ${c.sweepSeconds} s`,
-      c.at.slice(0, 10),
-    ]);
-  }
-  if (l.loader) {
-    rows.push([
-      'loader (Parquet -> DuckDB RAW)',
-      `${fmt(l.loader.load.rowsPerSec)} rows/s (${l.loader.objects} objects x ${fmt(l.loader.rowsPerObject)} rows, ${l.loader.load.msPerObject} ms/object) vs ${fmt(l.loader.perObject.rowsPerSec)} rows/s loading one object per invocation and transaction, as before: **${l.loader.ratio}x**`,
-      l.loader.at.slice(0, 10),
-    ]);
-  }
-  if (l.replay) {
-    for (const f of l.replay.formats) {
-      const fmtName = f.inlineSchemas ? 'values with inline schemas' : 'schema-less values';
-      rows.push([
-        `Debezium's capture rate, ${fmtName} (the ceiling)`,
-        `${fmt(f.capture.recordsPerSec)} records/s (${fmt(f.capture.changes)} changes committed while the connector was paused; ${fmt(f.valueBytes)} bytes a value)`,
-        l.replay.measuredAt.slice(0, 10),
-      ]);
-      rows.push([
-        `catch-up replay through \`sls offline\` (writer), ${fmtName}`,
-        `**${fmt(f.replay.recordsPerSec)} records/s** over ${fmt(f.replay.records)} records, cold start included: ${f.ratioToCapture}x the capture rate, ${f.ratioToOriginal}x the original's 1,629/s` +
-          (f.replayApi
-            ? `; through serverless-offline's Lambda API instead (the simplest alternative): ${fmt(f.replayApi.recordsPerSec)} records/s, so in-thread is **${(f.replay.recordsPerSec / f.replayApi.recordsPerSec).toFixed(2)}x**`
-            : ''),
-        l.replay.measuredAt.slice(0, 10),
-      ]);
-    }
-  }
-  for (const p of l.pipeline ?? []) {
-    const values = p.inlineSchemas ? 'inline schemas' : 'schema-less values';
-    if (p.capture) {
-      rows.push([
-        `Debezium's capture rate in the pipeline run, ${values}`,
-        `${fmt(p.capture.recordsPerSec)} records/s (${fmt(p.capture.changes)} changes committed while the connector was paused)`,
-        p.measuredAt.slice(0, 10),
-      ]);
-    }
-    for (const st of p.steps) {
-      rows.push([
-        `pipeline at ${fmt(st.targetChangesPerSec)} changes/s, ${values}`,
-        `commit -> RAW p50 **${secs(st.latencyMs.p50)}**, p99 **${secs(st.latencyMs.p99)}**` +
-          (st.middleThirdMs
-            ? ` (by thirds ${secs(st.firstThirdMs.p99)} / ${secs(st.middleThirdMs.p99)} / ${secs(st.lastThirdMs.p99)})`
-            : '') +
-          `, ${fmt(st.achievedChangesPerSec)} changes/s achieved` +
-          (st.load?.depositChanges ? ' (deposits committed by Postgres)' : ' (the generator)') +
-          `: ${st.verdict}`,
-        p.measuredAt.slice(0, 10),
-      ]);
-    }
-    rows.push([
-      `pipeline, highest sustained rate, ${values}`,
-      p.headline.maxSustainedChangesPerSec
-        ? `**${fmt(p.headline.maxSustainedChangesPerSec)} changes/s** with p99 <= 5 s in every third and no growing lag${p.headline.firstUnsustained ? ` (not sustained at the ${fmt(p.headline.firstUnsustained)}/s step)` : ' (the highest step run)'}` +
-          (p.headline.ratioToCapture !== null && p.headline.ratioToCapture !== undefined
-            ? `: **${Math.round(p.headline.ratioToCapture * 100)}%** of the capture rate measured in the same run`
-            : '')
-        : 'below the first step',
-      p.measuredAt.slice(0, 10),
-    ]);
-    if (p.cold) {
-      const c = p.cold;
-      rows.push([
-        `cold start straight into ${fmt(c.targetChangesPerSec)} changes/s, ${values}`,
-        `sls offline restarted (ready in ${secs(c.restartMs)}), then the load at once: p99 <= 5 s in every 5 s window from **${c.timeToSteadyMs === null || c.timeToSteadyMs === undefined ? 'never' : secs(c.timeToSteadyMs)}** after the first change; ` +
-          `p50 ${secs(c.latencyMs.p50)}, p99 ${secs(c.latencyMs.p99)} (by thirds ${secs(c.firstThirdMs.p99)} / ${secs(c.middleThirdMs?.p99)} / ${secs(c.lastThirdMs.p99)}), ${fmt(c.achievedChangesPerSec)} changes/s: ${c.verdict}` +
-          (c.warmAgain
-            ? `; the same step right after, warm: p50 ${secs(c.warmAgain.latencyMs.p50)}, p99 ${secs(c.warmAgain.latencyMs.p99)}, ${fmt(c.warmAgain.achievedChangesPerSec)} changes/s: ${c.warmAgain.verdict}`
-            : ''),
-        p.measuredAt.slice(0, 10),
-      ]);
-    }
-    if (p.pageCheck) {
-      const c = p.pageCheck;
-      rows.push([
-        `the pipeline page beside the pipeline at ${fmt(c.targetChangesPerSec)} changes/s, ${values}`,
-        `with the page polled every 1.5 s: p50 **${secs(c.withPage.latencyMs.p50)}**, p99 **${secs(c.withPage.latencyMs.p99)}**, ${fmt(c.withPage.achievedChangesPerSec)} changes/s (${c.withPage.verdict}); ` +
-          `without (the ramp's step): p50 ${secs(c.without.latencyMs.p50)}, p99 ${secs(c.without.latencyMs.p99)}, ${fmt(c.without.achievedChangesPerSec)} changes/s; ${c.polls} polls, slowest ${c.slowestPollMs} ms`,
-        p.measuredAt.slice(0, 10),
-      ]);
-    }
-    if (p.overload) {
-      const o = p.overload;
-      rows.push([
-        `overload: ${o.seconds} s at ${fmt(o.targetChangesPerSec)} changes/s (twice the sustained step), ${values}`,
-        `${fmt(o.achievedChangesPerSec)} changes/s achieved${o.load ? ' (deposits committed by Postgres)' : ''}; drained **${secs(o.drainMs)}** after it ended${o.drainedWithin120s ? '' : ' (over 120 s)'}`,
-        p.measuredAt.slice(0, 10),
-      ]);
-    }
-  }
-  const m = l.machine;
-  return [
-    '| what | figure | measured |',
-    '|---|---|---|',
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-    '',
-    `Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memGiB} GiB, ${m.platform} ${m.release}, Node ${m.node}; commit ${m.gitCommit.slice(0, 10)}${m.gitDirty ? ' (+ local changes)' : ''}. ` +
-      `Shared machine (load average ${l.loadavg.start.join('/')} at start, ${l.loadavg.end.join('/')} at end): figures are noisy. ` +
-      'Source: bench/results/latest.json (`npm run bench`).',
-  ].join('\n');
 }
 
 const USAGE = `usage: npm run bench [-- --only ${BENCHES.join(',')}] [--params batchSize=500,maximumBatchingWindow=1]
@@ -324,13 +168,10 @@ async function main(): Promise<number> {
   return failures.length ? 1 : 0;
 }
 
-// Run as the script; imported (markdownTable), it does nothing.
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error('[bench] unexpected error:', err);
-      process.exit(1);
-    },
-  );
-}
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('[bench] unexpected error:', err);
+    process.exit(1);
+  },
+);
