@@ -43,40 +43,9 @@ import { ensureVenv } from '../infra/stack/python';
 import { fakesnowConnection, withLatency, type Latency } from '../tests/support/fakesnow';
 import { sampleRows } from './lakeSamples';
 import { runAsScript, writeResult } from './results';
+import type { CloudLoaderBenchResult } from './cloudLoader/result';
 
-export interface CloudLoaderBenchResult {
-  bench: 'cloudLoader';
-  at: string;
-  method: string;
-  objectsPerS: number;
-  rowsPerS: number;
-  writerObjectsPerS: number;
-  ratio: number;
-  statementLatencyMs: number;
-  copyFileLatencyMs: number;
-  rowsPerObject: number;
-  paced: {
-    seconds: number;
-    objects: number;
-    invocations: number;
-    maxBacklog: number;
-    p50InvocationMs: number;
-    maxInvocationMs: number;
-  };
-  /** ms = wallMs - emulatorMs: the loader's own time and the injected latency. */
-  capacity: { objects: number; ms: number; wallMs: number; emulatorMs: number; wallObjectsPerS: number; statements: number };
-  sweepSeconds: number;
-  sweep: {
-    wallSeconds: number;
-    emulatorSeconds: number;
-    ledgered: number;
-    missing: number;
-    found: number;
-    loaded: number;
-    listed: number;
-    pages: number;
-  };
-}
+export type { CloudLoaderBenchResult };
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const BUCKET = 'banking-data';
