@@ -3,6 +3,8 @@
  * event is never dropped), with exponential backoff capped so that a long outage (warehouse
  * locked, Lambda API restarting) is polled at a steady, modest rate.
  */
+import { backoffDelay as sharedBackoff, sleep as sharedSleep } from '../../functions/shared/async';
+
 export interface RetryPolicy {
   initialDelayMs: number;
   maxDelayMs: number;
@@ -12,9 +14,8 @@ export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 500, maxDelayMs: 30_
 
 /** Delay before retry number `attempt` (1 = first retry): initial * 2^(attempt-1), capped. */
 export function backoffDelay(attempt: number, policy: RetryPolicy): number {
-  const exp = policy.initialDelayMs * 2 ** Math.max(0, attempt - 1);
-  return Math.min(policy.maxDelayMs, exp);
+  return sharedBackoff(attempt, { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs });
 }
 
 /** A timer that does not keep the process alive on its own. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+export const sleep = (ms: number) => sharedSleep(ms, { unref: true });

@@ -1,4 +1,5 @@
 /** Detached processes with pid files, port probes and waiting: the stack's process plumbing. */
+import { sleep } from '../../functions/shared/async';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -55,7 +56,7 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 
 /** SIGTERM the process group recorded in pidFile, SIGKILL after graceMs. True if something was stopped. */
 export async function stopByPidFile(pidFile: string, graceMs = 15_000): Promise<boolean> {
