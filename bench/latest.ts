@@ -2,6 +2,7 @@
  * bench/results/latest.json: the latest result of every bench, and the table of bench/results/README.md
  * (the project README's "Numbers" summarises it).
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { GeneratorBenchResult } from './generator.bench';
 import type { LoaderBenchResult } from './loader.bench';
 import type { CloudLoaderBenchResult } from './cloudLoader.bench';
@@ -165,4 +166,14 @@ export function markdownTable(l: Latest): string {
       `Shared machine (load average ${l.loadavg.start.join('/')} at start, ${l.loadavg.end.join('/')} at end): figures are noisy. ` +
       'Source: bench/results/latest.json (`npm run bench`).',
   ].join('\n');
+}
+
+/** Puts the table between the markers of bench/results/README.md, keeping the text around it (a new file: the table alone). */
+export function writeBenchReadme(file: string, table: string): void {
+  const marked = /(<!-- bench-table -->\n)[\s\S]*?(\n<!-- \/bench-table -->)/;
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const text = marked.test(before)
+    ? before.replace(marked, (_m, open: string, close: string) => `${open}${table}${close}`)
+    : `# Benchmark results\n\n<!-- bench-table -->\n${table}\n<!-- /bench-table -->\n`;
+  writeFileSync(file, text);
 }

@@ -23,7 +23,7 @@ import { runReplayBench } from './replay.bench';
 import { loadavg, machineInfo } from './machine';
 import { loadSettings } from '../infra/stack/settings';
 import { runWriterBench } from './writer.bench';
-import { BENCHES, fmt, markdownTable, secs, type BenchName, type Latest } from './latest';
+import { BENCHES, fmt, markdownTable, secs, writeBenchReadme, type BenchName, type Latest } from './latest';
 
 const RESULTS = join(__dirname, 'results');
 function git(args: string[]): string {
@@ -157,10 +157,7 @@ async function main(): Promise<number> {
   });
   writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
   const table = markdownTable(latest);
-  writeFileSync(
-    join(RESULTS, 'README.md'),
-    `# Benchmark results\n\nWritten by \`npm run bench\` from latest.json; paste the table into the README's "Numbers".\n\n${table}\n`,
-  );
+  writeBenchReadme(join(RESULTS, 'README.md'), table);
   console.log(`\n${table}\n`);
   console.log(
     `[bench] results in ${join('bench', 'results')}/ (latest.json, README.md)${failures.length ? `; FAILED: ${failures.join(', ')}` : ''}`,
