@@ -44,7 +44,7 @@ export interface Latest {
 export const fmt = (n: number | undefined) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 export const secs = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
-/** The README's "Numbers" table, from latest.json. */
+/** The table of bench/results/README.md, from latest.json. */
 export function markdownTable(l: Latest): string {
   const rows: string[][] = [];
   if (l.generator) {

@@ -4,7 +4,7 @@
  * Runs the stage benches and the end-to-end pipeline bench, each writing its own
  * bench/results/<name>.json, then combines the latest result of every bench (this run's, or the
  * one recorded before for benches not run now) into bench/results/latest.json with the machine's
- * details, and writes bench/results/README.md: the table the project README's "Numbers" shows.
+ * details, and rewrites the table of bench/results/README.md (the project README's "Numbers" summarises it).
  * The machine is shared (other sessions run tests on the same CPUs): load average is recorded at
  * the start and end so noisy numbers can be recognised as such.
  */
