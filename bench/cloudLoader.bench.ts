@@ -1,6 +1,6 @@
 /**
  * The AWS loader's path, simulated: SQS-shaped batches (as the queue's event source mapping, and
- * infra/offline-s3, deliver them) through the handler's own functions (handlers/sqsS3.ts) and the
+ * infra/local/offline-s3, deliver them) through the handler's own functions (handlers/sqsS3.ts) and the
  * Snowflake adapter, against fakesnow behind a latency stand-in (tests/support/fakesnow.ts).
  *
  * Latencies: 100 ms per statement (a Lambda -> Snowflake round trip in one region with compile
@@ -36,10 +36,10 @@ import { sweep } from '../functions/loader/sweep';
 import type { ListedObject, ObjectStore } from '../functions/loader/objectStore';
 import { snowflakeWarehouse } from '../functions/loader/snowflakeWarehouse';
 import { batchItemFailures, requestsFromSqs } from '../handlers/sqsS3';
-import { buildS3Event } from '../infra/offline-s3/event';
-import { buildSqsEvent } from '../infra/offline-s3/sqsEvent';
-import { makeContext } from '../infra/stack/context';
-import { ensureVenv } from '../infra/stack/python';
+import { buildS3Event } from '../infra/local/offline-s3/event';
+import { buildSqsEvent } from '../infra/local/offline-s3/sqsEvent';
+import { makeContext } from '../infra/local/stack/context';
+import { ensureVenv } from '../infra/local/stack/python';
 import { fakesnowConnection, withLatency, type Latency } from '../tests/support/fakesnow';
 import { sampleRows } from './lakeSamples';
 import { runAsScript, writeResult } from './results';

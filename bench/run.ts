@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { argsOrUsage } from '../infra/cli/util/usage';
+import { argsOrUsage } from '../infra/local/cli/util/usage';
 import { runGeneratorBench } from './generator.bench';
 import { runLoaderBench } from './loader.bench';
 import { runCloudLoaderBench } from './cloudLoader.bench';
@@ -21,7 +21,7 @@ import { runPipelineBench } from './pipeline.bench';
 import type { PipelineBenchResult } from './pipeline/types';
 import { runReplayBench } from './replay.bench';
 import { loadavg, machineInfo } from './machine';
-import { loadSettings } from '../infra/stack/settings';
+import { loadSettings } from '../infra/local/stack/settings';
 import { runWriterBench } from './writer.bench';
 import { BENCHES, fmt, markdownTable, secs, writeBenchReadme, type BenchName, type Latest } from './latest';
 

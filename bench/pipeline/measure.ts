@@ -13,11 +13,11 @@ import {
   type IterationResult,
 } from '../../functions/generator';
 import type { LoopLogger } from '../../functions/generator/loop';
-import type { Settings as Config } from '../../infra/stack/settings';
+import type { Settings as Config } from '../../infra/local/stack/settings';
 import { TABLE_NAMES } from '../../functions/shared/tables';
-import { withWarehouse } from '../../infra/cli/util/warehouse';
-import { sleep } from '../../infra/stack/proc';
-import { changesOf } from '../../infra/cli/util/burst';
+import { withWarehouse } from '../../infra/local/cli/util/warehouse';
+import { sleep } from '../../infra/local/stack/proc';
+import { changesOf } from '../../infra/local/cli/util/burst';
 import type { LatencyWindow } from './verdict';
 
 export interface Latency {

@@ -4,7 +4,7 @@
  * on it agree with the source, exactly; and again after a burst of 150k changes that reaches Kafka
  * as one backlog (issue 10: the pipeline must catch up from it, not stall).
  */
-import { runE2e, PERSISTENT_RUN, type E2eOptions, type E2eReport } from '../../infra/cli/e2e-run';
+import { runE2e, PERSISTENT_RUN, type E2eOptions, type E2eReport } from '../../infra/local/cli/e2e-run';
 
 jest.setTimeout(15 * 60_000);
 

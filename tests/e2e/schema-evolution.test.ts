@@ -5,10 +5,10 @@
  * warehouse must reconcile exactly, the new columns' values included, with zero dead letters.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
-import { runE2e } from '../../infra/cli/e2e-run';
-import { withWarehouse } from '../../infra/cli/util/warehouse';
+import { runE2e } from '../../infra/local/cli/e2e-run';
+import { withWarehouse } from '../../infra/local/cli/util/warehouse';
 import { postgresClient } from '../../functions/shared/postgres';
 import { endOffsets } from '../fixtures/kafkaCapture';
 import { duckdbCanonical, reconTypeOf, sourceRowsSql, type ReconColumn } from '../../functions/reconcile/canonical';

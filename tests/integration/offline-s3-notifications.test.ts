@@ -3,11 +3,11 @@
  * ObjectCreated event arrives with the key, size and ETag MinIO stored. MinIO writes the stream in
  * ~4 KB blocks, so up to 3 of the newest events (1.3 KB each) may still be held back at the end.
  */
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { scratchBucket } from '../fixtures/scratchBucket';
 import { recordingLogger } from '../fixtures/logs';
-import type { S3ObjectInfo } from '../../infra/offline-s3/event';
-import { NotificationStream } from '../../infra/offline-s3/notifications';
+import type { S3ObjectInfo } from '../../infra/local/offline-s3/event';
+import { NotificationStream } from '../../infra/local/offline-s3/notifications';
 
 jest.setTimeout(60_000);
 

@@ -3,12 +3,12 @@
  * bucket of its own (`offline-s3-test-<random>`, deleted afterwards), with the plugin's real
  * ListObjectsV2 lister and an in-process invoker that records what it gets.
  */
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { scratchBucket } from '../fixtures/scratchBucket';
 import { recordingLogger } from '../fixtures/logs';
-import { decodeEventKeyForm, type S3Event } from '../../infra/offline-s3/event';
-import { createS3Lister } from '../../infra/offline-s3/list';
-import { S3EventSource, type DeliveryInfo } from '../../infra/offline-s3/source';
+import { decodeEventKeyForm, type S3Event } from '../../infra/local/offline-s3/event';
+import { createS3Lister } from '../../infra/local/offline-s3/list';
+import { S3EventSource, type DeliveryInfo } from '../../infra/local/offline-s3/source';
 
 jest.setTimeout(120_000);
 

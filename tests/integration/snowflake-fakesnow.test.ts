@@ -30,8 +30,8 @@ import { snowflakeWarehouse } from '../../functions/loader/snowflakeWarehouse';
 import { loadObjects } from '../../functions/loader/loader';
 import type { ObjectStore } from '../../functions/loader/objectStore';
 import { fakesnowConnection } from '../support/fakesnow';
-import { makeContext } from '../../infra/stack/context';
-import { ensureVenv, venvBin } from '../../infra/stack/python';
+import { makeContext } from '../../infra/local/stack/context';
+import { ensureVenv, venvBin } from '../../infra/local/stack/python';
 import { envelopeOf, loadRecording, withImage } from '../fixtures/debezium';
 
 const run = promisify(execFile);

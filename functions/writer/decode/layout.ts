@@ -62,7 +62,7 @@ export function decodeImage(layout: Layout, img: Record<string, unknown>, out: P
         (layout.fromSchema
           ? 'the image does not match its inline schema'
           : 'new columns flow through only when the connector writes schemas inline ' +
-            '(value.converter.schemas.enable=true, infra/debezium/connector-config.ts); or add them to functions/shared/tables.ts') +
+            '(value.converter.schemas.enable=true, infra/local/debezium/connector-config.ts); or add them to functions/shared/tables.ts') +
         ', then replay the dead letters (npm run dlq -- replay)',
     );
   }
