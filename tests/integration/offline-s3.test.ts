@@ -7,7 +7,7 @@ import { loadSettings } from '../../infra/local/stack/settings';
 import { scratchBucket } from '../fixtures/scratchBucket';
 import { recordingLogger } from '../fixtures/logs';
 import { decodeEventKeyForm, type S3Event } from '../../infra/local/offline-s3/event';
-import { createS3Lister } from '../../infra/local/offline-s3/list';
+import { createS3Lister } from '../../infra/local/lib/s3List';
 import { S3EventSource, type DeliveryInfo } from '../../infra/local/offline-s3/source';
 
 jest.setTimeout(120_000);

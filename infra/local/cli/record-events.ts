@@ -35,7 +35,7 @@ import { TABLE_NAMES, topicFor, type TableName } from '../../../functions/shared
 import { createS3Client } from '../../../functions/shared/s3';
 import { buildKafkaEvent, type PartitionBatch, type SourceMessage } from '../offline-kafka/event';
 import type { S3Event } from '../offline-s3/event';
-import { createS3Lister } from '../offline-s3/list';
+import { createS3Lister } from '../lib/s3List';
 import { S3EventSource } from '../offline-s3/source';
 import { postgresClient } from '../../../functions/shared/postgres';
 import { keyId } from './util/kafkaKeys';

@@ -19,7 +19,7 @@ import { TABLE_NAMES, topicFor, tableForTopic } from '../../../functions/shared/
 import { sourceAtWatermark, verifyAtWatermark, type WatermarkVerification } from '../../../functions/reconcile/watermark';
 import { appendAudit, type AuditEntry } from '../../../functions/reconcile/auditLog';
 import { SLOT } from '../debezium/connector-config';
-import { createS3Lister } from '../offline-s3/list';
+import { createS3Lister } from '../lib/s3List';
 import { fallbackGroups } from '../dashboard/consumerGroups';
 import { kafkaBrokers, type Settings } from '../stack/settings';
 import { sleep } from '../stack/proc';

@@ -12,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { kafkaBrokers, type Settings } from '../stack/settings';
 import { createS3Client } from '../../../functions/shared/s3';
 import type { Totals } from '../../../functions/reconcile';
-import { createS3Lister } from '../offline-s3/list';
+import { createS3Lister } from '../lib/s3List';
 import type { StackContext } from '../stack/service';
 import { lastDbtRun } from './airflow';
 import { fallbackGroups, resolveGroups, type GroupTopics } from './consumerGroups';

@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseObjectKey } from '../../../functions/shared/objectKeys';
-import type { ListFn } from '../offline-s3/list';
+import type { ListFn } from '../lib/s3List';
 import type { Reason } from './types';
 
 export interface LakeObjectInfo {

@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { acquireWriterMutex } from '../../../functions/loader/writerMutex';
+import { acquireWriterMutex } from '../../../functions/loader';
 import { TABLE_NAMES } from '../../../functions/shared/tables';
 import { PipelineError } from '../../../functions/shared/errors';
 import type { LatencyBucket, Reason } from './types';

@@ -2,7 +2,6 @@
  * What our offline event-source plugins read from osls's resolved Service object, and where
  * serverless-offline serves the Lambda API they invoke functions through.
  */
-import { portOpen as tcpPortOpen } from '../stack/proc';
 
 /** The part of osls's Service object we read (after variable resolution). */
 export interface ServiceLike {
@@ -58,6 +57,3 @@ export function lambdaEndpoint(service: ServiceLike, cliOptions: Record<string, 
   // serverless-offline binds the host it is given; 0.0.0.0 is reachable through loopback.
   return { host: host === '0.0.0.0' ? '127.0.0.1' : host, port };
 }
-
-/** Is serverless-offline's Lambda API accepting connections yet? */
-export const portOpen = (host: string, port: number): Promise<boolean> => tcpPortOpen(port, host);

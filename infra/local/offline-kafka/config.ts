@@ -10,7 +10,7 @@
  * TLS/SASL (see securityFromEnv). MSK events name a cluster ARN, not brokers: KAFKA_BOOTSTRAP stands in.
  */
 import type { SASLOptions } from 'kafkajs';
-import { kafkaBrokers, loadSettings as loadConfig } from '../stack/settings';
+import { brokerList, emulatorSettings } from '../offline-common/settings';
 import { asRecord, deployedFunction, num, type ServiceLike } from '../offline-common/serverless';
 import type { EventSourceMeta } from './event';
 import type { StartingPosition, TopicOptions } from './source';
@@ -79,7 +79,7 @@ export function readConsumerSpecs(
         const access = asRecord(cfg.accessConfigurations);
         if (access) ignoredAuth.push(...Object.keys(access).map((k) => `accessConfigurations.${k}`));
       } else {
-        brokers = kafkaBrokers(loadConfig(env));
+        brokers = brokerList(emulatorSettings(env).KAFKA_BOOTSTRAP);
         const arn = typeof cfg.arn === 'string' ? cfg.arn : '';
         meta = { kind: 'aws:kafka', eventSourceArn: arn, bootstrapServers: brokers.join(',') };
         for (const k of ['saslScram512', 'saslScram256', 'saslIam']) if (cfg[k]) ignoredAuth.push(k);

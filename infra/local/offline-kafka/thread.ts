@@ -12,7 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { SourceLogger } from '../offline-common/log';
 import { createLambdaInvoker } from '../offline-common/invoke';
 import { createInThreadInvoker, type InThreadSetup, type OfflineLambdaClass } from '../offline-common/lambdaInThread';
-import { portOpen } from '../offline-common/serverless';
+import { portOpen } from '../lib/net';
 import type { ConsumerSpec, Security } from './config';
 import { Consumers } from './consumers';
 import type { LambdaKafkaEvent } from './event';
@@ -78,7 +78,7 @@ export function run(loadLambda: () => Promise<OfflineLambdaClass>): void {
         specs: [spec],
         security,
         invoker: () => (event) => invoke(event),
-        ready: () => portOpen(target.host, target.port),
+        ready: () => portOpen(target.port, target.host),
         waitingFor: `the Lambda API on ${target.host}:${target.port}`,
         log,
       });

@@ -7,7 +7,7 @@
 import { buildSync } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isAlive } from '../stack/proc';
+import { isAlive } from '../lib/net';
 
 export interface ThreadBundle {
   file: string;

@@ -5,15 +5,11 @@
  * including the fields the handler does not read, so that any S3 event parser (ours, Powertools'
  * S3Schema) accepts it as it would a real one.
  */
+import { stripETagQuotes, type S3ObjectInfo } from '../lib/s3List';
+
+export { stripETagQuotes, type S3ObjectInfo };
 
 /** An object as the lister reports it. */
-export interface S3ObjectInfo {
-  key: string;
-  size: number;
-  /** Without the quotes ListObjectsV2 puts around it (S3 events carry it bare). */
-  eTag: string;
-  lastModified: Date;
-}
 
 export interface S3EventMeta {
   bucket: string;
@@ -59,10 +55,6 @@ export function encodeEventKey(key: string): string {
 /** The inverse, for consumers and tests: `+` is a space, then percent-decoding. */
 export function decodeEventKeyForm(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
-}
-
-export function stripETagQuotes(eTag: string): string {
-  return eTag.replace(/^"+|"+$/g, '');
 }
 
 /**

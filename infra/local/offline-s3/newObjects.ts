@@ -13,15 +13,10 @@
  * relied on: another consumer group (a replay, a second run) writes a partition's offsets again,
  * so a new object can sort anywhere in its folder (a cursor by key missed those; CI saw it).
  */
+import type { ListArgs, ListQueryFn } from '../lib/s3List';
 import type { S3ObjectInfo } from './event';
 
-export interface ListArgs {
-  prefix: string;
-  delimiter?: string;
-}
-
-/** Every page of one ListObjectsV2 query: the objects, and the common prefixes with a delimiter. */
-export type ListQueryFn = (bucket: string, args: ListArgs) => Promise<{ objects: S3ObjectInfo[]; prefixes: string[] }>;
+export type { ListArgs, ListQueryFn };
 
 /** What S3EventSource needs from a finder. */
 export interface NewObjectLister {

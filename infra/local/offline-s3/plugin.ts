@@ -8,17 +8,17 @@
  * the config; `offline:start:ready` starts polling; `offline:start:end` and SIGINT/SIGTERM stop
  * polling and let the invocation in flight finish.
  */
-import { loadSettings } from '../stack/settings';
+import { emulatorSettings } from '../offline-common/settings';
 import { createS3Client } from '../../../functions/shared/s3';
 import { createLambdaInvokerWithResult } from '../offline-common/invoke';
 import { errorMessage, type OslsLog } from '../offline-common/log';
 import { OfflineEventSourcePlugin, type ServerlessLike } from '../offline-common/plugin';
 import { sleep } from '../offline-common/retry';
-import { portOpen } from '../offline-common/serverless';
+import { portOpen } from '../lib/net';
 import { readOptions, readS3Specs, type OfflineS3Options, type S3Spec } from './config';
 import type { S3Event } from './event';
 import { describeFilters } from './filters';
-import { createS3Lister, createS3Query } from './list';
+import { createS3Lister, createS3Query } from '../lib/s3List';
 import { NewObjectFinder } from './newObjects';
 import { NotificationStream } from './notifications';
 import { S3EventSource, type S3InvokeFn } from './source';
@@ -59,7 +59,7 @@ export class OfflineS3Plugin extends OfflineEventSourcePlugin {
     const options = this.#options;
     if (!options?.enabled || this.#specs.length === 0 || this.#sources.length > 0) return;
     const { host, port } = this.lambdaEndpoint();
-    const cfg = loadSettings();
+    const cfg = emulatorSettings();
     const client = createS3Client(cfg);
     const list = createS3Lister(client);
     const query = createS3Query(client);
@@ -135,7 +135,7 @@ export class OfflineS3Plugin extends OfflineEventSourcePlugin {
 
   async #startWhenLambdaApiAnswers(host: string, port: number): Promise<void> {
     let warned = false;
-    while (!this.stopped && !(await portOpen(host, port))) {
+    while (!this.stopped && !(await portOpen(port, host))) {
       if (!warned) this.log.warn(`waiting for the Lambda API on ${host}:${port}`);
       warned = true;
       await sleep(500);

@@ -5,7 +5,7 @@ import type { RetryPolicy } from '../offline-common/retry';
 import type { SourceLogger } from '../offline-common/log';
 import type { S3Event } from './event';
 import type { S3Filters } from './filters';
-import type { ListFn } from './list';
+import type { ListFn } from '../lib/s3List';
 import type { NewObjectLister } from './newObjects';
 
 export interface DeliveryInfo {

@@ -3,7 +3,7 @@ import { sleep } from '../../../functions/shared/async';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { connect } from 'node:net';
+import { isAlive, portOpen } from '../lib/net';
 import { toolError } from './prerequisites';
 
 export interface DetachedOptions {
@@ -46,15 +46,7 @@ export function readPid(pidFile: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-export function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isAlive, portOpen };
 
 export { sleep };
 
@@ -83,20 +75,6 @@ export async function stopByPidFile(pidFile: string, graceMs = 15_000): Promise<
   while (isAlive(pid)) await sleep(100);
   rmSync(pidFile, { force: true });
   return true;
-}
-
-/** Is something accepting TCP connections on host:port? */
-export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ port, host });
-    const done = (v: boolean) => {
-      sock.destroy();
-      resolve(v);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
 }
 
 /** Poll `check` until it returns true or timeoutMs passes. */

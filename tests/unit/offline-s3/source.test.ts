@@ -5,7 +5,7 @@
  */
 import type { SourceLogger } from '../../../infra/local/offline-common/log';
 import { decodeEventKeyForm, type S3Event, type S3ObjectInfo } from '../../../infra/local/offline-s3/event';
-import type { ListFn } from '../../../infra/local/offline-s3/list';
+import type { ListFn } from '../../../infra/local/lib/s3List';
 import {
   S3EventSource,
   summariseKeys,

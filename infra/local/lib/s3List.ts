@@ -1,11 +1,32 @@
 /**
- * Lists a bucket with ListObjectsV2, every page. The client is the project's own
- * (functions/shared/s3.ts createS3Client over loadSettings()): MinIO locally at MINIO_ENDPOINT,
- * path-style, with MINIO_ACCESS_KEY / MINIO_SECRET_KEY.
+ * Lists a bucket with ListObjectsV2, every page, for the S3 event emulator and the pipeline page. The
+ * client is the project's own (functions/shared/s3.ts createS3Client): MinIO locally at
+ * MINIO_ENDPOINT, path-style, with MINIO_ACCESS_KEY / MINIO_SECRET_KEY. Hand-paged rather than through
+ * the SDK's paginator: each page gets its own timeout (the paginator passes one request option to
+ * every page, so a timeout there would bound the whole listing).
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { stripETagQuotes, type S3ObjectInfo } from './event';
-import type { ListQueryFn } from './newObjects';
+
+/** An object as a listing shows it. */
+export interface S3ObjectInfo {
+  key: string;
+  size: number;
+  /** Without the quotes ListObjectsV2 puts around it (S3 events carry it bare). */
+  eTag: string;
+  lastModified: Date;
+}
+
+export function stripETagQuotes(eTag: string): string {
+  return eTag.replace(/^"+|"+$/g, '');
+}
+
+export interface ListArgs {
+  prefix: string;
+  delimiter?: string;
+}
+
+/** Every page of one ListObjectsV2 query: the objects, and the common prefixes with a delimiter. */
+export type ListQueryFn = (bucket: string, args: ListArgs) => Promise<{ objects: S3ObjectInfo[]; prefixes: string[] }>;
 
 /** Every object under `prefix` (all of them when undefined). */
 export type ListFn = (bucket: string, prefix: string | undefined) => Promise<S3ObjectInfo[]>;
