@@ -1,6 +1,6 @@
 /**
  * Which consumer groups read which topics: the same answer the local Kafka event source gets
- * (infra/local/offline-kafka/config.ts readConsumerSpecs over the resolved serverless config), so the
+ * (infra/local/lib/kafkaEvents.ts readConsumerSpecs over the resolved serverless config), so the
  * lag shown follows serverless.yml, one group per topic or one for all. The config is resolved
  * once by `sls print` with the params sls offline was started with (a few seconds, in the
  * background); until then, and if that fails, the groups serverless.yml names today stand in:
@@ -12,8 +12,8 @@ import { promisify } from 'node:util';
 import { consumerGroupFor } from '../../../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../../../functions/shared/tables';
 import type { Settings } from '../stack/settings';
-import { readConsumerSpecs } from '../offline-kafka/config';
-import type { FunctionLike, ServiceLike } from '../offline-common/serverless';
+import { readConsumerSpecs } from '../lib/kafkaEvents';
+import type { FunctionLike, ServiceLike } from '../lib/serverless';
 
 export interface GroupTopics {
   groupId: string;

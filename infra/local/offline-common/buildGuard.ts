@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { errorMessage, type SourceLogger } from './log';
-import { asRecord, type ServiceLike } from './serverless';
+import { asRecord, type ServiceLike } from '../lib/serverless';
 
 /** What the guard uses of serverless-esbuild's plugin instance (serverless-esbuild 1.57). */
 export interface EsbuildPluginLike {

@@ -13,7 +13,7 @@
  * The setup is plain data (structured-clonable) built on the main thread from osls's Service, so
  * the thread that runs the function needs nothing of osls.
  */
-import { asRecord, deployedFunction } from './serverless';
+import { asRecord, deployedFunction } from '../lib/serverless';
 import type { ServerlessLike } from './plugin';
 import { PipelineError } from '../../../functions/shared/errors';
 

@@ -13,7 +13,7 @@
  */
 import { guardBuild, stopBuildGuard } from './buildGuard';
 import { pluginLogger, type OslsLog, type SourceLogger } from './log';
-import { lambdaEndpoint, type ServiceLike } from './serverless';
+import { lambdaEndpoint, type ServiceLike } from '../lib/serverless';
 
 export interface ServerlessLike {
   service: ServiceLike;

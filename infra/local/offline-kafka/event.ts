@@ -13,17 +13,9 @@
  *                                           headers: [ { "<name>": [byte, ...] } ] } ] } }
  * Offsets and timestamps are JSON numbers; header values are arrays of byte numbers.
  */
+import type { EventSourceMeta, KafkaEventSourceKind } from '../lib/kafkaEvents';
 
-export type KafkaEventSourceKind = 'SelfManagedKafka' | 'aws:kafka';
-
-/** What the event says about where its records came from. */
-export interface EventSourceMeta {
-  kind: KafkaEventSourceKind;
-  /** Comma-separated `host:port` list, as Lambda puts it in the event. */
-  bootstrapServers: string;
-  /** MSK only: the cluster ARN. */
-  eventSourceArn?: string;
-}
+export type { EventSourceMeta, KafkaEventSourceKind };
 
 export interface LambdaKafkaRecord {
   topic: string;

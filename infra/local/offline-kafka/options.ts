@@ -1,20 +1,11 @@
 /** What a KafkaEventSource is told: brokers, group, topics and each topic's batching, resolved with Lambda's defaults. */
 import type { Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import type { RetryPolicy } from '../offline-common/retry';
-import type { EventSourceMeta } from './event';
+import type { EventSourceMeta, StartingPosition, TopicOptions } from '../lib/kafkaEvents';
 import type { SourceLogger } from './log';
 import type { InvokeFn } from './partition';
 
-export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
-
-export interface TopicOptions {
-  topic: string;
-  batchSize?: number;
-  maxBatchingWindowMs?: number;
-  startingPosition?: StartingPosition;
-  /** How the event describes its source (self-managed vs MSK); defaults to the source-wide one. */
-  meta?: EventSourceMeta;
-}
+export type { StartingPosition, TopicOptions };
 
 export interface KafkaEventSourceOptions {
   brokers: string[];

@@ -24,7 +24,7 @@ import { Worker } from 'node:worker_threads';
 import { inThreadSetup, threadEnv } from '../offline-common/lambdaInThread';
 import { errorMessage, type OslsLog } from '../offline-common/log';
 import { OfflineEventSourcePlugin, type ServerlessLike } from '../offline-common/plugin';
-import { asRecord } from '../offline-common/serverless';
+import { asRecord } from '../lib/serverless';
 import { readConsumerSpecs, securityFromEnv, type ConsumerSpec } from './config';
 import type { InvokeTarget, ThreadData, ThreadMessage } from './thread';
 import { bundleThread, type ThreadBundle } from './threadBundle';

@@ -6,7 +6,7 @@
  * or `- s3: <bucket>` (event defaults to s3:ObjectCreated:*). Polling sees objects appear, so only
  * ObjectCreated events can be emulated; others are reported and skipped.
  */
-import { asRecord, deployedFunction, num, type ServiceLike } from '../offline-common/serverless';
+import { asRecord, deployedFunction, num, type ServiceLike } from '../lib/serverless';
 import type { S3Filters } from './filters';
 import {
   DEFAULT_BATCH_SIZE,

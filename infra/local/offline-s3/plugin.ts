@@ -8,7 +8,7 @@
  * the config; `offline:start:ready` starts polling; `offline:start:end` and SIGINT/SIGTERM stop
  * polling and let the invocation in flight finish.
  */
-import { emulatorSettings } from '../offline-common/settings';
+import { emulatorSettings } from '../lib/emulatorSettings';
 import { createS3Client } from '../../../functions/shared/s3';
 import { createLambdaInvokerWithResult } from '../offline-common/invoke';
 import { errorMessage, type OslsLog } from '../offline-common/log';

@@ -14,7 +14,7 @@ import {
   type GuardedServerless,
 } from '../../../infra/local/offline-common/buildGuard';
 import type { SourceLogger } from '../../../infra/local/offline-common/log';
-import type { FunctionLike } from '../../../infra/local/offline-common/serverless';
+import type { FunctionLike } from '../../../infra/local/lib/serverless';
 
 function recorder(): SourceLogger & { lines: Array<[string, string]> } {
   const lines: Array<[string, string]> = [];

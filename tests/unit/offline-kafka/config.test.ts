@@ -1,4 +1,4 @@
-import { lambdaEndpoint } from '../../../infra/local/offline-common/serverless';
+import { lambdaEndpoint } from '../../../infra/local/lib/serverless';
 import { serviceWith } from '../../fixtures/serverless';
 import { readConsumerSpecs, securityFromEnv } from '../../../infra/local/offline-kafka/config';
 

@@ -1,4 +1,4 @@
-import type { FunctionLike } from '../../../infra/local/offline-common/serverless';
+import type { FunctionLike } from '../../../infra/local/lib/serverless';
 import { serviceWith } from '../../fixtures/serverless';
 import { readOptions, readS3Specs } from '../../../infra/local/offline-s3/config';
 
