@@ -1,8 +1,9 @@
 /**
  * The serverless-offline plugin: at `sls offline start` it reads every function's `s3` events and
  * runs one S3EventSource per event, fed by MinIO's notification stream and listings of the
- * bucket, invoking the function through serverless-offline's own Lambda API, like offline-kafka
- * (see its plugin.ts for why the HTTP Invoke API rather than serverless-offline's internal Lambda class).
+ * bucket, invoking the function through serverless-offline's own Lambda API (offline-kafka runs
+ * its function in threads of its own instead) with an S3 event, or, for a function fed by the
+ * loader's queue in AWS, the same SQS-shaped batch (sqsEvent.ts).
  *
  * Hooks (wired by the shared base, offline-common/plugin.ts): `offline:start:init` reads and logs
  * the config; `offline:start:ready` starts polling; `offline:start:end` and SIGINT/SIGTERM stop
