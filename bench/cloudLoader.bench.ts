@@ -1,6 +1,6 @@
 /**
  * The AWS loader's path, simulated: SQS-shaped batches (as the queue's event source mapping, and
- * infra/offline-s3, deliver them) through the handler's own functions (handlers/sqsS3.ts) and the
+ * infra/local/offline-s3, deliver them) through the handler's own functions (handlers/sqsS3.ts) and the
  * Snowflake adapter, against fakesnow behind a latency stand-in (tests/support/fakesnow.ts).
  *
  * Latencies: 100 ms per statement (a Lambda -> Snowflake round trip in one region with compile
@@ -40,57 +40,17 @@ import { sweep, type SweepCursor } from '../functions/loader/sweep';
 import type { ListedObject, ObjectStore } from '../functions/loader/objectStore';
 import { snowflakeWarehouse } from '../functions/loader/snowflakeWarehouse';
 import { batchItemFailures, requestsFromSqs } from '../handlers/sqsS3';
-import { buildS3Event } from '../infra/offline-s3/event';
-import { buildSqsEvent } from '../infra/offline-s3/sqsEvent';
-import { makeContext } from '../infra/stack/context';
-import { ensureVenv } from '../infra/stack/python';
+import { buildS3Event } from '../infra/local/offline-s3/event';
+import { buildSqsEvent } from '../infra/local/offline-s3/sqsEvent';
+import { makeContext } from '../infra/local/stack/context';
+import { ensureVenv } from '../infra/local/stack/python';
 import { fakesnowConnection, withLatency, type Latency } from '../tests/support/fakesnow';
 import { sampleRows } from './lakeSamples';
 import { runAsScript, writeResult } from './results';
-import { measuredWriterRate, type MeasuredWriterRate } from './writerRate';
+import { measuredWriterRate } from './writerRate';
+import type { CloudLoaderBenchResult } from './cloudLoader/result';
 
-export interface CloudLoaderBenchResult {
-  bench: 'cloudLoader';
-  at: string;
-  method: string;
-  objectsPerS: number;
-  rowsPerS: number;
-  /** Measured by the pipeline bench (writerRate.ts); `writer` says where. */
-  writerObjectsPerS: number;
-  /** Absent in results from before it was measured. */
-  writer?: MeasuredWriterRate;
-  /** objectsPerS / writerObjectsPerS: the latency model's figure, the one the verdict uses. */
-  ratio: number;
-  /** The same with wall-clock objects/s (fakesnow's own work included). */
-  wallRatio?: number;
-  statementLatencyMs: number;
-  copyFileLatencyMs: number;
-  rowsPerObject: number;
-  paced: {
-    seconds: number;
-    objects: number;
-    invocations: number;
-    maxBacklog: number;
-    p50InvocationMs: number;
-    maxInvocationMs: number;
-  };
-  /** ms = wallMs - emulatorMs: the loader's own time and the injected latency. */
-  capacity: { objects: number; ms: number; wallMs: number; emulatorMs: number; wallObjectsPerS: number; statements: number };
-  /** Wall clock of the cold sweep (fakesnow's own work included): the verdict's figure. */
-  sweepSeconds: number;
-  sweep: SweepRun & { ledgered: number; missing: number; next?: SweepRun };
-}
-
-/** One sweep: seconds wall clock, and with fakesnow's own (serial) work taken out. */
-interface SweepRun {
-  wallSeconds: number;
-  modelSeconds: number;
-  emulatorSeconds: number;
-  found: number;
-  listed: number;
-  compared: number;
-  pages: number;
-}
+export type { CloudLoaderBenchResult };
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const BUCKET = 'banking-data';

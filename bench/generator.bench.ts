@@ -13,7 +13,7 @@ import { writeResult } from './results';
 import { join } from 'node:path';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import type { LoopLogger } from '../functions/generator/loop';
-import { loadSettings } from '../infra/stack/settings';
+import { loadSettings } from '../infra/local/stack/settings';
 import { LEDGER_VIOLATIONS_SQL } from './fixtures/ledgerSql';
 import { createScratchSchema } from './fixtures/scratchSchema';
 

@@ -24,7 +24,7 @@ import { runAsScript, writeResult } from './results';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { encodeParquet } from '../functions/writer';
-import { loadSettings } from '../infra/stack/settings';
+import { loadSettings } from '../infra/local/stack/settings';
 import { TABLE_NAMES } from '../functions/shared/tables';
 import { backfill } from '../functions/loader/backfill';
 import { DEFAULT_OBJECTS_PER_TRANSACTION, loadObjects, type LoaderDeps } from '../functions/loader/loader';

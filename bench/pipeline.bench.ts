@@ -27,122 +27,31 @@
  *        [--cold-rate N | --no-cold] [--capture 100000] [--with-dashboard] [--keep] [--format inline|schemaless]
  *                                                              -> bench/results/pipeline-<format>.json
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
-import { loadSettings } from '../infra/stack/settings';
-import { freePort } from '../infra/cli/util/ports';
+import { kafkaBrokers, loadSettings } from '../infra/local/stack/settings';
+import { freePort } from '../infra/local/cli/util/ports';
 import { runAsScript, writeResult } from './results';
-import { startOffline, type OfflineProcess } from '../infra/cli/offline';
-import { makeContext, REPO_ROOT } from '../infra/stack/context';
-import { sleep } from '../infra/stack/proc';
-import { stackUp } from '../infra/stack/stack';
-import { startDashboard } from '../infra/dashboard';
-import { registerConnector } from '../infra/debezium/register';
+import { startOffline, type OfflineProcess } from '../infra/local/cli/offline';
+import { makeContext, REPO_ROOT } from '../infra/local/stack/context';
+import { sleep } from '../infra/local/stack/proc';
+import { stackUp } from '../infra/local/stack/stack';
+import { startDashboard } from '../infra/local/dashboard';
+import { registerConnector } from '../infra/local/debezium/register';
 import { loadavg, machineInfo } from './machine';
 import { createBenchBucket } from './pipeline/bucket';
 import { createS3Client } from '../functions/shared/s3';
-import { changesOf } from '../infra/cli/util/burst';
+import { changesOf } from '../infra/local/cli/util/burst';
 import { TABLE_NAMES } from '../functions/shared/tables';
-import { marker, silent, waitDrained, type Rig } from './pipeline/measure';
+import { allConsuming, marker, silent, waitDrained, type Rig } from './pipeline/measure';
 import { step, type StepResult } from './pipeline/step';
 import { overload, type OverloadResult } from './pipeline/overload';
 import { pageCheck, type PageCheckResult } from './pipeline/pageCheck';
 import { measureCapture, type CaptureResult } from './replay/capture';
-import { LAG_GROWTH_TOLERANCE_MS, P99_BOUND_MS } from './pipeline/verdict';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers } from '../infra/stack/settings';
-
-export interface PipelineBenchOptions {
-  /** Length of each ramp step. */
-  stepSeconds?: number;
-  rates?: number[];
-  overloadSeconds?: number;
-  /** Time between generator iteration starts: the rate is set by the scale per iteration. */
-  intervalMs?: number;
-  /** serverless params to override (default: serverless.yml's own). */
-  params?: Record<string, string>;
-  out?: string;
-  log?: (m: string) => void;
-  /** Run the pipeline page's collector beside the pipeline for the whole run. */
-  withDashboard?: boolean;
-  /**
-   * After the ramp, run its step at this rate again with the pipeline page collecting and polled
-   * as a browser does, to see that the page does not slow the pipeline (pipeline/pageCheck.ts).
-   */
-  pageCheckRate?: number;
-  /** The highest step the generator offers (default pipeline/step.ts's GENERATOR_MAX); deposits above it. */
-  generatorMax?: number;
-  /** Keep the run's warehouse file (under .stack/bench/<run>/) for a look at where latency goes. */
-  keep?: boolean;
-  /**
-   * Debezium's value format for this run (default: the configured DEBEZIUM_INLINE_SCHEMAS). The
-   * connector is registered that way for the run and restored after: inline schemas are ~9x the
-   * bytes of schema-less values, and on 2 cores those bytes are what caps the pipeline.
-   */
-  inlineSchemas?: boolean;
-  /** The cold step's rate (default: the highest sustained step's target); 0: no cold step. */
-  coldRate?: number;
-  /** Changes in the burst that times Debezium's capture (0: not measured). */
-  captureChanges?: number;
-}
-
-export interface PipelineBenchResult {
-  kind: 'pipeline';
-  /** Debezium's value format during the run. */
-  inlineSchemas: boolean;
-  measuredAt: string;
-  machine: ReturnType<typeof machineInfo>;
-  loadavg: { start: number[]; end: number[] };
-  method: string;
-  params: Record<string, string>;
-  calibration: { changesPerIterationPerCustomer: number };
-  /** Debezium's capture rate in this run, before the pipeline started: the ceiling. */
-  capture?: CaptureResult;
-  steps: StepResult[];
-  /**
-   * sls offline restarted (nothing warm but the services), then straight into a step at `rate`;
-   * its timeToSteadyMs is measured from the first change.
-   */
-  cold?: StepResult & {
-    restartMs: number;
-    /** The same step again right after, on the now warm pipeline: what was cold, in the same conditions. */
-    warmAgain?: Pick<
-      StepResult,
-      'achievedChangesPerSec' | 'latencyMs' | 'middleThirdMs' | 'sustained' | 'verdict' | 'captureLagMs'
-    >;
-  };
-  /** The ramp's step at pageCheckRate, again with the pipeline page polled. */
-  pageCheck?: PageCheckResult;
-  overload?: OverloadResult;
-  headline: {
-    maxSustainedChangesPerSec: number;
-    firstUnsustained: number | null;
-    at1000: { p50Ms: number; p99Ms: number } | null;
-    atMaxSustained: { p50Ms: number; p99Ms: number } | null;
-    /** Highest sustained rate / capture rate, measured in this run. */
-    ratioToCapture: number | null;
-    /** The cold step: its rate, whether sustained, and when its latency became steady (ms after the first change). */
-    cold: { rate: number; sustained: boolean; timeToSteadyMs: number | null; p99Ms: number } | null;
-  };
-  error?: string;
-}
-
-/**
- * Waits until `groups` consumer groups have their partitions in the sls offline log (a fresh group's
- * LATEST is resolved then: what is committed before is skipped).
- */
-async function allConsuming(logFile: string, groups: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const count = () =>
-    new Set([...readFileSync(logFile, 'utf8').matchAll(/^offline-kafka: .*: group (\S+) assigned /gm)].map((m) => m[1])).size;
-  while (count() < groups) {
-    if (Date.now() > deadline)
-      throw new Error(`only ${count()} of ${groups} consumer groups assigned after ${timeoutMs / 1000}s; see ${logFile}`);
-    await sleep(250);
-  }
-}
+import { PIPELINE_METHOD, type PipelineBenchOptions, type PipelineBenchResult } from './pipeline/types';
 
 export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise<PipelineBenchResult> {
   const log = opts.log ?? ((m: string) => console.log(`[bench:pipeline] ${m}`));
@@ -316,15 +225,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     measuredAt: new Date().toISOString(),
     machine: machineInfo(),
     loadavg: { start, end: loadavg() },
-    method:
-      "sls offline with serverless.yml's batching, its own consumer group at LATEST, its own bucket and a fresh DuckDB file; generator " +
-      'steered to the rate every intervalMs up to 4k changes/s, above that deposits committed by Postgres (pipeline/step.ts); latency = epoch_ms(_loaded_at) - _source_ts_ms over RAW rows committed in the window; ' +
-      `sustained = complete, drained within 30 s after the step, p99 <= ${P99_BOUND_MS} ms in each third of the step, ` +
-      `last-third p50 at most ${LAG_GROWTH_TOLERANCE_MS} ms above the first third's (fixed), load within 90% of target (pipeline/verdict.ts). ` +
-      'Capture: connector paused, a generator burst committed, resumed, topics end offsets timed (replay/capture.ts), before the pipeline starts. ' +
-      'Cold step: sls offline stopped and started again (same groups and warehouse), straight into the rate; time to steady = first moment ' +
-      'after which every 5 s window (by commit time) has p99 <= 5 s, from the first change. Overload: 60 s at twice the ' +
-      'highest sustained rate, drain = overload end until its last commit is in RAW.',
+    method: PIPELINE_METHOD,
     params: {
       ...params,
       stepSeconds: String(stepSeconds),

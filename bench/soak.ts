@@ -1,7 +1,7 @@
 /**
  * npm run soak -- --minutes M --kills K [--seed S] [--interval 500ms]
  *
- * A steady load (the seeded generator, through infra/cli/e2e-run's pipeline run under sls offline)
+ * A steady load (the seeded generator, through infra/local/cli/e2e-run's pipeline run under sls offline)
  * while kill -9 hits the stages at seeded random moments, cycling through them so each is hit:
  * the writer and the loader (sls offline, killed while a writeBatch / loadObject is in flight; in
  * sls offline they are worker threads of one process), Kafka Connect, Kafka, Postgres, MinIO and a
@@ -17,21 +17,21 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { runE2e, type DuringRunContext } from '../infra/cli/e2e-run';
-import { runVerify, type VerifyReport } from '../infra/cli/verify-run';
-import { defaultAuditLog } from '../infra/cli/verify-run';
-import { makeContext, REPO_ROOT } from '../infra/stack/context';
-import { isAlive, sleep } from '../infra/stack/proc';
-import { stackUp } from '../infra/stack/stack';
-import { kafkaBrokers, loadSettings, type Settings } from '../infra/stack/settings';
+import { runE2e, type DuringRunContext } from '../infra/local/cli/e2e-run';
+import { runVerify, type VerifyReport } from '../infra/local/cli/verify-run';
+import { defaultAuditLog } from '../infra/local/cli/verify-run';
+import { makeContext, REPO_ROOT } from '../infra/local/stack/context';
+import { isAlive, sleep } from '../infra/local/stack/proc';
+import { stackUp } from '../infra/local/stack/stack';
+import { kafkaBrokers, loadSettings, type Settings } from '../infra/local/stack/settings';
 import { parseDuration } from '../functions/generator/options';
-import { fallbackGroups } from '../infra/dashboard/consumerGroups';
-import { readKafka } from '../infra/dashboard/kafka';
+import { fallbackGroups } from '../infra/local/dashboard/consumerGroups';
+import { readKafka } from '../infra/local/dashboard/kafka';
 import { seededRandom } from './fixtures/seededRandom';
-import { dbtBin } from '../infra/stack/python';
-import { registerConnector } from '../infra/debezium/register';
-import { SLOT } from '../infra/debezium/connector-config';
-import { connectSource } from '../infra/cli/util/sourceClient';
+import { dbtBin } from '../infra/local/stack/python';
+import { registerConnector } from '../infra/local/debezium/register';
+import { SLOT } from '../infra/local/debezium/connector-config';
+import { connectSource } from '../infra/local/cli/util/sourceClient';
 import { fileSize, killService, readSlice, redriveLostNotifications, storedKeys, waitForLine } from '../tests/faults/support';
 
 export const STAGES = ['writer', 'loader', 'connect', 'kafka', 'postgres', 'minio', 'dbt'] as const;

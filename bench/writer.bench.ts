@@ -26,7 +26,7 @@ import {
   type ObjectSink,
   type TableRow,
 } from '../functions/writer';
-import { loadSettings } from '../infra/stack/settings';
+import { loadSettings } from '../infra/local/stack/settings';
 import type { ChangeRow } from '../functions/shared/rows';
 import { changeColumns, type ColumnDef, type DeclaredTable } from '../functions/shared/tables';
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PipelineBenchResult } from './pipeline.bench';
+import type { PipelineBenchResult } from './pipeline/types';
 
 export interface MeasuredWriterRate {
   objectsPerS: number;

@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-venv="$(cd "$root" && npx --no-install tsx infra/stack/python.ts ensure dbt)"
+venv="$(cd "$root" && npx --no-install tsx infra/local/stack/python.ts ensure dbt)"
 export BANKING_REPO_ROOT="$root"
 export DBT_PROFILES_DIR="$here"
 cd "$here"

@@ -1,7 +1,7 @@
 /**
  * Lake objects -> warehouse RAW. In AWS the bucket's notifications reach an SQS queue, and this
  * function reads it in batches (many objects per invocation, one COPY per table); locally
- * infra/offline-s3 delivers the same SQS-shaped batches. Throws (so the whole batch is retried)
+ * infra/local/offline-s3 delivers the same SQS-shaped batches. Throws (so the whole batch is retried)
  * only when the warehouse or the object store refuses; an object left for later because the
  * invocation's deadline was near is reported alone (ReportBatchItemFailures). A corrupt object is
  * logged with its key, recorded in raw._load_errors and skipped, so it never blocks the others;

@@ -6,7 +6,7 @@ const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { spawn } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const path = require('node:path');
-const { withHeartbeat } = require('./stack/heartbeat');
+const { withHeartbeat } = require('./local/stack/heartbeat');
 
 const root = path.resolve(__dirname, '..');
 const lockFile = path.join(root, 'package-lock.json');

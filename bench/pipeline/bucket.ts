@@ -8,7 +8,7 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
-  ListObjectsV2Command,
+  paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
@@ -26,23 +26,18 @@ export async function createBenchBucket(s3: S3Client, name: string): Promise<Ben
     name,
     async objectsWrittenBetween(from, to) {
       let n = 0;
-      for (let token: string | undefined; ;) {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: name, ContinuationToken: token }));
+      for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: name })) {
         for (const o of page.Contents ?? []) {
           const at = o.LastModified?.getTime();
           if (at !== undefined && at >= from && at <= to) n++;
         }
-        if (!page.IsTruncated) return n;
-        token = page.NextContinuationToken;
       }
+      return n;
     },
     async remove() {
-      for (let token: string | undefined; ;) {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: name, ContinuationToken: token }));
+      for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: name })) {
         const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
         if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: keys, Quiet: true } }));
-        if (!page.IsTruncated) break;
-        token = page.NextContinuationToken;
       }
       await s3.send(new DeleteBucketCommand({ Bucket: name }));
     },

@@ -6,7 +6,7 @@
  * log; each deposit change is one record (no deletes, so no tombstones).
  */
 import type { Admin } from 'kafkajs';
-import type { Settings } from '../../infra/stack/settings';
+import type { Settings } from '../../infra/local/stack/settings';
 import { endOffsets, total } from '../replay/capture';
 
 export interface CommitMark {

@@ -9,7 +9,7 @@
  * and every deposit is 2 changes (1 insert + 1 update), captured by Debezium like any other.
  */
 import type { Client } from 'pg';
-import { sleep } from '../../infra/stack/proc';
+import { sleep } from '../../infra/local/stack/proc';
 import { seededRandom } from '../fixtures/seededRandom';
 
 export interface DepositLoadResult {

@@ -2,6 +2,7 @@
  * What the pipeline bench reads back: RAW rows with their commit time and their latency
  * (epoch_ms(_loaded_at) - _source_ts_ms), and the generator's calls that mark a window's end.
  */
+import { readFileSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Admin } from 'kafkajs';
 import {
@@ -12,11 +13,11 @@ import {
   type IterationResult,
 } from '../../functions/generator';
 import type { LoopLogger } from '../../functions/generator/loop';
-import type { Settings as Config } from '../../infra/stack/settings';
+import type { Settings as Config } from '../../infra/local/stack/settings';
 import { TABLE_NAMES } from '../../functions/shared/tables';
-import { withWarehouse } from '../../infra/cli/util/warehouse';
-import { sleep } from '../../infra/stack/proc';
-import { changesOf } from '../../infra/cli/util/burst';
+import { withWarehouse } from '../../infra/local/cli/util/warehouse';
+import { sleep } from '../../infra/local/stack/proc';
+import { changesOf } from '../../infra/local/cli/util/burst';
 import type { LatencyWindow } from './verdict';
 
 export interface Latency {
@@ -161,4 +162,19 @@ export function steerRate(options: GeneratorOptions, target: number, startedAt =
     const c = Math.min(next, 2 * Math.max(1, Math.round((target * options.intervalMs) / 1000 / Math.max(0.1, perCustomer))));
     options.scale = { customers: c, accounts: 2 * c, transactions: 5 * c };
   };
+}
+
+/**
+ * Waits until `groups` consumer groups have their partitions in the sls offline log (a fresh group's
+ * LATEST is resolved then: what is committed before is skipped).
+ */
+export async function allConsuming(logFile: string, groups: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const count = () =>
+    new Set([...readFileSync(logFile, 'utf8').matchAll(/^offline-kafka: .*: group (\S+) assigned /gm)].map((m) => m[1])).size;
+  while (count() < groups) {
+    if (Date.now() > deadline)
+      throw new Error(`only ${count()} of ${groups} consumer groups assigned after ${timeoutMs / 1000}s; see ${logFile}`);
+    await sleep(250);
+  }
 }

@@ -3,11 +3,11 @@
  * with the page's collector running and /api/status fetched every 1.5 s, as the page in a browser
  * does; both steps' latency and achieved rate are recorded side by side, in the same run.
  */
-import { startDashboard } from '../../infra/dashboard';
-import { makeContext } from '../../infra/stack/context';
+import { startDashboard } from '../../infra/local/dashboard';
+import { makeContext } from '../../infra/local/stack/context';
 import { step, type StepOptions, type StepResult } from './step';
 import type { Rig } from './measure';
-import type { Status } from '../../infra/dashboard';
+import type { Status } from '../../infra/local/dashboard';
 
 export interface PageCheckResult {
   targetChangesPerSec: number;
@@ -27,7 +27,7 @@ const pick = (s: StepResult) => ({
   verdict: s.verdict,
 });
 
-/** The page's own refresh interval (infra/dashboard/static/app.js). */
+/** The page's own refresh interval (infra/local/dashboard/static/app.js). */
 const POLL_MS = 1500;
 
 export async function pageCheck(

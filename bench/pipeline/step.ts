@@ -3,8 +3,8 @@
  * marker, then the drain; latency of the window's rows and whether lag grew.
  */
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
-import { sleep } from '../../infra/stack/proc';
-import { changesOf } from '../../infra/cli/util/burst';
+import { sleep } from '../../infra/local/stack/proc';
+import { changesOf } from '../../infra/local/cli/util/burst';
 import { marker, silent, steerRate, waitDrained, windowLatency, type Latency, type Rig } from './measure';
 import { runDepositLoad } from './depositLoad';
 import { captureLags, sampleCapture, summariseCaptureLag, type CaptureLag, type CommitMark } from './captureLag';

@@ -3,11 +3,11 @@
  * and time the topics' end offsets from the first new record to the last.
  */
 import type { Admin } from 'kafkajs';
-import type { Settings } from '../../infra/stack/settings';
+import type { Settings } from '../../infra/local/stack/settings';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
-import { sleep } from '../../infra/stack/proc';
-import { pauseConnector, resumeConnector } from '../../infra/debezium/control';
-import { changesOf, commitBurst } from '../../infra/cli/util/burst';
+import { sleep } from '../../infra/local/stack/proc';
+import { pauseConnector, resumeConnector } from '../../infra/local/debezium/control';
+import { changesOf, commitBurst } from '../../infra/local/cli/util/burst';
 
 export interface CaptureResult {
   changes: number;

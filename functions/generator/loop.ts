@@ -5,8 +5,8 @@
  * goes on; a lost connection is re-opened with exponential backoff.
  */
 import { randomInt } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from 'pg';
+import { backoffDelay, sleep } from '../shared/async';
 import { ConfigError, errorMessage } from '../shared/errors';
 import { getLogger } from '../shared/logger';
 import { emptyCounts, type IterationCounts } from './apply';
@@ -91,10 +91,10 @@ export async function runGenerator(run: GeneratorRun): Promise<RunSummary> {
         return c;
       } catch (err) {
         if (err instanceof ConfigError) throw err; // settings went bad: retrying will not help
-        const delayMs = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1));
+        const delayMs = backoffDelay(attempt, backoff);
         logger.warn('database unreachable, retrying', { attempt, delayMs, error: errorMessage(err) });
         if (!hasTimeFor(delayMs)) return undefined;
-        await sleep(delayMs, signal);
+        await sleep(delayMs, { signal });
       }
     }
   };
@@ -155,7 +155,7 @@ export async function runGenerator(run: GeneratorRun): Promise<RunSummary> {
           stoppedBy = 'deadline';
           break;
         }
-        if (waitMs > 0) await sleep(waitMs, signal);
+        if (waitMs > 0) await sleep(waitMs, { signal });
       }
     }
   } finally {
@@ -194,8 +194,4 @@ function powertoolsLogger(): LoopLogger {
     warn: (message, extra) => (extra ? log.warn(message, extra) : log.warn(message)),
     error: (message, extra) => (extra ? log.error(message, extra) : log.error(message)),
   };
-}
-
-async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  await delay(ms, undefined, { signal }).catch(() => undefined); // an abort just ends the wait
 }

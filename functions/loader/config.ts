@@ -4,6 +4,26 @@ import { ConfigError } from '../shared/errors';
 import { lakeShape, logShape, nonEmpty, parseEnv } from '../shared/config';
 import { capturedTablesVar } from '../shared/capturedTables';
 
+const text = z.string().default('');
+
+// Snowflake (WAREHOUSE=snowflake; checkWarehouse names what is missing): where it loads, then how it signs in.
+const snowflakeAccount = { SNOWFLAKE_ACCOUNT: text, SNOWFLAKE_USER: text, SNOWFLAKE_WAREHOUSE: text, SNOWFLAKE_ROLE: text };
+const snowflakeTarget = { SNOWFLAKE_DB: z.string().default('BANKING_DB'), SNOWFLAKE_SCHEMA: z.string().default('RAW') };
+const snowflakeShape = {
+  ...snowflakeAccount,
+  ...snowflakeTarget,
+  SNOWFLAKE_STAGE: text,
+  SNOWFLAKE_PASSWORD: text,
+  // In the cloud: a Secrets Manager secret (name or ARN) holding the password, read at the first
+  // connection, so the password is never in the function's environment or the deploy template.
+  SNOWFLAKE_SECRET_ID: text,
+  // Key-pair authentication from a PEM file (local runs); in the cloud the key is in the secret.
+  SNOWFLAKE_PRIVATE_KEY_PATH: text,
+  // How long a container keeps the secret before reading it again (a rotation is picked up then,
+  // or at once after a failed sign-in).
+  SNOWFLAKE_SECRET_TTL_S: z.coerce.number().int().min(0).default(900),
+};
+
 export const loaderShape = {
   ...lakeShape,
   WAREHOUSE: z.enum(['duckdb', 'snowflake']).default('duckdb'),
@@ -20,22 +40,7 @@ export const loaderShape = {
   // once), and lets go after holding it WAREHOUSE_MAX_HOLD_MS, or at once when dbt asks for it.
   WAREHOUSE_KEEP_OPEN_MS: z.coerce.number().int().min(0).default(3_000),
   WAREHOUSE_MAX_HOLD_MS: z.coerce.number().int().min(0).default(10_000),
-  SNOWFLAKE_ACCOUNT: z.string().default(''),
-  SNOWFLAKE_USER: z.string().default(''),
-  SNOWFLAKE_PASSWORD: z.string().default(''),
-  // In the cloud: a Secrets Manager secret (name or ARN) holding the password, read at the first
-  // connection, so the password is never in the function's environment or the deploy template.
-  SNOWFLAKE_SECRET_ID: z.string().default(''),
-  // Key-pair authentication from a PEM file (local runs); in the cloud the key is in the secret.
-  SNOWFLAKE_PRIVATE_KEY_PATH: z.string().default(''),
-  // How long a container keeps the secret before reading it again (a rotation is picked up then,
-  // or at once after a failed sign-in).
-  SNOWFLAKE_SECRET_TTL_S: z.coerce.number().int().min(0).default(900),
-  SNOWFLAKE_WAREHOUSE: z.string().default(''),
-  SNOWFLAKE_DB: z.string().default('BANKING_DB'),
-  SNOWFLAKE_SCHEMA: z.string().default('RAW'),
-  SNOWFLAKE_ROLE: z.string().default(''),
-  SNOWFLAKE_STAGE: z.string().default(''),
+  ...snowflakeShape,
   ...logShape,
 };
 const schema = z.object(loaderShape);

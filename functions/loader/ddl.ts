@@ -149,7 +149,7 @@ export function rawDdlFile(dialect: Dialect): string {
   const header = [
     `-- RAW layer for ${dialect === 'duckdb' ? 'DuckDB' : 'Snowflake'}: every change row of every table, plus the load ledger.`,
     '-- Generated from functions/shared/tables.ts by functions/loader/ddl.ts; do not edit by hand:',
-    `--   npx tsx infra/cli/warehouseDdl.ts ${dialect} > sql/warehouse/${dialect}.sql`,
+    `--   npx tsx infra/local/cli/warehouseDdl.ts ${dialect} > sql/warehouse/${dialect}.sql`,
   ];
   return `${header.join('\n')}\n\n${rawDdlStatements(dialect).join('\n\n')}\n`;
 }

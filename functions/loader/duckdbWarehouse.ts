@@ -6,6 +6,7 @@
  * get their turn, when the loader goes idle, after `maxHoldMs` of holding it, or as soon as
  * another process has asked for it (see wantedMarker.ts).
  */
+import { sleep } from '../shared/async';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -48,7 +49,6 @@ const WANTED_CHECK_MS = 200;
  */
 const HAND_OVER_MAX_MS = 2_500;
 const HAND_OVER_POLL_MS = 50;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { sessionsOpened(): number } {
   const keepOpenMs = opts.keepOpenMs ?? 0;

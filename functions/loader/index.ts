@@ -18,5 +18,6 @@ export { objectStoreFromConfig, warehouseFromConfig } from './fromConfig';
 export { s3ObjectStore, cleanEtag, ObjectMissingError, type ObjectStore, type ListedObject } from './objectStore';
 export { CorruptObjectError, type Log, type Warehouse, type WarehouseSession } from './port';
 export { rawDdlFile, rawDdlStatements, RAW_SCHEMA, LEDGER_TABLE, LOAD_ERRORS_TABLE, type Dialect } from './ddl';
+export { acquireWriterMutex } from './writerMutex';
 export { loadLoaderConfig, LOADER_CONFIG_KEYS, type LoaderConfig } from './config';
 export { decodeEventKey } from '../shared/objectKeys';

@@ -4,6 +4,7 @@
  * Loaders and dbt take turns, so a busy file is waited for (exponential backoff, logged),
  * not treated as a failure, until a deadline. A waiter marks the file wanted (wantedMarker.ts).
  */
+import { sleep as wait } from '../shared/async';
 import { ServiceError, errorMessage } from '../shared/errors';
 import type { Log } from './port';
 import { markFileWanted, withdrawFileWanted } from './wantedMarker';
@@ -31,7 +32,7 @@ export function lockHolder(err: unknown): string | undefined {
 }
 
 export async function withLockRetry<T>(path: string, open: () => Promise<T>, log: Log, opts: LockRetryOptions): Promise<T> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? wait;
   const now = opts.now ?? Date.now;
   const maxDelay = opts.maxDelayMs ?? 2_000;
   let delay = opts.initialDelayMs ?? 50;

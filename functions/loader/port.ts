@@ -12,8 +12,8 @@ export interface ObjectToLoad {
   /** Known ETag; set from the download once localFile() has run. */
   etag: string | null;
   /**
-   * Local copy of the object, downloaded on first call. Lazy because an adapter that reads
-   * the bucket itself (Snowflake's external stage) never needs one.
+   * Local copy of the object, downloaded on the first call: DuckDB reads it; the Snowflake adapter
+   * reads its footer (schema evolution) and, without an external stage, PUTs it to the table stage.
    */
   localFile(): Promise<string>;
 }

@@ -2,7 +2,7 @@
  * The shared part of configuration: how a function's variables are read and validated, and the
  * groups of variables more than one function reads (Postgres, S3, the lake). Each function has its
  * own schema (functions/<stage>/config.ts) and validates only what it reads; the local stack's
- * settings, a superset of them all, live with the stack (infra/stack/settings.ts). Every variable
+ * settings, a superset of them all, live with the stack (infra/local/stack/settings.ts). Every variable
  * has a default that works against the local stack with no `.env`, so a wrong value, not a
  * missing one, is what stops start-up, and the error names the variable to fix.
  */

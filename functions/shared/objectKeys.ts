@@ -130,7 +130,7 @@ export function isLoadableKey(key: string, dlqPrefix = '_dlq'): boolean {
 /**
  * AWS S3 event notifications URL-encode object keys (a literal `+`, which every lake key
  * contains, arrives as `%2B`, a space as `+`), and so does our local event source
- * (infra/offline-s3); MinIO's own bucket notifications leave `+` as it is. Lake keys never contain
+ * (infra/local/offline-s3); MinIO's own bucket notifications leave `+` as it is. Lake keys never contain
  * spaces, so a `+` is kept as `+` and both sources decode to the same key. (A foreign key with a
  * space would come out with `+` and be reported as not loadable, never loaded wrongly.)
  */

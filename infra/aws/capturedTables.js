@@ -2,7 +2,7 @@
 /**
  * The writer's Kafka event source mappings, one per captured table (CAPTURED_TABLES,
  * functions/shared/capturedTables.ts), for serverless.yml (`${file(./infra/aws/capturedTables.js):name}`),
- * and the MSK topic and group ARNs its role may use. The local Kafka event source (infra/offline-kafka)
+ * and the MSK topic and group ARNs its role may use. The local Kafka event source (infra/local/offline-kafka)
  * reads the resolved mappings, so it follows the same list. Each mapping is the kafkaSource's template
  * (custom.kafkaEventTemplates) with the table's topic and consumer group (`<consumerGroupId>-<table>`:
  * AWS requires a group to be unique among Kafka event sources). CommonJS for osls, as variables.js.

@@ -12,6 +12,8 @@
  *   `bisectBatchOnFunctionError`. Off: Lambda retries a failing batch until Kafka's retention
  *   expires its records (docs/deploy.md).
  */
+const { templatePlugin } = require('./templatePlugin');
+
 function asBool(v) {
   return v === true || v === 'true';
 }
@@ -27,30 +29,23 @@ function mappingSettings(s) {
   return out;
 }
 
-class KafkaMappingsPlugin {
-  constructor(serverless) {
-    this.serverless = serverless;
-    this.hooks = { 'after:package:compileEvents': () => this.apply() };
-  }
-
-  apply() {
-    const service = this.serverless.service;
-    const wanted = (service.custom && service.custom.kafkaMappings) || {};
-    const resources = service.provider.compiledCloudFormationTemplate.Resources;
-    const naming = this.serverless.getProvider('aws').naming;
-    for (const [functionKey, settings] of Object.entries(wanted)) {
-      const fnLogicalId = naming.getLambdaLogicalId(functionKey);
-      for (const r of Object.values(resources)) {
-        if (r.Type !== 'AWS::Lambda::EventSourceMapping') continue;
-        const p = r.Properties;
-        const kafka = Array.isArray(p.Topics); // only Kafka and MSK mappings have topics
-        const target = p.FunctionName && p.FunctionName['Fn::GetAtt'] && p.FunctionName['Fn::GetAtt'][0];
-        if (!kafka || target !== fnLogicalId) continue;
-        Object.assign(p, mappingSettings(settings));
-      }
+function apply(serverless) {
+  const service = serverless.service;
+  const wanted = (service.custom && service.custom.kafkaMappings) || {};
+  const resources = service.provider.compiledCloudFormationTemplate.Resources;
+  const naming = serverless.getProvider('aws').naming;
+  for (const [functionKey, settings] of Object.entries(wanted)) {
+    const fnLogicalId = naming.getLambdaLogicalId(functionKey);
+    for (const r of Object.values(resources)) {
+      if (r.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+      const p = r.Properties;
+      const kafka = Array.isArray(p.Topics); // only Kafka and MSK mappings have topics
+      const target = p.FunctionName && p.FunctionName['Fn::GetAtt'] && p.FunctionName['Fn::GetAtt'][0];
+      if (!kafka || target !== fnLogicalId) continue;
+      Object.assign(p, mappingSettings(settings));
     }
   }
 }
 
-module.exports = KafkaMappingsPlugin;
+module.exports = templatePlugin('after:package:compileEvents', apply);
 module.exports.mappingSettings = mappingSettings;

@@ -7,6 +7,8 @@
  * writer would retry the batch forever. A plugin because a YAML list cannot gain an item on a
  * condition, and a CloudFormation condition on two constants is what cfn-lint flags.
  */
+const { templatePlugin } = require('./templatePlugin');
+
 function kmsStatements(grants) {
   const keys = (grants && grants.keys) || {};
   const out = {};
@@ -27,24 +29,17 @@ function kmsStatements(grants) {
   return out;
 }
 
-class KmsGrantsPlugin {
-  constructor(serverless) {
-    this.serverless = serverless;
-    this.hooks = { 'before:package:finalize': () => this.apply() };
-  }
-
-  apply() {
-    const service = this.serverless.service;
-    // The roles are this service's own resources (infra/aws/roles.yml), merged into the compiled
-    // template only at package:finalize.
-    const resources = (service.resources && service.resources.Resources) || {};
-    for (const [role, statements] of Object.entries(kmsStatements(service.custom && service.custom.kmsGrants))) {
-      const r = resources[role];
-      if (!r || r.Type !== 'AWS::IAM::Role') throw new Error(`custom.kmsGrants: no role ${role} in the template`);
-      r.Properties.Policies.push({ PolicyName: 'kms', PolicyDocument: { Version: '2012-10-17', Statement: statements } });
-    }
+function apply(serverless) {
+  const service = serverless.service;
+  // The roles are this service's own resources (infra/aws/roles.yml), merged into the compiled
+  // template only at package:finalize.
+  const resources = (service.resources && service.resources.Resources) || {};
+  for (const [role, statements] of Object.entries(kmsStatements(service.custom && service.custom.kmsGrants))) {
+    const r = resources[role];
+    if (!r || r.Type !== 'AWS::IAM::Role') throw new Error(`custom.kmsGrants: no role ${role} in the template`);
+    r.Properties.Policies.push({ PolicyName: 'kms', PolicyDocument: { Version: '2012-10-17', Statement: statements } });
   }
 }
 
-module.exports = KmsGrantsPlugin;
+module.exports = templatePlugin('before:package:finalize', apply);
 module.exports.kmsStatements = kmsStatements;

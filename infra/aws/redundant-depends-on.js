@@ -5,6 +5,8 @@
  * (W3005); this drops exactly those entries, so the packaged template lints clean with no rule
  * turned off. CloudFormation's order is unchanged: the reference still orders the two resources.
  */
+const { templatePlugin } = require('./templatePlugin');
+
 function referenced(value, out = new Set()) {
   if (Array.isArray(value)) value.forEach((v) => referenced(v, out));
   else if (value && typeof value === 'object') {
@@ -17,22 +19,15 @@ function referenced(value, out = new Set()) {
   return out;
 }
 
-class RedundantDependsOnPlugin {
-  constructor(serverless) {
-    this.serverless = serverless;
-    this.hooks = { 'before:package:finalize': () => this.apply() };
-  }
-
-  apply() {
-    const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
-    for (const r of Object.values(resources)) {
-      if (!r.DependsOn) continue;
-      const refs = referenced(r.Properties);
-      const kept = [].concat(r.DependsOn).filter((d) => !refs.has(d));
-      if (kept.length) r.DependsOn = kept;
-      else delete r.DependsOn;
-    }
+function apply(serverless) {
+  const resources = serverless.service.provider.compiledCloudFormationTemplate.Resources;
+  for (const r of Object.values(resources)) {
+    if (!r.DependsOn) continue;
+    const refs = referenced(r.Properties);
+    const kept = [].concat(r.DependsOn).filter((d) => !refs.has(d));
+    if (kept.length) r.DependsOn = kept;
+    else delete r.DependsOn;
   }
 }
 
-module.exports = RedundantDependsOnPlugin;
+module.exports = templatePlugin('before:package:finalize', apply);

@@ -2,7 +2,7 @@
 /**
  * Values serverless.yml takes from the project's own code (`${file(./infra/aws/variables.js):name}`),
  * so that the template and the functions cannot disagree. CommonJS for osls; the TypeScript is
- * compiled on load by tsx's scoped require (as infra/offline-kafka/index.js does).
+ * compiled on load by tsx's scoped require (as infra/local/offline-kafka/index.js does).
  */
 const { require: tsxRequire } = require('tsx/cjs/api');
 

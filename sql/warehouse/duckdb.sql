@@ -1,6 +1,6 @@
 -- RAW layer for DuckDB: every change row of every table, plus the load ledger.
 -- Generated from functions/shared/tables.ts by functions/loader/ddl.ts; do not edit by hand:
---   npx tsx infra/cli/warehouseDdl.ts duckdb > sql/warehouse/duckdb.sql
+--   npx tsx infra/local/cli/warehouseDdl.ts duckdb > sql/warehouse/duckdb.sql
 
 CREATE SCHEMA IF NOT EXISTS raw;
 

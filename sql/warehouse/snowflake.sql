@@ -1,6 +1,6 @@
 -- RAW layer for Snowflake: every change row of every table, plus the load ledger.
 -- Generated from functions/shared/tables.ts by functions/loader/ddl.ts; do not edit by hand:
---   npx tsx infra/cli/warehouseDdl.ts snowflake > sql/warehouse/snowflake.sql
+--   npx tsx infra/local/cli/warehouseDdl.ts snowflake > sql/warehouse/snowflake.sql
 
 CREATE SCHEMA IF NOT EXISTS raw;
 

@@ -23,10 +23,10 @@ import { DescribeRuleCommand, EventBridgeClient, ListRuleNamesByTargetCommand } 
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { GetFunctionCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
-import { freePort } from '../../infra/cli/util/ports';
+import { freePort } from '../../infra/local/cli/util/ports';
 import { ALARM_SUFFIXES } from '../fixtures/alarms';
-import { makeContext } from '../../infra/stack/context';
-import { ensureVenv, venvBin } from '../../infra/stack/python';
+import { makeContext } from '../../infra/local/stack/context';
+import { ensureVenv, venvBin } from '../../infra/local/stack/python';
 
 const run = promisify(execFile);
 const root = join(__dirname, '../..');

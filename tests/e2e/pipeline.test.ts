@@ -4,7 +4,7 @@
  * on it agree with the source, exactly; and again after a burst of 150k changes that reaches Kafka
  * as one backlog (issue 10: the pipeline must catch up from it, not stall).
  */
-import { runE2e, PERSISTENT_RUN, type E2eReport } from '../../infra/cli/e2e-run';
+import { runE2e, PERSISTENT_RUN, type E2eOptions, type E2eReport } from '../../infra/local/cli/e2e-run';
 
 jest.setTimeout(15 * 60_000);
 
@@ -16,15 +16,19 @@ function expectWarehouseEqualsSource({ raw }: E2eReport): void {
   expect(raw.warehouse).toEqual(raw.source);
 }
 
-test('source and warehouse reconcile exactly after a seeded run', async () => {
-  const report = await runE2e({
-    iterations: 12,
-    seed: 7,
+/** A run on the persistent consumer groups and warehouse, logged to the console. */
+function runPersistent(opts: Pick<E2eOptions, 'iterations' | 'seed' | 'burst' | 'skipDbt'>): Promise<E2eReport> {
+  return runE2e({
     intervalMs: 200,
     catchUpTimeoutMs: 600_000,
     runId: PERSISTENT_RUN,
     log: (m) => console.log(`[e2e] ${m}`),
+    ...opts,
   });
+}
+
+test('source and warehouse reconcile exactly after a seeded run', async () => {
+  const report = await runPersistent({ iterations: 12, seed: 7 });
   expect(report.generated.inserted).toBeGreaterThan(0);
   expect(report.generated.updated).toBeGreaterThan(0);
   expectWarehouseEqualsSource(report);
@@ -34,16 +38,8 @@ test('source and warehouse reconcile exactly after a seeded run', async () => {
 });
 
 test('after a burst of 150k changes committed while the connector was paused, it catches up and matches exactly', async () => {
-  const report = await runE2e({
-    iterations: 4,
-    seed: 8,
-    intervalMs: 200,
-    catchUpTimeoutMs: 600_000,
-    runId: PERSISTENT_RUN,
-    burst: 150_000,
-    skipDbt: true, // the test above builds and checks the models
-    log: (m) => console.log(`[e2e] ${m}`),
-  });
+  // skipDbt: the test above builds and checks the models.
+  const report = await runPersistent({ iterations: 4, seed: 8, burst: 150_000, skipDbt: true });
   expect(report.burst?.changes).toBeGreaterThanOrEqual(150_000);
   expectWarehouseEqualsSource(report);
   expect(report.match).toBe(true);

@@ -7,17 +7,17 @@
  * a column of every type: configured only by CAPTURED_TABLES, it must reach RAW and staging exactly.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
-import { runE2e } from '../../infra/cli/e2e-run';
-import { withWarehouse } from '../../infra/cli/util/warehouse';
+import { runE2e } from '../../infra/local/cli/e2e-run';
+import { withWarehouse } from '../../infra/local/cli/util/warehouse';
 import { postgresClient } from '../../functions/shared/postgres';
 import { endOffsets } from '../fixtures/kafkaCapture';
 import { duckdbCanonical, reconTypeOf, sourceRowsSql, type ReconColumn } from '../../functions/reconcile/canonical';
 import { ALL_TYPES, EDGE_ROWS, ENUM_TYPE, RAW_TYPES, createEnum, insertSql, q } from '../fixtures/allTypes';
 import { DEFAULT_CAPTURED_TABLES } from '../../functions/shared/capturedTables';
 import { postgresCanonical } from '../../functions/reconcile/canonical';
-import { PUBLICATION } from '../../infra/debezium/connector-config';
+import { PUBLICATION } from '../../infra/local/debezium/connector-config';
 import { topicFor } from '../../functions/shared/tables';
 import type { DuckDBConnection } from '@duckdb/node-api';
 

@@ -2,8 +2,8 @@
  * Issue 27: the serverless commands a user runs in the checkout of a running pipeline must leave
  * it working. serverless-esbuild deletes its whole work folder when `sls package` ends and
  * rewrites it on `sls invoke local`; the pipeline (npm start, npm run e2e, the benches) builds
- * into a work folder of its own (infra/cli/offline.ts). And if its build disappears anyway, sls
- * offline builds it again, or stops saying what happened (infra/offline-common/buildGuard.ts).
+ * into a work folder of its own (infra/local/cli/offline.ts). And if its build disappears anyway, sls
+ * offline builds it again, or stops saying what happened (infra/local/offline-common/buildGuard.ts).
  *
  * The first test continues `npm run e2e`'s persistent run (as tests/e2e/pipeline.test.ts does), so
  * it costs only what changed since the last run; the user's commands run while it runs, exactly as
@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { runE2e, PERSISTENT_RUN } from '../../infra/cli/e2e-run';
-import { startOffline } from '../../infra/cli/offline';
-import { freePort } from '../../infra/cli/util/ports';
-import { REPO_ROOT } from '../../infra/stack/context';
-import { loadSettings, type Settings } from '../../infra/stack/settings';
-import { sleep } from '../../infra/stack/proc';
+import { runE2e, PERSISTENT_RUN } from '../../infra/local/cli/e2e-run';
+import { startOffline } from '../../infra/local/cli/offline';
+import { freePort } from '../../infra/local/cli/util/ports';
+import { REPO_ROOT } from '../../infra/local/stack/context';
+import { loadSettings, type Settings } from '../../infra/local/stack/settings';
+import { sleep } from '../../infra/local/stack/proc';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
 import { createS3Client } from '../../functions/shared/s3';
 

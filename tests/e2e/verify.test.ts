@@ -1,5 +1,5 @@
 /**
- * `npm run verify` (infra/cli/verify-run.ts) on the real pipeline: it passes while the generator
+ * `npm run verify` (infra/local/cli/verify-run.ts) on the real pipeline: it passes while the generator
  * runs, with nothing paused, and fails naming the lake object when one RAW row is deleted,
  * duplicated, or has its amount changed (each on a copy of the warehouse, so the run goes on).
  * One e2e run (the persistent one: only new changes flow) serves every case.
@@ -8,9 +8,9 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { runE2e, PERSISTENT_RUN } from '../../infra/cli/e2e-run';
-import { runVerify, type VerifyReport } from '../../infra/cli/verify-run';
-import { loadSettings } from '../../infra/stack/settings';
+import { runE2e, PERSISTENT_RUN } from '../../infra/local/cli/e2e-run';
+import { runVerify, type VerifyReport } from '../../infra/local/cli/verify-run';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { checkAuditLog } from '../../functions/reconcile/auditLog';
 import { warehouseCurrentSql } from '../../functions/reconcile';
 

@@ -18,12 +18,12 @@ import { seededRandom } from '../../bench/fixtures/seededRandom';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { existsSync } from 'node:fs';
-import { kafkaBrokers, loadSettings } from '../../infra/stack/settings';
+import { kafkaBrokers, loadSettings } from '../../infra/local/stack/settings';
 import { createS3Client } from '../../functions/shared/s3';
-import { newRunId, runE2e, type DuringRunContext, type E2eReport } from '../../infra/cli/e2e-run';
-import { makeContext } from '../../infra/stack/context';
-import { sleep } from '../../infra/stack/proc';
-import { stackUp } from '../../infra/stack/stack';
+import { newRunId, runE2e, type DuringRunContext, type E2eReport } from '../../infra/local/cli/e2e-run';
+import { makeContext } from '../../infra/local/stack/context';
+import { sleep } from '../../infra/local/stack/proc';
+import { stackUp } from '../../infra/local/stack/stack';
 import { loadRecording } from '../fixtures/debezium';
 import {
   countDuplicates,

@@ -6,12 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSettings } from '../../infra/stack/settings';
-import { makeContext } from '../../infra/stack/context';
-import { isAlive, sleep } from '../../infra/stack/proc';
-import { stackUp } from '../../infra/stack/stack';
-import { connectorStatus } from '../../infra/debezium/register';
-import { connectSource } from '../../infra/cli/util/sourceClient';
+import { loadSettings } from '../../infra/local/stack/settings';
+import { makeContext } from '../../infra/local/stack/context';
+import { isAlive, sleep } from '../../infra/local/stack/proc';
+import { stackUp } from '../../infra/local/stack/stack';
+import { connectorStatus } from '../../infra/local/debezium/register';
+import { connectSource } from '../../infra/local/cli/util/sourceClient';
 
 jest.setTimeout(8 * 60_000);
 

@@ -5,14 +5,14 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Settings } from '../../infra/stack/settings';
+import type { Settings } from '../../infra/local/stack/settings';
 import { TABLE_NAMES, TABLES } from '../../functions/shared/tables';
 import { parseObjectKey } from '../../functions/shared/objectKeys';
 import { loadObjects, type LoadReport } from '../../functions/loader/loader';
 import { objectStoreFromConfig, warehouseFromConfig } from '../../functions/loader/fromConfig';
-import { withWarehouse } from '../../infra/cli/util/warehouse';
-import { makeContext } from '../../infra/stack/context';
-import { isAlive, readPid, sleep } from '../../infra/stack/proc';
+import { withWarehouse } from '../../infra/local/cli/util/warehouse';
+import { makeContext } from '../../infra/local/stack/context';
+import { isAlive, readPid, sleep } from '../../infra/local/stack/proc';
 
 export const fileSize = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
 
@@ -125,7 +125,7 @@ export function unacknowledgedBatches(logText: string): string[][] {
 /**
  * An S3 event being handled (or still queued) when sls offline is killed dies with it, although
  * its object is durable in MinIO. On AWS, S3 invokes the loader asynchronously and Lambda retries
- * a crashed invocation; locally the restarted offline S3 plugin (infra/offline-s3) sweeps the
+ * a crashed invocation; locally the restarted offline S3 plugin (infra/local/offline-s3) sweeps the
  * bucket and delivers every object again, and this explicit re-drive (what `npm run backfill`
  * does) loads the killed process's objects at once, without waiting for that sweep. This re-drives exactly the objects the killed process's
  * writer had stored; the ledger skips those already loaded, so it can load nothing twice.

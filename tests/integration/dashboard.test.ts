@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { kafkaBrokers } from '../../infra/stack/settings';
-import { newRunId, runE2e } from '../../infra/cli/e2e-run';
-import { startDashboard, type Dashboard, type Status } from '../../infra/dashboard';
-import { makeContext } from '../../infra/stack/context';
-import { CHROMIUM_ARGS, ensureChromium } from '../../infra/stack/services/chromium';
+import { kafkaBrokers } from '../../infra/local/stack/settings';
+import { newRunId, runE2e } from '../../infra/local/cli/e2e-run';
+import { startDashboard, type Dashboard, type Status } from '../../infra/local/dashboard';
+import { makeContext } from '../../infra/local/stack/context';
+import { CHROMIUM_ARGS, ensureChromium } from '../../infra/local/stack/services/chromium';
 
 jest.setTimeout(15 * 60_000);
 

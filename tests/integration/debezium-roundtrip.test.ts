@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { loadSettings, kafkaBrokers } from '../../infra/stack/settings';
+import { loadSettings, kafkaBrokers } from '../../infra/local/stack/settings';
 import { topicFor, TABLES, postgresType, TABLE_NAMES } from '../../functions/shared/tables';
 import { postgresClient } from '../../functions/shared/postgres';
 

@@ -3,7 +3,7 @@
  * schema: it holds its rate, counts its changes as rows actually written, and keeps the ledger.
  */
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../functions/generator';
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { runDepositLoad } from '../../bench/pipeline/depositLoad';
 import { LEDGER_VIOLATIONS_SQL } from '../../bench/fixtures/ledgerSql';
 import { createScratchSchema, type ScratchSchema } from '../../bench/fixtures/scratchSchema';

@@ -3,7 +3,7 @@
  * ALTER TABLE after tables.ts are found in the catalog and written, exactly, for the rows each
  * iteration touched, in the iteration's transaction.
  */
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { parseGeneratorOptions, runIteration } from '../../functions/generator';
 import { extraColumns, extraValue } from '../../functions/generator/extraColumns';
 import { createScratchSchema, type ScratchSchema } from '../../bench/fixtures/scratchSchema';

@@ -14,7 +14,7 @@ import {
   runGenerator,
 } from '../../functions/generator';
 import type { LoopLogger } from '../../functions/generator/loop';
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { handler } from '../../handlers/generate';
 import { ConfigError, ServiceError } from '../../functions/shared/errors';
 import { LEDGER_VIOLATIONS_SQL } from '../../bench/fixtures/ledgerSql';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import type { ChangeRow } from '../../functions/shared/rows';
 import type { TableName } from '../../functions/shared/tables';
 import { createS3Client } from '../../functions/shared/s3';
@@ -146,7 +146,7 @@ describe('loader on MinIO + DuckDB', () => {
   it('re-driving the whole day with the backfill command leaves counts unchanged and reports the corrupt object', async () => {
     const before = await counts();
     const run = promisify(execFile);
-    const args = [join(root, 'node_modules/tsx/dist/cli.mjs'), 'infra/cli/backfill.ts', '--from', date, '--to', date];
+    const args = [join(root, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/cli/backfill.ts', '--from', date, '--to', date];
     const env = { ...process.env, WAREHOUSE_PATH: warehousePath, LOG_LEVEL: 'ERROR' };
     const out = await run(process.execPath, args, { cwd: root, env }).then(
       () => {

@@ -1,5 +1,5 @@
 /**
- * Postgres migrations (infra/stack/migrations.ts) on the real Postgres, in a scratch schema:
+ * Postgres migrations (infra/local/stack/migrations.ts) on the real Postgres, in a scratch schema:
  * numbered files in order, each once, recorded in schema_migrations; a failing one leaves no
  * trace; an applied file that changed is reported and not re-run. And the stack's own
  * sql/postgres/ has been applied through it.
@@ -8,9 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { dbSettingsFromConfig, openConnection } from '../../functions/generator';
-import { applyMigrations, readMigrations } from '../../infra/stack/migrations';
+import { applyMigrations, readMigrations } from '../../infra/local/stack/migrations';
 import { postgresClient } from '../../functions/shared/postgres';
 
 const cfg = loadSettings();

@@ -4,11 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Producer } from 'kafkajs';
-import { kafkaBrokers, loadSettings } from '../../infra/stack/settings';
-import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../infra/offline-kafka/event';
+import { kafkaBrokers, loadSettings } from '../../infra/local/stack/settings';
+import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../infra/local/offline-kafka/event';
 import { recordingLogger } from '../fixtures/logs';
-import type { BatchInfo } from '../../infra/offline-kafka/partition';
-import { KafkaEventSource, type KafkaEventSourceOptions } from '../../infra/offline-kafka/source';
+import type { BatchInfo } from '../../infra/local/offline-kafka/partition';
+import { KafkaEventSource, type KafkaEventSourceOptions } from '../../infra/local/offline-kafka/source';
 
 jest.setTimeout(180_000);
 

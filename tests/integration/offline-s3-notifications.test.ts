@@ -3,40 +3,19 @@
  * ObjectCreated event arrives with the key, size and ETag MinIO stored. MinIO writes the stream in
  * ~4 KB blocks, so up to 3 of the newest events (1.3 KB each) may still be held back at the end.
  */
-import { randomUUID } from 'node:crypto';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { loadSettings } from '../../infra/stack/settings';
-import { createS3Client } from '../../functions/shared/s3';
+import { loadSettings } from '../../infra/local/stack/settings';
+import { scratchBucket } from '../fixtures/scratchBucket';
 import { recordingLogger } from '../fixtures/logs';
-import type { S3ObjectInfo } from '../../infra/offline-s3/event';
-import { NotificationStream } from '../../infra/offline-s3/notifications';
+import type { S3ObjectInfo } from '../../infra/local/offline-s3/event';
+import { NotificationStream } from '../../infra/local/offline-s3/notifications';
 
 jest.setTimeout(60_000);
 
 const cfg = loadSettings();
-const bucket = `offline-s3-notify-${randomUUID().slice(0, 8)}`;
+const scratch = scratchBucket('offline-s3-notify');
+const bucket = scratch.name;
 const logs: string[] = [];
 const logger = recordingLogger(logs);
-let s3: S3Client;
-const keys: string[] = [];
-
-beforeAll(async () => {
-  s3 = createS3Client(cfg);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterAll(async () => {
-  if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-  s3.destroy();
-});
-
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
@@ -64,9 +43,7 @@ test('delivers the ObjectCreated events of PUTs (key as stored, size, ETag), fil
   stream.start();
   const etags = new Map<string, string>();
   const put = async (key: string) => {
-    const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `body of ${key}` }));
-    keys.push(key);
-    etags.set(key, (res.ETag ?? '').replace(/"/g, ''));
+    etags.set(key, await scratch.put(key));
   };
   // MinIO answers the listen request's headers with its first event: PUT until the stream opens.
   for (let i = 0; connected === 0; i++) {

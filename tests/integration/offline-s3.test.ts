@@ -3,33 +3,24 @@
  * bucket of its own (`offline-s3-test-<random>`, deleted afterwards), with the plugin's real
  * ListObjectsV2 lister and an in-process invoker that records what it gets.
  */
-import { randomUUID } from 'node:crypto';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { loadSettings } from '../../infra/stack/settings';
-import { createS3Client } from '../../functions/shared/s3';
+import { loadSettings } from '../../infra/local/stack/settings';
+import { scratchBucket } from '../fixtures/scratchBucket';
 import { recordingLogger } from '../fixtures/logs';
-import { decodeEventKeyForm, type S3Event } from '../../infra/offline-s3/event';
-import { createS3Lister } from '../../infra/offline-s3/list';
-import { S3EventSource, type DeliveryInfo } from '../../infra/offline-s3/source';
+import { decodeEventKeyForm, type S3Event } from '../../infra/local/offline-s3/event';
+import { createS3Lister } from '../../infra/local/lib/s3List';
+import { S3EventSource, type DeliveryInfo } from '../../infra/local/offline-s3/source';
 
 jest.setTimeout(120_000);
 
 const cfg = loadSettings();
-const bucket = `offline-s3-test-${randomUUID().slice(0, 8)}`;
-let s3: S3Client;
+const scratch = scratchBucket('offline-s3-test');
+const bucket = scratch.name;
 const etags = new Map<string, string>();
 const logs: string[] = [];
 const logger = recordingLogger(logs);
 
 async function put(key: string, body = `body of ${key}`): Promise<void> {
-  const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-  etags.set(key, (res.ETag ?? '').replace(/"/g, ''));
+  etags.set(key, await scratch.put(key, body));
 }
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -53,7 +44,7 @@ function newSource(delivered: Delivery[], failOnce?: string): { source: S3EventS
   let failed = false;
   const source = new S3EventSource({
     bucket,
-    list: createS3Lister(s3),
+    list: createS3Lister(scratch.s3()),
     filters: { prefix: 'lake/', suffix: '.parquet' },
     pollIntervalMs: 200,
     batchSize: 3,
@@ -81,18 +72,6 @@ function newSource(delivered: Delivery[], failOnce?: string): { source: S3EventS
 }
 
 const count = (ds: Delivery[], key: string) => ds.filter((d) => d.key === key).length;
-
-beforeAll(async () => {
-  s3 = createS3Client(cfg);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterAll(async () => {
-  const keys = [...etags.keys()];
-  if (keys.length > 0)
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-});
 
 it('sweeps existing objects, delivers each new one exactly once (retrying a failure), and re-sweeps after a restart', async () => {
   // Before the source starts: matching keys with '+', a space and non-ASCII, and two that do not match.

@@ -33,8 +33,8 @@ import type { ObjectStore } from '../../functions/loader/objectStore';
 import { fakesnowConnection } from '../support/fakesnow';
 import { tamperedObject } from '../unit/loader/fixtures';
 import { decimalText, unscaledOf } from '../../functions/shared/manifest';
-import { makeContext } from '../../infra/stack/context';
-import { ensureVenv, venvBin } from '../../infra/stack/python';
+import { makeContext } from '../../infra/local/stack/context';
+import { ensureVenv, venvBin } from '../../infra/local/stack/python';
 import { envelopeOf, loadRecording, withImage } from '../fixtures/debezium';
 
 const run = promisify(execFile);

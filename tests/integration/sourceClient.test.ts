@@ -1,13 +1,13 @@
 /**
  * The soak's kill -9 of Postgres crashed the run: the e2e run's idle source connection emitted
- * 'error' with no listener, which Node throws. The CLIs' source client (infra/cli/util/sourceClient.ts)
+ * 'error' with no listener, which Node throws. The CLIs' source client (infra/local/cli/util/sourceClient.ts)
  * must survive its server going away: here its backend is terminated (FATAL 57P01, the same event
  * a postmaster crash gives an idle client), and the process goes on with the loss logged.
  */
-import { loadSettings } from '../../infra/stack/settings';
-import { connectSource } from '../../infra/cli/util/sourceClient';
+import { loadSettings } from '../../infra/local/stack/settings';
+import { connectSource } from '../../infra/local/cli/util/sourceClient';
 import { postgresClient } from '../../functions/shared/postgres';
-import { sleep } from '../../infra/stack/proc';
+import { sleep } from '../../infra/local/stack/proc';
 
 test('a source connection whose backend dies is logged, not thrown, and a new one works', async () => {
   const cfg = loadSettings();

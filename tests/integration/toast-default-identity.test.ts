@@ -18,8 +18,8 @@ import { storeBatch, type PutRequest } from '../../functions/writer';
 import { duckdbWarehouse } from '../../functions/loader/duckdbWarehouse';
 import { loadObjects } from '../../functions/loader/loader';
 import { postgresClient } from '../../functions/shared/postgres';
-import { makeContext } from '../../infra/stack/context';
-import { ensureVenv, venvBin } from '../../infra/stack/python';
+import { makeContext } from '../../infra/local/stack/context';
+import { ensureVenv, venvBin } from '../../infra/local/stack/python';
 import { captureRecords, endOffsets } from '../fixtures/kafkaCapture';
 import { memoryStore, recordingLog } from '../unit/loader/fixtures';
 

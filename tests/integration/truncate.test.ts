@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { truncations } from '../../functions/reconcile/reconcile';
 import { createScratchSchema, type ScratchSchema } from '../../bench/fixtures/scratchSchema';
 

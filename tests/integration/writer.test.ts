@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { createS3Client, parseObjectKey } from '../../functions/writer';
-import { loadSettings } from '../../infra/stack/settings';
+import { loadSettings } from '../../infra/local/stack/settings';
 import { TABLES, TABLE_NAMES, tableForTopic } from '../../functions/shared/tables';
 import { sourceToRow, withEnvelope, envelopeOf, type LambdaKafkaRecord } from '../fixtures/debezium';
 import { captureRecords, endOffsets } from '../fixtures/kafkaCapture';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SqlBind, SqlConnection } from '../../functions/loader/snowflakeWarehouse';
-import { venvBin } from '../../infra/stack/python';
+import { venvBin } from '../../infra/local/stack/python';
 
 export type FakesnowConnection = SqlConnection & {
   /** Milliseconds the proxy spent answering (its own work, without requests queued behind each other). */

@@ -3,9 +3,9 @@
  * `npm start` does), then bring the stack up (idempotent). A missing tool ends the run with the
  * doctor's lines and exit code 1, not a stack trace.
  */
-import { makeContext } from '../../infra/stack/context';
-import { doctorGate, doctorScope } from '../../infra/stack/doctor';
-import { stackUp } from '../../infra/stack/stack';
+import { makeContext } from '../../infra/local/stack/context';
+import { doctorGate, doctorScope } from '../../infra/local/stack/doctor';
+import { stackUp } from '../../infra/local/stack/stack';
 import { PipelineError } from '../../functions/shared/errors';
 
 export default async function globalSetup(): Promise<void> {

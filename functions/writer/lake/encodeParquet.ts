@@ -72,8 +72,29 @@ export function unscaledDecimal(value: string, scale: number): bigint {
   return BigInt(dot < 0 ? value : value.slice(0, dot) + value.slice(dot + 1));
 }
 
-function expect(col: ColumnDef, v: CellValue, ok: boolean): void {
-  if (!ok) throw new TypeError(`column ${col.name} (${col.type}): unexpected value ${String(v)} (${typeof v})`);
+/** Whether a non-null cell holds the in-memory type of its column kind (rows.ts). */
+function fits(col: ColumnDef, v: NonNullable<CellValue>): boolean {
+  switch (col.type) {
+    case 'int32':
+    case 'date':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'int64':
+    case 'timestamptz':
+    case 'time':
+    case 'timestamp':
+      return typeof v === 'bigint';
+    case 'text':
+    case 'char':
+    case 'decimal':
+      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'float':
+    case 'double':
+      return typeof v === 'number';
+    case 'bytes':
+      return v instanceof Uint8Array;
+  }
 }
 
 /** The physical value of an in-memory cell (rows.ts); money and instants stay bigint. */
@@ -82,39 +103,8 @@ export function physical(col: ColumnDef, v: CellValue): Physical {
     if (!col.nullable) throw new TypeError(`column ${col.name} is required but null`);
     return null;
   }
-  switch (col.type) {
-    case 'int32':
-      expect(col, v, typeof v === 'number' && Number.isInteger(v));
-      return v;
-    case 'int64':
-    case 'timestamptz':
-      expect(col, v, typeof v === 'bigint');
-      return v;
-    case 'text':
-    case 'char':
-      expect(col, v, typeof v === 'string');
-      return v;
-    case 'decimal':
-      expect(col, v, typeof v === 'string');
-      return unscaledDecimal(v as string, col.scale ?? 0);
-    case 'boolean':
-      expect(col, v, typeof v === 'boolean');
-      return v;
-    case 'float':
-    case 'double':
-      expect(col, v, typeof v === 'number');
-      return v;
-    case 'date':
-      expect(col, v, typeof v === 'number' && Number.isInteger(v));
-      return v;
-    case 'time':
-    case 'timestamp':
-      expect(col, v, typeof v === 'bigint');
-      return v;
-    case 'bytes':
-      expect(col, v, v instanceof Uint8Array);
-      return v;
-  }
+  if (!fits(col, v)) throw new TypeError(`column ${col.name} (${col.type}): unexpected value ${String(v)} (${typeof v})`);
+  return col.type === 'decimal' ? unscaledDecimal(v as string, col.scale ?? 0) : (v as Physical);
 }
 
 /**

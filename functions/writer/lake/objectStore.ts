@@ -19,26 +19,3 @@ export async function putObject(s3: S3Client, bucket: string, req: PutRequest): 
     throw new ServiceError('s3', `PUT s3://${bucket}/${req.key} failed: ${(err as Error).message}`, { cause: err });
   }
 }
-
-/** Runs fn over items with at most `limit` in flight; settles every one before returning. */
-export async function settleAllBounded<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<PromiseSettledResult<void>[]> {
-  const results = new Array<PromiseSettledResult<void>>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        await fn(items[i]!);
-        results[i] = { status: 'fulfilled', value: undefined };
-      } catch (reason) {
-        results[i] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -18,66 +18,48 @@
 import type { SchemaElement } from 'hyparquet-writer';
 import { changeColumns, type ColumnDef, type TableName } from '../../shared/tables';
 
+type ElementType = Omit<SchemaElement, 'name' | 'repetition_type'>;
+const MICROS = 'MICROS' as const;
+
+// The element of each kind with a fixed Parquet type (decimal's depends on its precision).
+// No converted type for `timestamp`: TIMESTAMP_MICROS would mean UTC-adjusted.
+const FIXED: Readonly<Record<Exclude<ColumnDef['type'], 'decimal'>, ElementType>> = {
+  int32: { type: 'INT32' },
+  int64: { type: 'INT64' },
+  text: { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } },
+  char: { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } },
+  timestamptz: {
+    type: 'INT64',
+    converted_type: 'TIMESTAMP_MICROS',
+    logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: MICROS },
+  },
+  timestamp: { type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: MICROS } },
+  time: { type: 'INT64', converted_type: 'TIME_MICROS', logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: MICROS } },
+  date: { type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } },
+  boolean: { type: 'BOOLEAN' },
+  float: { type: 'FLOAT' },
+  double: { type: 'DOUBLE' },
+  bytes: { type: 'BYTE_ARRAY' },
+};
+
+function decimalElement(col: ColumnDef): ElementType {
+  const precision = col.precision ?? 18;
+  const scale = col.scale ?? 0;
+  if (precision > 38) throw new Error(`column ${col.name}: DECIMAL(${precision}) exceeds 38 digits`);
+  return {
+    // Up to 18 digits on INT64 (what every reader maps back exactly); up to 38 on 16 bytes.
+    ...(precision <= 18 ? { type: 'INT64' as const } : { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: 16 }),
+    converted_type: 'DECIMAL',
+    logical_type: { type: 'DECIMAL', precision, scale },
+    precision,
+    scale,
+  };
+}
+
 export function columnElement(col: ColumnDef): SchemaElement {
   const repetition_type = col.nullable ? 'OPTIONAL' : 'REQUIRED';
-  switch (col.type) {
-    case 'int32':
-      return { name: col.name, type: 'INT32', repetition_type };
-    case 'int64':
-      return { name: col.name, type: 'INT64', repetition_type };
-    case 'text':
-    case 'char':
-      return { name: col.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type };
-    case 'decimal': {
-      const precision = col.precision ?? 18;
-      const scale = col.scale ?? 0;
-      if (precision > 38) throw new Error(`column ${col.name}: DECIMAL(${precision}) exceeds 38 digits`);
-      return {
-        name: col.name,
-        // Up to 18 digits on INT64 (what every reader maps back exactly); up to 38 on 16 bytes.
-        ...(precision <= 18 ? { type: 'INT64' as const } : { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: 16 }),
-        converted_type: 'DECIMAL',
-        logical_type: { type: 'DECIMAL', precision, scale },
-        precision,
-        scale,
-        repetition_type,
-      };
-    }
-    case 'timestamptz':
-      return {
-        name: col.name,
-        type: 'INT64',
-        converted_type: 'TIMESTAMP_MICROS',
-        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
-        repetition_type,
-      };
-    case 'timestamp':
-      // No converted type: TIMESTAMP_MICROS would mean UTC-adjusted.
-      return {
-        name: col.name,
-        type: 'INT64',
-        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' },
-        repetition_type,
-      };
-    case 'time':
-      return {
-        name: col.name,
-        type: 'INT64',
-        converted_type: 'TIME_MICROS',
-        logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MICROS' },
-        repetition_type,
-      };
-    case 'date':
-      return { name: col.name, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' }, repetition_type };
-    case 'boolean':
-      return { name: col.name, type: 'BOOLEAN', repetition_type };
-    case 'float':
-      return { name: col.name, type: 'FLOAT', repetition_type };
-    case 'double':
-      return { name: col.name, type: 'DOUBLE', repetition_type };
-    case 'bytes':
-      return { name: col.name, type: 'BYTE_ARRAY', repetition_type };
-  }
+  const element = col.type === 'decimal' ? decimalElement(col) : FIXED[col.type];
+  return { name: col.name, ...element, repetition_type };
 }
 
 /** The schema of an object with these columns, in this order. */

@@ -17,7 +17,8 @@ import { deadLetter, deadLetterObject } from './deadLetter';
 import { encodeColumns, type EncodeOptions } from './encodeParquet';
 import { ObjectBuilder } from './objectBuilder';
 import { objectKey } from '../../shared/objectKeys';
-import { settleAllBounded, type PutRequest } from './objectStore';
+import { settleAllBounded } from '../../shared/async';
+import type { PutRequest } from './objectStore';
 import { objectManifest } from './objectManifest';
 import { MANIFEST_KEY, manifestText } from '../../shared/manifest';
 

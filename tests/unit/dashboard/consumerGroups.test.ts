@@ -1,8 +1,8 @@
 /** Consumer groups as the local Kafka event source finds them, from a recorded `sls print --format json`. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fallbackGroups, groupsFromService, serviceFromPrinted } from '../../../infra/dashboard/consumerGroups';
-import { loadSettings } from '../../../infra/stack/settings';
+import { fallbackGroups, groupsFromService, serviceFromPrinted } from '../../../infra/local/dashboard/consumerGroups';
+import { loadSettings } from '../../../infra/local/stack/settings';
 
 const printed = JSON.parse(readFileSync(join(__dirname, '../../fixtures/dashboard/sls-print.json'), 'utf8')) as Record<
   string,

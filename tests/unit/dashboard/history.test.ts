@@ -1,4 +1,4 @@
-import { History } from '../../../infra/dashboard/history';
+import { History } from '../../../infra/local/dashboard/history';
 
 describe('History', () => {
   test('rates are per second over the last ~10 s of cumulative counts', () => {

@@ -3,8 +3,8 @@
  * name to 127.0.0.1 sends its own name in Host, and gets nothing.
  */
 import { request } from 'node:http';
-import { startDashboardServer, type DashboardServer } from '../../../infra/dashboard/server';
-import type { Status } from '../../../infra/dashboard/types';
+import { startDashboardServer, type DashboardServer } from '../../../infra/local/dashboard/server';
+import type { Status } from '../../../infra/local/dashboard/types';
 
 let page: DashboardServer;
 let port: number;

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendAudit } from '../../../functions/reconcile/auditLog';
-import { lastVerification } from '../../../infra/dashboard/reconcile';
+import { lastVerification } from '../../../infra/local/dashboard/reconcile';
 
 test('names the manifests verified and differing, and the first difference with its object', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.jsonl');

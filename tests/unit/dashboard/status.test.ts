@@ -1,8 +1,8 @@
-import { loadSettings } from '../../../infra/stack/settings';
-import type { Figures } from '../../../infra/dashboard/collector';
-import { History } from '../../../infra/dashboard/history';
-import { progressLine } from '../../../infra/dashboard/progress';
-import { buildStatus, recordsCovered, sampleOf } from '../../../infra/dashboard/status';
+import { loadSettings } from '../../../infra/local/stack/settings';
+import type { Figures } from '../../../infra/local/dashboard/collector';
+import { History } from '../../../infra/local/dashboard/history';
+import { progressLine } from '../../../infra/local/dashboard/progress';
+import { buildStatus, recordsCovered, sampleOf } from '../../../infra/local/dashboard/status';
 
 const key = (table: string, p: number, a: number, b: number) => `${table}/date=2026-12-02/${table}+${p}+${a}-${b}.parquet`;
 

@@ -13,7 +13,7 @@ const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 const npmClis = Object.entries(scripts)
   .map(([name, cmd]) => [name, /^tsx (\S+\.ts)$/.exec(cmd)?.[1]] as const)
   .filter((e): e is readonly [string, string] => e[1] !== undefined);
-const byPath = ['infra/stack/python.ts', 'infra/cli/warehouseDdl.ts'];
+const byPath = ['infra/local/stack/python.ts', 'infra/local/cli/warehouseDdl.ts'];
 
 const results = new Map<string, CliResult>();
 beforeAll(async () => {

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SETTING_KEYS, loadSettings, urlPort } from '../../../infra/stack/settings';
-import { connectorConfig } from '../../../infra/debezium/connector-config';
-import { VERSIONS } from '../../../infra/stack/versions';
+import { SETTING_KEYS, loadSettings, urlPort } from '../../../infra/local/stack/settings';
+import { connectorConfig } from '../../../infra/local/debezium/connector-config';
+import { VERSIONS } from '../../../infra/local/stack/versions';
 
 const root = join(__dirname, '..', '..', '..');
 const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
@@ -61,7 +61,7 @@ test('Postgres gets the same database, user and schema files', () => {
 });
 
 test('registers the very connector config the native stack registers', () => {
-  const committed = JSON.parse(readFileSync(join(root, 'infra', 'docker', 'debezium-connector.json'), 'utf8'));
+  const committed = JSON.parse(readFileSync(join(root, 'infra', 'local', 'docker', 'debezium-connector.json'), 'utf8'));
   expect(committed).toEqual(connectorConfig(defaults, 'postgres'));
   // the secret is a reference the worker resolves, never a value
   expect(committed['database.password']).toBe('${env:POSTGRES_REPLICATION_PASSWORD}');

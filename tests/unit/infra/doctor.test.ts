@@ -75,10 +75,10 @@ let control: CliResult;
 
 beforeAll(async () => {
   const runs = Object.entries(SCENARIOS).map(async ([name, s]) => {
-    results[name] = await runCli('infra/cli/doctor.ts', [], { ...baseEnv(), PATH: pathWithout(s.without), ...s.env });
+    results[name] = await runCli('infra/local/cli/doctor.ts', [], { ...baseEnv(), PATH: pathWithout(s.without), ...s.env });
   });
   const all = Promise.all(runs);
-  control = await runCli('infra/cli/doctor.ts', [], { ...baseEnv(), PATH: pathWithout([]) });
+  control = await runCli('infra/local/cli/doctor.ts', [], { ...baseEnv(), PATH: pathWithout([]) });
   await all;
 });
 

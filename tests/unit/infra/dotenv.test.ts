@@ -6,8 +6,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadDotEnv } from '../../../infra/stack/dotenv';
-import { loadSettings } from '../../../infra/stack/settings';
+import { loadDotEnv } from '../../../infra/local/stack/dotenv';
+import { loadSettings } from '../../../infra/local/stack/settings';
 import { runCli } from './cliRun';
 
 jest.setTimeout(120_000);
@@ -80,8 +80,8 @@ test('npm run stack and npm start (its doctor) use the ports .env sets; the envi
   ]);
   const env = { ...envWithoutPorts(), AIRFLOW_PORT: '61017' };
   const [status, doctor] = await Promise.all([
-    runCli('infra/stack/cli.ts', ['status', '--json'], env, dir),
-    runCli('infra/cli/doctor.ts', ['--for', 'start'], env, dir),
+    runCli('infra/local/stack/cli.ts', ['status', '--json'], env, dir),
+    runCli('infra/local/cli/doctor.ts', ['--for', 'start'], env, dir),
   ]);
   const ports = Object.fromEntries(
     (JSON.parse(status.stdout) as { services: { name: string; ports: number[] }[] }).services.map((s) => [s.name, s.ports]),

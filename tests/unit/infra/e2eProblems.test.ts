@@ -1,4 +1,4 @@
-import { generationProblems } from '../../../infra/cli/e2e-run';
+import { generationProblems } from '../../../infra/local/cli/e2e-run';
 
 test('a run whose generator produced nothing is not a match, however well the (empty) warehouse reconciles', () => {
   expect(generationProblems({ inserted: 0, updated: 0, deleted: 0 }, { succeeded: 0, failed: 20 })).toEqual([

@@ -1,5 +1,5 @@
 /** The first run's long steps say what they do, then every 10 s that they still do, then how long it took. */
-import { formatElapsed, withHeartbeat } from '../../../infra/stack/heartbeat';
+import { formatElapsed, withHeartbeat } from '../../../infra/local/stack/heartbeat';
 
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());

@@ -6,15 +6,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeContext } from '../../../infra/stack/context';
-import { startDetached } from '../../../infra/stack/proc';
-import { MissingToolError } from '../../../infra/stack/prerequisites';
-import { findPython } from '../../../infra/stack/python';
-import { ensureChromium } from '../../../infra/stack/services/chromium';
-import { kafkaService } from '../../../infra/stack/services/kafka';
-import { minioService } from '../../../infra/stack/services/minio';
-import { postgresService } from '../../../infra/stack/services/postgres';
-import { loadSettings } from '../../../infra/stack/settings';
+import { makeContext } from '../../../infra/local/stack/context';
+import { startDetached } from '../../../infra/local/stack/proc';
+import { MissingToolError } from '../../../infra/local/stack/prerequisites';
+import { findPython } from '../../../infra/local/stack/python';
+import { ensureChromium } from '../../../infra/local/stack/services/chromium';
+import { kafkaService } from '../../../infra/local/stack/services/kafka';
+import { minioService } from '../../../infra/local/stack/services/minio';
+import { postgresService } from '../../../infra/local/stack/services/postgres';
+import { loadSettings } from '../../../infra/local/stack/settings';
 import { pathWithout, runCli, STACK_TRACE } from './cliRun';
 
 jest.setTimeout(60_000);
@@ -85,7 +85,7 @@ test('no Python 3.11: the virtualenvs name the package', async () => {
 test('the virtualenv CLI with no Python: one clear line, exit 1, no stack trace', async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithout(['python3.11', 'python3', 'python']) };
   delete env.PYTHON;
-  const r = await runCli('infra/stack/python.ts', ['ensure', 'dbt'], env);
+  const r = await runCli('infra/local/stack/python.ts', ['ensure', 'dbt'], env);
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/^\[python\] python: no Python 3\.11 found .*Install: /m);
   expect(r.output).not.toMatch(STACK_TRACE);

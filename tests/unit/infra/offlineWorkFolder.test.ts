@@ -1,12 +1,12 @@
 /**
  * Each `sls offline` started by npm start, npm run e2e, the benches and the tests builds into a
- * serverless-esbuild work folder of its own (infra/cli/offline.ts), so that a serverless command
+ * serverless-esbuild work folder of its own (infra/local/cli/offline.ts), so that a serverless command
  * a user runs in the same checkout (which uses `.esbuild`) cannot delete it.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { offlineWorkFolder, removeStaleWorkFolders } from '../../../infra/cli/offline';
+import { offlineWorkFolder, removeStaleWorkFolders } from '../../../infra/local/cli/offline';
 
 test('one work folder per start, named by the starting process, never the default .esbuild', () => {
   const a = offlineWorkFolder();

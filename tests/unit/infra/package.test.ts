@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
-import { makeContext } from '../../../infra/stack/context';
-import { ensureVenv, venvBin } from '../../../infra/stack/python';
+import { makeContext } from '../../../infra/local/stack/context';
+import { ensureVenv, venvBin } from '../../../infra/local/stack/python';
 
 const run = promisify(execFile);
 const root = join(__dirname, '../../..');

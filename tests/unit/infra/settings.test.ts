@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SETTING_KEYS, loadSettings, redact } from '../../../infra/stack/settings';
+import { SETTING_KEYS, loadSettings, redact } from '../../../infra/local/stack/settings';
 import { ConfigError } from '../../../functions/shared/errors';
 
 const example = Object.fromEntries(

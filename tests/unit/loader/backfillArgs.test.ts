@@ -1,4 +1,4 @@
-import { parseBackfillArgs, UsageError } from '../../../infra/cli/backfill';
+import { parseBackfillArgs, UsageError } from '../../../infra/local/cli/backfill';
 
 describe('backfill flags', () => {
   it('takes one or more prefixes as given', () => {

@@ -1,5 +1,5 @@
-import { backoffDelay } from '../../../infra/offline-common/retry';
-import { decideBatch } from '../../../infra/offline-kafka/batching';
+import { backoffDelay } from '../../../infra/local/offline-common/retry';
+import { decideBatch } from '../../../infra/local/offline-kafka/batching';
 
 describe('batching rules', () => {
   it.each([

@@ -1,5 +1,5 @@
 /**
- * The build guard of `sls offline` (infra/offline-common/buildGuard.ts): what it watches, that it
+ * The build guard of `sls offline` (infra/local/offline-common/buildGuard.ts): what it watches, that it
  * builds a vanished build again, and that it stops sls offline with a message saying what happened
  * and what to do when it cannot. The real thing, with sls offline and serverless-esbuild, is in
  * tests/e2e/shared-checkout.test.ts.
@@ -7,9 +7,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuildGuard, buildFiles, findEsbuildPlugin, type GuardedServerless } from '../../../infra/offline-common/buildGuard';
-import type { SourceLogger } from '../../../infra/offline-common/log';
-import type { FunctionLike } from '../../../infra/offline-common/serverless';
+import {
+  BuildGuard,
+  buildFiles,
+  findEsbuildPlugin,
+  type GuardedServerless,
+} from '../../../infra/local/offline-common/buildGuard';
+import type { SourceLogger } from '../../../infra/local/offline-common/log';
+import type { FunctionLike } from '../../../infra/local/lib/serverless';
 
 function recorder(): SourceLogger & { lines: Array<[string, string]> } {
   const lines: Array<[string, string]> = [];

@@ -1,6 +1,6 @@
-import { lambdaEndpoint } from '../../../infra/offline-common/serverless';
+import { lambdaEndpoint } from '../../../infra/local/lib/serverless';
 import { serviceWith } from '../../fixtures/serverless';
-import { readConsumerSpecs, securityFromEnv } from '../../../infra/offline-kafka/config';
+import { readConsumerSpecs, securityFromEnv } from '../../../infra/local/offline-kafka/config';
 
 const kafkaEvent = (topic: string, over: Record<string, unknown> = {}) => ({
   kafka: {

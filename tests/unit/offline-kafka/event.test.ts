@@ -5,7 +5,7 @@ import {
   toLambdaHeaders,
   toLambdaRecord,
   type SourceMessage,
-} from '../../../infra/offline-kafka/event';
+} from '../../../infra/local/offline-kafka/event';
 import { kafkaEventSchema } from '../../../handlers/events';
 
 const msg = (offset: number, over: Partial<SourceMessage> = {}): SourceMessage => ({

@@ -4,8 +4,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildKafkaEvent } from '../../../infra/offline-kafka/event';
-import { checkInvokeResponse, createLambdaInvoker, invocationPath } from '../../../infra/offline-common/invoke';
+import { buildKafkaEvent } from '../../../infra/local/offline-kafka/event';
+import { checkInvokeResponse, createLambdaInvoker, invocationPath } from '../../../infra/local/offline-common/invoke';
 
 type Reply = { status: number; headers?: Record<string, string>; body: string };
 

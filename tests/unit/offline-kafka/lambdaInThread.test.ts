@@ -1,14 +1,14 @@
 /**
- * The in-thread invocation of offline-kafka (infra/offline-common/lambdaInThread.ts): the setup
+ * The in-thread invocation of offline-kafka (infra/local/offline-common/lambdaInThread.ts): the setup
  * taken from a resolved service, the thread's environment, and a real run of fixture handlers in
  * a worker thread through serverless-offline's own Lambda class (results, the function's
  * environment and context, concurrency, errors and timeouts).
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { inThreadSetup, threadEnv, type InThreadSetup } from '../../../infra/offline-common/lambdaInThread';
-import type { ServerlessLike } from '../../../infra/offline-common/plugin';
-import { invokeMode } from '../../../infra/offline-kafka/plugin';
+import { inThreadSetup, threadEnv, type InThreadSetup } from '../../../infra/local/offline-common/lambdaInThread';
+import type { ServerlessLike } from '../../../infra/local/offline-common/plugin';
+import { invokeMode } from '../../../infra/local/offline-kafka/plugin';
 import { serviceWith } from '../../fixtures/serverless';
 
 jest.setTimeout(60_000);

@@ -1,11 +1,11 @@
 /**
- * The event-source threads' bundle (infra/offline-kafka/threadBundle.ts) is per sls offline
+ * The event-source threads' bundle (infra/local/offline-kafka/threadBundle.ts) is per sls offline
  * process, so no serverless command run beside it touches it; one left by a killed process is
  * removed by the next.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleThread } from '../../../infra/offline-kafka/threadBundle';
+import { bundleThread } from '../../../infra/local/offline-kafka/threadBundle';
 
 test("each process bundles to a file of its own, and removes a killed process's", () => {
   const dir = join(__dirname, '../../../node_modules/.cache/offline-kafka');

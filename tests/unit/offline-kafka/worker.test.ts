@@ -4,9 +4,9 @@
  * window, refetch de-duplication, stop) are checked in isolation. The real-Kafka version is in
  * tests/integration/offline-kafka.test.ts.
  */
-import type { LambdaKafkaEvent, SourceMessage } from '../../../infra/offline-kafka/event';
-import type { SourceLogger } from '../../../infra/offline-kafka/log';
-import { PartitionWorker, type BatchInfo } from '../../../infra/offline-kafka/partition';
+import type { LambdaKafkaEvent, SourceMessage } from '../../../infra/local/offline-kafka/event';
+import type { SourceLogger } from '../../../infra/local/offline-kafka/log';
+import { PartitionWorker, type BatchInfo } from '../../../infra/local/offline-kafka/partition';
 
 const quiet: SourceLogger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 

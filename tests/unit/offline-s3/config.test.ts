@@ -1,6 +1,6 @@
-import type { FunctionLike } from '../../../infra/offline-common/serverless';
+import type { FunctionLike } from '../../../infra/local/lib/serverless';
 import { serviceWith } from '../../fixtures/serverless';
-import { readOptions, readS3Specs } from '../../../infra/offline-s3/config';
+import { readOptions, readS3Specs } from '../../../infra/local/offline-s3/config';
 
 // loadObject as serverless.yml declares it, resolved.
 const loadObject: FunctionLike = {

@@ -1,4 +1,4 @@
-import { DeliveryQueue } from '../../../infra/offline-s3/deliveryQueue';
+import { DeliveryQueue } from '../../../infra/local/offline-s3/deliveryQueue';
 
 const keys = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 

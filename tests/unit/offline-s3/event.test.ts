@@ -1,7 +1,13 @@
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import { s3EventSchema } from '../../../handlers/events';
 import { decodeEventKey } from '../../../functions/shared/objectKeys';
-import { buildS3Event, decodeEventKeyForm, encodeEventKey, sequencerFor, stripETagQuotes } from '../../../infra/offline-s3/event';
+import {
+  buildS3Event,
+  decodeEventKeyForm,
+  encodeEventKey,
+  sequencerFor,
+  stripETagQuotes,
+} from '../../../infra/local/offline-s3/event';
 
 const object = (key: string, ms = Date.UTC(2026, 10, 24, 4, 5, 18, 783)) => ({
   key,

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Lister } from '../../../infra/offline-s3/list';
+import { createS3Lister } from '../../../infra/local/lib/s3List';
 
 type Page = {
   Contents?: Array<{ Key?: string; Size?: number; ETag?: string; LastModified?: Date }>;

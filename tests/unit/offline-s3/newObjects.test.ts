@@ -2,8 +2,8 @@
  * NewObjectFinder against an in-memory bucket that answers ListObjectsV2 as S3 does (keys in
  * lexical order, Prefix, Delimiter), counting how many keys each poll had to read.
  */
-import type { S3ObjectInfo } from '../../../infra/offline-s3/event';
-import { NewObjectFinder, type ListArgs } from '../../../infra/offline-s3/newObjects';
+import type { S3ObjectInfo } from '../../../infra/local/offline-s3/event';
+import { NewObjectFinder, type ListArgs } from '../../../infra/local/offline-s3/newObjects';
 
 class QueryBucket {
   readonly objects = new Map<string, S3ObjectInfo>();

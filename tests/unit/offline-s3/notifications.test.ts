@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { objectsOfLine } from '../../../infra/offline-s3/notifications';
+import { objectsOfLine } from '../../../infra/local/offline-s3/notifications';
 
 const recorded = readFileSync(join(__dirname, '../../fixtures/minio/listen-notification-stream.txt'), 'utf8');
 

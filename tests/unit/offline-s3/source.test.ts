@@ -3,10 +3,15 @@
  * intervals: sweep batching, new-object detection by key + ETag, filters, retries with backoff
  * until success, nothing dropped, and the in-flight limit.
  */
-import type { SourceLogger } from '../../../infra/offline-common/log';
-import { decodeEventKeyForm, type S3Event, type S3ObjectInfo } from '../../../infra/offline-s3/event';
-import type { ListFn } from '../../../infra/offline-s3/list';
-import { S3EventSource, summariseKeys, type DeliveryInfo, type S3EventSourceOptions } from '../../../infra/offline-s3/source';
+import type { SourceLogger } from '../../../infra/local/offline-common/log';
+import { decodeEventKeyForm, type S3Event, type S3ObjectInfo } from '../../../infra/local/offline-s3/event';
+import type { ListFn } from '../../../infra/local/lib/s3List';
+import {
+  S3EventSource,
+  summariseKeys,
+  type DeliveryInfo,
+  type S3EventSourceOptions,
+} from '../../../infra/local/offline-s3/source';
 
 class FakeBucket {
   readonly objects = new Map<string, S3ObjectInfo>();

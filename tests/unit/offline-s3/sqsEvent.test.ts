@@ -1,5 +1,5 @@
-import { buildS3Event } from '../../../infra/offline-s3/event';
-import { buildSqsEvent, keysToRetry } from '../../../infra/offline-s3/sqsEvent';
+import { buildS3Event } from '../../../infra/local/offline-s3/event';
+import { buildSqsEvent, keysToRetry } from '../../../infra/local/offline-s3/sqsEvent';
 import { sqsEventSchema } from '../../../handlers/events';
 import { batchItemFailures, requestsFromSqs } from '../../../handlers/sqsS3';
 import { summarize } from '../../../functions/loader/loader';

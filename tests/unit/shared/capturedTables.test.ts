@@ -5,9 +5,9 @@
  */
 import { parseCapturedTables } from '../../../functions/shared/capturedTables';
 import { ConfigError } from '../../../functions/shared/errors';
-import { connectorConfig } from '../../../infra/debezium/connector-config';
-import { topicPartitions } from '../../../infra/debezium/topics';
-import { loadSettings } from '../../../infra/stack/settings';
+import { connectorConfig } from '../../../infra/local/debezium/connector-config';
+import { topicPartitions } from '../../../infra/local/debezium/topics';
+import { loadSettings } from '../../../infra/local/stack/settings';
 
 // tsx's scoped require (what osls loads the TypeScript with) is jest's own require here, which compiles TypeScript.
 jest.mock('tsx/cjs/api', () => ({

@@ -5,7 +5,7 @@ so a dbt run can find it locked. That is transient: retry it here with backoff (
 task retries cover a longer outage). Any other dbt failure (a failing test, a SQL error) is final
 for this run: retrying would only repeat it.
 
-Environment (set by the local stack's Airflow service, infra/stack/services/airflow.ts):
+Environment (set by the local stack's Airflow service, infra/local/stack/services/airflow.ts):
   BANKING_DBT_BIN          dbt executable of the dbt venv (required)
   BANKING_REPO_ROOT        repository root (default: derived from this file's location)
   BANKING_DBT_PROJECT_DIR  dbt project (default: <repo>/dbt)
@@ -45,7 +45,7 @@ def dbt_bin() -> str:
         raise DbtFailed(
             f"BANKING_DBT_BIN={path!r} is not an executable dbt. Start Airflow through the stack "
             "(`npm run stack -- up --with-airflow`), or set it to <dbt venv>/bin/dbt "
-            "(`npx tsx infra/stack/python.ts ensure dbt` prints the venv)."
+            "(`npx tsx infra/local/stack/python.ts ensure dbt` prints the venv)."
         )
     return path
 
