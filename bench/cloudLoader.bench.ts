@@ -49,6 +49,7 @@ import { sampleRows } from './lakeSamples';
 import { runAsScript, writeResult } from './results';
 import { measuredWriterRate } from './writerRate';
 import type { CloudLoaderBenchResult } from './cloudLoader/result';
+import { pagedLake } from './cloudLoader/pagedLake';
 
 export type { CloudLoaderBenchResult };
 
@@ -190,39 +191,21 @@ export async function runCloudLoaderBench(
       `INSERT INTO BANKING_DB.RAW._loads SELECT p || split_part(p, '/', 1) || '+9+' || i || '-' || i || '.parquet', split_part(p, '/', 1), 'e', 1, now() FROM (SELECT unnest([${prefixes.map((p) => `'${p}'`).join(',')}]) AS p), range(${perPrefix}) t(i)`,
     );
     // The ledgered objects were stored an hour ago; the missing ones, as they are made.
-    const hourAgo = Date.now() - 3_600_000;
-    const listing = new Map<string, Map<string, number>>();
-    for (const p of prefixes)
-      listing.set(
-        p,
-        new Map(Array.from({ length: perPrefix }, (_, i) => [`${p}${p.split('/')[0]}+9+${i}-${i}.parquet`, hourAgo])),
-      );
+    const sweptLake = pagedLake(store, prefixes, perPrefix, Date.now() - 3_600_000);
     const addMissing = (n: number) => {
       for (let i = 0; i < n; i++) {
         const p = prefixes[i % prefixes.length]!;
         const key = makeObject(p.split('/')[0] as DeclaredTable, p.slice(p.indexOf('date=') + 5, p.indexOf('date=') + 15), 10);
-        listing.get(p)!.set(key, Date.now());
+        sweptLake.add(p, key, Date.now());
       }
     };
-    let pages = 0;
-    const sweepStore: ObjectStore = {
-      ...store,
-      async *listPages(_b, prefix) {
-        const keys = [...(listing.get(prefix) ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1));
-        for (let i = 0; i < keys.length; i += 1000) {
-          await new Promise((r) => setTimeout(r, 20));
-          pages++;
-          yield keys.slice(i, i + 1000).map(([key, lastModified]) => ({ key, etag: 'e', size: 1, lastModified }));
-        }
-      },
-    };
     const timedSweep = async (cursor: SweepCursor) => {
-      pages = 0;
+      sweptLake.pages = 0;
       const busy0 = raw.busyMs();
       const s0 = performance.now();
       const report = await sweep(
         { bucket: BUCKET, days: 3, cursor },
-        { ...deps, store: sweepStore, deadline: Date.now() + 300_000 },
+        { ...deps, store: sweptLake.store, deadline: Date.now() + 300_000 },
       );
       const wallMs = performance.now() - s0;
       const emulatorMs = raw.busyMs() - busy0;
@@ -239,7 +222,7 @@ export async function runCloudLoaderBench(
         found: report.loaded,
         listed: report.listed,
         compared: report.compared,
-        pages,
+        pages: sweptLake.pages,
       };
     };
     addMissing(1000);

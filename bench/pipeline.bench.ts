@@ -29,7 +29,6 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../functions/generator';
 import { kafkaBrokers, loadSettings } from '../infra/local/stack/settings';
 import { freePort } from '../infra/local/cli/util/ports';
@@ -51,6 +50,7 @@ import { overload, type OverloadResult } from './pipeline/overload';
 import { pageCheck, type PageCheckResult } from './pipeline/pageCheck';
 import { measureCapture, type CaptureResult } from './replay/capture';
 import { Kafka, logLevel } from 'kafkajs';
+import { pipelineBenchArgs } from './pipeline/args';
 import { PIPELINE_METHOD, type PipelineBenchOptions, type PipelineBenchResult } from './pipeline/types';
 
 export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise<PipelineBenchResult> {
@@ -259,48 +259,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '30' },
-      rates: { type: 'string', default: '1000,2000,4000,5000,6000,8000,10000,12000' },
-      'overload-seconds': { type: 'string', default: '60' },
-      // serverless params, e.g. batchSize=500,maximumBatchingWindow=1
-      params: { type: 'string', default: '' },
-      out: { type: 'string' },
-      'with-dashboard': { type: 'boolean', default: false },
-      // run the step at this rate again with the pipeline page polled (0: no check)
-      'page-check': { type: 'string', default: '5000' },
-      'generator-max': { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      // inline | schemaless (default: the configured DEBEZIUM_INLINE_SCHEMAS)
-      format: { type: 'string' },
-      // the cold step's rate (default: the highest sustained step's)
-      'cold-rate': { type: 'string' },
-      'no-cold': { type: 'boolean', default: false },
-      capture: { type: 'string', default: '100000' },
-    },
-  });
-  runAsScript(
-    runPipelineBench({
-      stepSeconds: Number(values.seconds),
-      rates: values.rates!.split(',').filter(Boolean).map(Number),
-      overloadSeconds: Number(values['overload-seconds']),
-      params: Object.fromEntries(
-        values
-          .params!.split(',')
-          .filter(Boolean)
-          .map((kv) => kv.split('=') as [string, string]),
-      ),
-      out: values.out,
-      withDashboard: values['with-dashboard'],
-      pageCheckRate: Number(values['page-check']) || undefined,
-      generatorMax: Number(values['generator-max']) || undefined,
-      keep: values.keep,
-      inlineSchemas: values.format === undefined ? undefined : values.format === 'inline',
-      coldRate: values['no-cold'] ? 0 : values['cold-rate'] ? Number(values['cold-rate']) : undefined,
-      captureChanges: Number(values.capture),
-    }),
-    (r) =>
-      console.log(JSON.stringify({ headline: r.headline, capture: r.capture, overload: r.overload, error: r.error }, null, 2)),
+  runAsScript(runPipelineBench(pipelineBenchArgs(process.argv.slice(2))), (r) =>
+    console.log(JSON.stringify({ headline: r.headline, capture: r.capture, overload: r.overload, error: r.error }, null, 2)),
   );
 }

@@ -11,8 +11,8 @@
  * end: the run's exact reconciliation, then `npm run verify` at a watermark, into
  * bench/results/soak.json.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -21,17 +21,14 @@ import { runE2e, type DuringRunContext } from '../infra/local/cli/e2e-run';
 import { runVerify, type VerifyReport } from '../infra/local/cli/verify-run';
 import { defaultAuditLog } from '../infra/local/cli/verify-run';
 import { makeContext, REPO_ROOT } from '../infra/local/stack/context';
-import { isAlive, sleep } from '../infra/local/stack/proc';
+import { sleep } from '../infra/local/stack/proc';
 import { stackUp } from '../infra/local/stack/stack';
 import { kafkaBrokers, loadSettings, type Settings } from '../infra/local/stack/settings';
 import { parseDuration } from '../functions/generator/options';
 import { fallbackGroups } from '../infra/local/dashboard/consumerGroups';
 import { readKafka } from '../infra/local/dashboard/kafka';
 import { seededRandom } from './fixtures/seededRandom';
-import { dbtBin } from '../infra/local/stack/python';
-import { registerConnector } from '../infra/local/debezium/register';
-import { SLOT } from '../infra/local/debezium/connector-config';
-import { connectSource } from '../infra/local/cli/util/sourceClient';
+import { captureResumed, killDbt, killPostgres } from './soak/kills';
 import { fileSize, killService, readSlice, redriveLostNotifications, storedKeys, waitForLine } from '../tests/faults/support';
 
 export const STAGES = ['writer', 'loader', 'connect', 'kafka', 'postgres', 'minio', 'dbt'] as const;
@@ -44,71 +41,6 @@ function percentile(xs: number[], p: number): number {
   if (!xs.length) return 0;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
-
-/** kill -9 Postgres's postmaster (its pid file's first line); the backends die with it. */
-async function killPostgres(cfg: Settings): Promise<number> {
-  const ctx = makeContext({ quiet: true, cfg });
-  const pid = Number(readFileSync(join(ctx.stackDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  process.kill(pid, 'SIGKILL');
-  while (isAlive(pid)) await sleep(50);
-  return pid;
-}
-
-/**
- * Start `dbt build` on the warehouse the loaders are writing and kill -9 it once it is building
- * (or after 60 s); resolves with what it had printed. dbt finding the file locked is the ordinary
- * case Airflow's runner retries; what matters is that the pipeline and the file survive the kill.
- */
-async function killDbt(c: DuringRunContext, mark: () => void): Promise<string> {
-  const ctx = makeContext({ quiet: true, cfg: c.cfg });
-  const dbtDir = join(ctx.root, 'dbt');
-  const child = spawn(await dbtBin(ctx), ['build', '--target', 'local'], {
-    cwd: dbtDir,
-    env: { ...process.env, WAREHOUSE_PATH: c.warehousePath, DBT_PROFILES_DIR: dbtDir, BANKING_REPO_ROOT: ctx.root },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const started = new Promise<void>((resolve) => {
-    const on = (b: Buffer) => {
-      out += b.toString();
-      if (/ START |Concurrency/.test(out)) resolve();
-    };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-    setTimeout(resolve, 60_000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  await Promise.race([started, exited]);
-  mark();
-  child.kill('SIGKILL');
-  await exited;
-  return (
-    out
-      .split('\n')
-      .filter((l) => l.trim())
-      .slice(-1)[0] ?? ''
-  );
-}
-
-async function captureResumed(cfg: Settings): Promise<void> {
-  const pg = await connectSource(cfg);
-  try {
-    const lsn = (await pg.query<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l')).rows[0]!.l;
-    const deadline = Date.now() + 180_000;
-    while (Date.now() < deadline) {
-      const r = await pg.query<{ ok: boolean }>(
-        'SELECT confirmed_flush_lsn >= $1::pg_lsn AS ok FROM pg_replication_slots WHERE slot_name = $2',
-        [lsn, SLOT],
-      );
-      if (r.rows[0]?.ok) return;
-      await registerConnector(cfg, (m) => log(m), { waitRunningMs: 5_000 }).catch(() => undefined);
-      await sleep(1000);
-    }
-    throw new Error(`capture did not resume within 180 s after Postgres came back`);
-  } finally {
-    await pg.end().catch(() => undefined);
-  }
 }
 
 async function totalLag(admin: Admin, cfg: Settings): Promise<number | undefined> {
@@ -176,7 +108,7 @@ async function main(): Promise<number> {
     // Debezium's task can fail for good a little after the database came back ("Failed to create
     // TypeRegistry"), when stackUp has already seen it RUNNING: wait until capture has resumed
     // (the slot confirms a position taken now), restarting a FAILED task meanwhile.
-    if (stage === 'postgres') await captureResumed(c.cfg);
+    if (stage === 'postgres') await captureResumed(c.cfg, log);
   };
 
   /**

@@ -15,30 +15,24 @@ import {
   type LoadResult,
   type ObjectToLoad,
   type SessionOptions,
-  type SweepMark,
   type Warehouse,
   type WarehouseSession,
 } from './port';
 import { evolveSchema } from './snowflakeSchema';
-import { readLakeColumns } from './parquetColumns';
-import { checkAgainstManifest, manifestOfRawRows, objectManifest } from './manifestCheck';
+import { copyFiles } from './snowflakeCopy';
+import { checkManifests, footerManifest } from './snowflakeManifestCheck';
+import { readSweepMarks, saveSweepMarks } from './snowflakeSweepMarks';
 import { manifestText, type Manifest } from '../shared/manifest';
 import { ObjectMissingError } from './objectStore';
 import {
   MAX_COPY_FILES,
-  copyResult,
-  copyStatement,
-  fileMatchesKey,
   ledgerInsert,
   ledgerLookup,
   ledgerRange,
   loadErrorInsert,
   putStatement,
-  rawRowsOfFiles,
   sessionTimeouts,
   snowflakeDdl,
-  sweepMarksMerge,
-  sweepMarksSelect,
   validateTarget,
   type SnowflakeTarget,
 } from './snowflakeSql';
@@ -240,78 +234,6 @@ function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log
   };
 }
 
-const asNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-async function readSweepMarks(conn: SqlConnection, target: SnowflakeTarget): Promise<SweepMark[]> {
-  const rows = await conn.execute(sweepMarksSelect(target));
-  return rows.map((r) => ({
-    prefix: String(r.PREFIX),
-    verifiedBefore: asNumber(r.VERIFIED_BEFORE),
-    pending: asNumber(r.PENDING),
-  }));
-}
-
-async function saveSweepMarks(conn: SqlConnection, target: SnowflakeTarget, marks: readonly SweepMark[]): Promise<void> {
-  // 300 rows a statement keeps the binds well under Snowflake's cap.
-  for (let i = 0; i < marks.length; i += 300) {
-    const chunk = marks.slice(i, i + 300);
-    await conn.execute(
-      sweepMarksMerge(target, chunk.length),
-      chunk.flatMap((m) => [m.prefix, m.verifiedBefore, m.pending]),
-    );
-  }
-}
-
-/** The manifest in the object's footer (null when it was written before manifests). */
-async function footerManifest(object: ObjectToLoad, local: string): Promise<Manifest | null> {
-  let text: string | null;
-  try {
-    text = (await readLakeColumns(local)).manifest;
-  } catch (err) {
-    throw new CorruptObjectError(object.key, `not a readable Parquet file: ${errorMessage(err)}`, { cause: err });
-  }
-  return objectManifest(object.key, text);
-}
-
-/**
- * What COPY put in RAW for each object (its rows by `_file`: COPY appends, so they are exactly
- * the object's), in one SELECT per COPY, against each object's manifest. A mismatch refuses the
- * object (the transaction is undone; the loader retries the others one per transaction).
- */
-async function checkManifests(
-  conn: SqlConnection,
-  target: SnowflakeTarget,
-  objects: readonly ObjectToLoad[],
-  copied: ReadonlyMap<string, number>,
-  manifests: ReadonlyMap<string, Manifest | null>,
-  log: Log,
-): Promise<void> {
-  const withManifest = objects.filter((o) => copied.has(o.key) && manifests.get(o.key));
-  for (const o of objects)
-    if (copied.has(o.key) && !manifests.get(o.key))
-      log.info('object has no manifest (written before manifests): loaded unverified', { key: o.key });
-  if (withManifest.length === 0) return;
-  const table = withManifest[0]!.table;
-  const result = await conn.execute(
-    rawRowsOfFiles(target, table, withManifest.length),
-    withManifest.map((o) => o.key),
-  );
-  // Each Kafka record once, as staging reads RAW: a FORCE reload (the ledger lost the object's
-  // row, or a re-drive past Snowflake's load metadata) appends the file's rows a second time.
-  const byFile = new Map<string, Map<string, Record<string, unknown>>>();
-  for (const r of result) {
-    const file = String(r.FILE ?? r.file);
-    const o = withManifest.find((x) => fileMatchesKey(file, x.key));
-    if (!o) continue;
-    let records = byFile.get(o.key);
-    if (!records) byFile.set(o.key, (records = new Map()));
-    const at = `${String(r.TOPIC ?? r.topic)}|${String(r.PART ?? r.part)}|${String(r.OFF ?? r.off)}`;
-    if (!records.has(at)) records.set(at, r);
-  }
-  for (const o of withManifest)
-    checkAgainstManifest(o.key, manifests.get(o.key)!, manifestOfRawRows(table, [...(byFile.get(o.key)?.values() ?? [])]));
-}
-
 function download(object: ObjectToLoad): Promise<string> {
   return object.localFile().catch((err: unknown) => {
     if (err instanceof ObjectMissingError) throw err;
@@ -335,52 +257,4 @@ function byTable(objects: readonly ObjectToLoad[]): Map<TableName, ObjectToLoad[
     out.set(o.table, list);
   }
   return out;
-}
-
-/**
- * COPY the objects (one table); returns the rows each loaded. The ledger lacks every one of them,
- * so a file COPY skips ("already loaded" by Snowflake's load metadata: a load in a transaction
- * that was undone, or a re-drive past the 64-day metadata horizon) is COPYd again with FORCE; a
- * file still not loaded after that is the warehouse refusing, never an empty ledger row.
- */
-async function copyFiles(
-  conn: SqlConnection,
-  target: SnowflakeTarget,
-  objects: readonly ObjectToLoad[],
-  log: Log,
-): Promise<Map<string, number>> {
-  const table = objects[0]!.table;
-  const loaded = new Map<string, number>();
-  const collect = (result: Array<Record<string, unknown>>) => {
-    const files = copyResult(result);
-    for (const o of objects) {
-      const f = files.find((x) => fileMatchesKey(x.file, o.key));
-      if (f && (f.status === 'LOADED' || f.status === 'PARTIALLY_LOADED')) loaded.set(o.key, f.rows);
-    }
-  };
-  collect(
-    await conn.execute(
-      copyStatement(
-        target,
-        table,
-        objects.map((o) => o.key),
-      ),
-    ),
-  );
-  const skipped = objects.filter((o) => !loaded.has(o.key)).map((o) => o.key);
-  if (skipped.length > 0) {
-    log.warn("COPY skipped files the ledger lacks (Snowflake's load metadata had them); loading them again with FORCE", {
-      table,
-      files: skipped.length,
-      first: skipped[0],
-    });
-    collect(await conn.execute(copyStatement(target, table, skipped, { force: true })));
-    const still = objects.filter((o) => !loaded.has(o.key)).map((o) => o.key);
-    if (still.length > 0) {
-      throw new ServiceError('warehouse', `COPY did not load ${still.length} file(s) even with FORCE, first ${still[0]}`, {
-        hint: "check that the stage holds the file (LIST @stage) and that the stage's URL is the lake bucket's root",
-      });
-    }
-  }
-  return loaded;
 }

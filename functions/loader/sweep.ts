@@ -32,6 +32,9 @@ import type { TableName } from '../shared/tables';
 import { DEADLINE_RESERVE_MS, loadObjects, summarize, type LoaderDeps, type LoadReport, type ObjectOutcome } from './loader';
 import type { ListedObject } from './objectStore';
 import type { SweepMark } from './port';
+import { leaveCursor, readMarks, resume, WATERMARK_MARGIN_MS, type SweepCursor } from './sweepCursor';
+
+export { WATERMARK_MARGIN_MS, type SweepCursor } from './sweepCursor';
 
 export interface SweepOptions {
   bucket: string;
@@ -50,13 +53,6 @@ export interface SweepOptions {
   tables?: readonly TableName[];
 }
 
-/** What earlier runs left: the prefixes they did not finish, and each prefix's watermark. */
-export interface SweepCursor {
-  pending?: string[];
-  /** Per prefix, epoch ms: every object stored before it was in the ledger (or loaded) at an earlier run. */
-  verifiedBefore?: Record<string, number>;
-}
-
 export interface SweepReport extends LoadReport {
   prefixes: number;
   prefixesFailed: Array<{ prefix: string; reason: string }>;
@@ -70,12 +66,6 @@ export interface SweepReport extends LoadReport {
 
 export const DEFAULT_SWEEP_CONCURRENCY = 8;
 export const DEFAULT_LOOKUP_KEYS = 50_000;
-/**
- * How far before a listing began its watermark is put: an object whose upload began before the
- * listing but ended after it is stamped with the upload's start (S3's LastModified) yet was not
- * listed. The writer's upload ends within its Lambda timeout (15 min at most); the rest is skew.
- */
-export const WATERMARK_MARGIN_MS = 20 * 60_000;
 const containerCursor: SweepCursor = {};
 
 /** The lake prefixes of the last `days` UTC dates, every table, newest day first. */
@@ -99,19 +89,8 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
   const lookupKeys = opts.lookupKeys ?? DEFAULT_LOOKUP_KEYS;
   const cursor = opts.cursor ?? containerCursor;
   const window = sweepPrefixes(opts.days, opts.now, opts.tables);
-  // Resume: the prefixes an earlier run did not finish (still in the window) first, then the rest.
   const stored = await readMarks(deps);
-  const marks = { ...(cursor.verifiedBefore ?? {}) };
-  // Any mark either copy holds is sound (the ledger is never pruned): the later one wins.
-  for (const m of stored ?? [])
-    if (m.verifiedBefore !== null) marks[m.prefix] = Math.max(marks[m.prefix] ?? -Infinity, m.verifiedBefore);
-  const storedPending = (stored ?? [])
-    .filter((m) => m.pending !== null)
-    .sort((a, b) => a.pending! - b.pending!)
-    .map((m) => m.prefix);
-  const pending = [...storedPending, ...(cursor.pending ?? []).filter((p) => !storedPending.includes(p))];
-  const resumed = pending.filter((p) => window.includes(p));
-  const queue = [...resumed, ...window.filter((p) => !resumed.includes(p))];
+  const { marks, queue } = resume(cursor, stored, window);
   const outcomes: ObjectOutcome[] = [];
   const failed: Array<{ prefix: string; reason: string }> = [];
   const unfinished = new Set<string>();
@@ -264,11 +243,7 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
   const tried = new Set(outcomes.map((o) => o.key));
   for (const m of pool) if (!tried.has(m.object.key)) outcomes.push({ key: m.object.key, status: 'deferred' });
 
-  // A failed prefix goes to the back of the next run; one the deadline stopped, to the front.
-  const stoppedPrefixes = [...unfinished].filter((p) => !failed.some((f) => f.prefix === p));
-  cursor.pending = [...stoppedPrefixes, ...failed.map((f) => f.prefix)];
-  cursor.verifiedBefore = Object.fromEntries(Object.entries(marks).filter(([p]) => window.includes(p)));
-  await save(cursor.pending.map((prefix, i) => ({ prefix, verifiedBefore: marks[prefix] ?? null, pending: i })));
+  await save(leaveCursor(cursor, marks, window, unfinished, failed));
   await deps.warehouse.release();
   const report: SweepReport = {
     ...summarize(outcomes),
@@ -294,23 +269,6 @@ export async function sweep(opts: SweepOptions, deps: LoaderDeps): Promise<Sweep
 }
 
 class DeadlineReached extends Error {}
-
-/** The marks kept in the warehouse; undefined where it keeps none (or they cannot be read: logged). */
-async function readMarks(deps: LoaderDeps): Promise<SweepMark[] | undefined> {
-  try {
-    const session = await deps.warehouse.open({ deadline: deps.deadline });
-    try {
-      return session.sweepMarks && session.saveSweepMarks ? await session.sweepMarks() : undefined;
-    } finally {
-      await session.close();
-    }
-  } catch (err) {
-    deps.log.warn("the sweep could not read its marks from the warehouse; it uses the container's", {
-      reason: errorMessage(err),
-    });
-    return undefined;
-  }
-}
 
 /** A store without pages: one page of everything (tests' small fakes). */
 async function* onePage(objects: AsyncIterable<ListedObject>): AsyncIterable<ListedObject[]> {
