@@ -46,6 +46,14 @@
   key's latest earlier change that carried the column (by LSN), so every later layer sees the row
   as Postgres had it. Only text and binary columns can be TOASTed, so only they are carried.
 -#}
+{#- Each Kafka record once, as it reached RAW first: a re-delivered or re-loaded record repeats it. -#}
+{% macro each_kafka_record_once(alias) -%}
+qualify row_number() over (
+        partition by coalesce({{ alias }}._kafka_epoch, 0), {{ alias }}._kafka_topic, {{ alias }}._kafka_partition, {{ alias }}._kafka_offset
+        order by {{ alias }}._loaded_at
+    ) = 1
+{%- endmacro %}
+
 {% macro deduplicated_changes(source_table, key='id') -%}
     {%- set relation = source('raw', source_table) -%}
     {%- set carried = toastable_columns(relation, key) -%}
@@ -55,10 +63,7 @@
         src.*,
         {{ epoch_ms_to_timestamp('src._source_ts_ms') }} as changed_at
     from {{ relation }} as src
-    qualify row_number() over (
-        partition by coalesce(src._kafka_epoch, 0), src._kafka_topic, src._kafka_partition, src._kafka_offset
-        order by src._loaded_at
-    ) = 1
+    {{ each_kafka_record_once('src') }}
     {%- endset -%}
     {%- if carried | length == 0 %}
     {{ deduplicated }}

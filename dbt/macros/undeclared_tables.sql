@@ -45,10 +45,7 @@
         src.* exclude ({{ unexposed_raw_columns() }}),
         {{ epoch_ms_to_timestamp('src._source_ts_ms') }} as changed_at
     from {{ relation }} as src
-    qualify row_number() over (
-        partition by coalesce(src._kafka_epoch, 0), src._kafka_topic, src._kafka_partition, src._kafka_offset
-        order by src._loaded_at
-    ) = 1
+    {{ each_kafka_record_once('src') }}
 {%- endmacro %}
 
 {#- A view's name as dbt names models: plain names unquoted (each dialect's own case), any other quoted. -#}

@@ -26,6 +26,7 @@ import { startOffline, type OfflineProcess } from '../../infra/local/cli/offline
 import { portOpen } from '../../infra/local/stack/proc';
 import { withLockRetry } from '../../functions/loader/lockRetry';
 import { postgresClient } from '../../functions/shared/postgres';
+import { dbtEnv } from '../support/dbtEnv';
 
 // The writer replays the topics from the start (a fresh consumer group), so the time grows with the
 // history on the machine: minutes on a busy dev machine, much less in CI's fresh clone.
@@ -272,15 +273,7 @@ async function dbt(args: string[], warehouse: string, targetDir: string) {
   try {
     const { stdout } = await execFileP(venvBin(dbtVenv, 'dbt'), args, {
       cwd: join(ctx.root, 'dbt'),
-      env: {
-        ...process.env,
-        WAREHOUSE_PATH: warehouse,
-        BANKING_REPO_ROOT: ctx.root,
-        DBT_PROFILES_DIR: join(ctx.root, 'dbt'),
-        DBT_TARGET_PATH: join(targetDir, 'target'),
-        DBT_LOG_PATH: join(targetDir, 'logs'),
-        DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
-      },
+      env: dbtEnv(ctx.root, warehouse, targetDir),
       maxBuffer: 64 * 1024 * 1024,
     });
     return { ok: true, output: stdout };

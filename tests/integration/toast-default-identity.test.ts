@@ -22,6 +22,7 @@ import { makeContext } from '../../infra/local/stack/context';
 import { ensureVenv, venvBin } from '../../infra/local/stack/python';
 import { captureRecords, endOffsets } from '../fixtures/kafkaCapture';
 import { memoryStore, recordingLog } from '../unit/loader/fixtures';
+import { dbtEnv } from '../support/dbtEnv';
 
 jest.setTimeout(10 * 60_000);
 
@@ -96,15 +97,7 @@ test('the current state through dbt equals Postgres after updates that leave a T
 
   await execFileP(venvBin(await venv, 'dbt'), ['run', '--target', 'local', '--select', 'stg_accounts', 'int_accounts_current'], {
     cwd: join(ctx.root, 'dbt'),
-    env: {
-      ...process.env,
-      WAREHOUSE_PATH: warehouse,
-      BANKING_REPO_ROOT: ctx.root,
-      DBT_PROFILES_DIR: join(ctx.root, 'dbt'),
-      DBT_TARGET_PATH: join(dir, 'target'),
-      DBT_LOG_PATH: join(dir, 'logs'),
-      DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
-    },
+    env: dbtEnv(ctx.root, warehouse, dir),
   });
 
   const source = (
