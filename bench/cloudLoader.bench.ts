@@ -37,7 +37,7 @@ import { objectKey } from '../functions/shared/objectKeys';
 import { TABLE_NAMES, type DeclaredTable } from '../functions/shared/tables';
 import { loadObjects } from '../functions/loader/loader';
 import { sweep, type SweepCursor } from '../functions/loader/sweep';
-import type { ListedObject, ObjectStore } from '../functions/loader/objectStore';
+import type { ListedObject, ObjectStore } from '../functions/loader/s3ObjectStore';
 import { snowflakeWarehouse } from '../functions/loader/snowflakeWarehouse';
 import { batchItemFailures, requestsFromSqs } from '../handlers/sqsS3';
 import { buildS3Event } from '../infra/local/offline-s3/event';

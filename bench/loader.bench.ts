@@ -29,7 +29,7 @@ import { TABLE_NAMES } from '../functions/shared/tables';
 import { backfill } from '../functions/loader/backfill';
 import { DEFAULT_OBJECTS_PER_TRANSACTION, loadObjects, type LoaderDeps } from '../functions/loader/loader';
 import { duckdbWarehouse } from '../functions/loader/duckdbWarehouse';
-import { s3ObjectStore } from '../functions/loader/objectStore';
+import { s3ObjectStore } from '../functions/loader/s3ObjectStore';
 import { createS3Client } from '../functions/shared/s3';
 import type { Log } from '../functions/loader/port';
 import { lakeKey, sampleRows } from './lakeSamples';

@@ -11,7 +11,7 @@
  */
 import type { Context } from 'aws-lambda';
 import {
-  decodeEventKey,
+  decodeLakeEventKey,
   loadLoaderConfig,
   loadObjects,
   objectStoreFromConfig,
@@ -49,7 +49,7 @@ export const handler = lambda(loadObjectEventSchema, async (event, context: Cont
   }
   const requests = (
     event as { Records: Array<{ s3: { bucket: { name: string }; object: { key: string; eTag?: string } } }> }
-  ).Records.map((r) => ({ bucket: r.s3.bucket.name, key: decodeEventKey(r.s3.object.key), etag: r.s3.object.eTag ?? null }));
+  ).Records.map((r) => ({ bucket: r.s3.bucket.name, key: decodeLakeEventKey(r.s3.object.key), etag: r.s3.object.eTag ?? null }));
   return outcome(await loadObjects(requests, deps));
 });
 

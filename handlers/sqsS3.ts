@@ -3,7 +3,7 @@
  * requests that remember their message, so the handler can name the messages to retry
  * (ReportBatchItemFailures) and let the others go.
  */
-import { decodeEventKey, type LoadReport, type LoadRequest } from '../functions/loader';
+import { decodeLakeEventKey, type LoadReport, type LoadRequest } from '../functions/loader';
 import { s3EventSchema, type SqsEvent } from './events';
 
 export interface QueuedRequests {
@@ -36,7 +36,7 @@ export function requestsFromSqs(event: SqsEvent): QueuedRequests {
       continue;
     }
     for (const r of parsed.data.Records) {
-      const key = decodeEventKey(r.s3.object.key);
+      const key = decodeLakeEventKey(r.s3.object.key);
       out.requests.push({ bucket: r.s3.bucket.name, key, etag: r.s3.object.eTag ?? null });
       const ids = out.messagesByKey.get(key) ?? [];
       if (!ids.includes(record.messageId)) ids.push(record.messageId);

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../../functions/loader/objectStore';
+import type { ObjectStore } from '../../functions/loader/s3ObjectStore';
 
 /**
  * The sweep phase's lake: `perPrefix` ledgered keys per prefix stored at `storedAt`, plus what

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { LoaderConfig } from './config';
 import { createS3Client } from '../shared/s3';
-import { s3ObjectStore, type ObjectStore } from './objectStore';
+import { s3ObjectStore, type ObjectStore } from './s3ObjectStore';
 import type { Log, Warehouse } from './port';
 import { connectWithCredentials, snowflakeCredentials } from './snowflakeCredentials';
 import { snowflakeWarehouse } from './snowflakeWarehouse';

@@ -15,9 +15,9 @@ export { sweep, sweepPrefixes, type SweepOptions, type SweepReport, type SweepCu
 export { parseCapturedTables } from '../shared/capturedTables';
 export { backfill, formatReport, type BackfillOptions } from './backfill';
 export { objectStoreFromConfig, warehouseFromConfig } from './fromConfig';
-export { s3ObjectStore, cleanEtag, ObjectMissingError, type ObjectStore, type ListedObject } from './objectStore';
+export { s3ObjectStore, cleanEtag, ObjectMissingError, type ObjectStore, type ListedObject } from './s3ObjectStore';
 export { CorruptObjectError, type Log, type Warehouse, type WarehouseSession } from './port';
 export { rawDdlFile, rawDdlStatements, RAW_SCHEMA, LEDGER_TABLE, LOAD_ERRORS_TABLE, type Dialect } from './ddl';
 export { acquireWriterMutex } from './writerMutex';
 export { loadLoaderConfig, LOADER_CONFIG_KEYS, type LoaderConfig } from './config';
-export { decodeEventKey } from '../shared/objectKeys';
+export { decodeLakeEventKey } from '../shared/objectKeys';

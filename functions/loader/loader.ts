@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isLoadableKey, parseLakeKey, type LakeObjectKey } from '../shared/objectKeys';
-import { ObjectMissingError, type ObjectStore } from './objectStore';
+import { ObjectMissingError, type ObjectStore } from './s3ObjectStore';
 import { recheckCorrupt } from './corruptCheck';
 import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
 

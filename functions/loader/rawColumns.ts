@@ -15,7 +15,7 @@ import { CDC_COLUMNS, tableDef, changeColumns, type TableName } from '../shared/
 import { LOAD_COLUMNS } from './ddl';
 import type { LakeColumn, LakeType } from './parquetColumns';
 
-export interface ColumnPlan {
+export interface RawColumnsPlan {
   /** The object's columns, in its order, to name in the INSERT. */
   insert: string[];
   /** Columns to add to RAW before loading. */
@@ -51,7 +51,7 @@ export function planColumns(
   objectColumns: readonly LakeColumn[],
   raw: ReadonlyMap<string, string>,
   typeOf: (t: LakeType) => string,
-): ColumnPlan | { problems: string[] } {
+): RawColumnsPlan | { problems: string[] } {
   const problems: string[] = [];
   const present = new Set(objectColumns.map((c) => c.name));
   for (const name of requiredColumns(table)) {

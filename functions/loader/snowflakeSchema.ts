@@ -7,7 +7,7 @@
  */
 import { ServiceError, errorMessage } from '../shared/errors';
 import type { TableName } from '../shared/tables';
-import { ObjectMissingError } from './objectStore';
+import { ObjectMissingError } from './s3ObjectStore';
 import { readLakeColumns, snowflakeColumnType, type LakeColumn } from './parquetColumns';
 import { CorruptObjectError, type Log, type ObjectToLoad } from './port';
 import { rawTable, rawTableFromObject } from './ddl';

@@ -23,7 +23,7 @@ import { copyFiles } from './snowflakeCopy';
 import { checkManifests, footerManifest } from './snowflakeManifestCheck';
 import { readSweepMarks, saveSweepMarks } from './snowflakeSweepMarks';
 import { manifestText, type Manifest } from '../shared/manifest';
-import { ObjectMissingError } from './objectStore';
+import { ObjectMissingError } from './s3ObjectStore';
 import {
   MAX_COPY_FILES,
   ledgerInsert,

@@ -30,7 +30,7 @@ import { isLoadableKey, prefixesForDates } from '../shared/objectKeys';
 import { errorMessage } from '../shared/errors';
 import type { TableName } from '../shared/tables';
 import { DEADLINE_RESERVE_MS, loadObjects, summarize, type LoaderDeps, type LoadReport, type ObjectOutcome } from './loader';
-import type { ListedObject } from './objectStore';
+import type { ListedObject } from './s3ObjectStore';
 import type { SweepMark } from './port';
 import { leaveCursor, readMarks, resume, WATERMARK_MARGIN_MS, type SweepCursor } from './sweepCursor';
 

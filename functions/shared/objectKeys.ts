@@ -134,6 +134,6 @@ export function isLoadableKey(key: string, dlqPrefix = '_dlq'): boolean {
  * spaces, so a `+` is kept as `+` and both sources decode to the same key. (A foreign key with a
  * space would come out with `+` and be reported as not loadable, never loaded wrongly.)
  */
-export function decodeEventKey(encoded: string): string {
+export function decodeLakeEventKey(encoded: string): string {
   return decodeURIComponent(encoded);
 }

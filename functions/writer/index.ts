@@ -21,7 +21,7 @@ export { objectKey, parseObjectKey, deadLetterKey, type ObjectCoordinates } from
 export { groupChanges, type LakeObject, type TableRow } from './lake/groupChanges';
 export { deadLetter, deadLetterObject, type DeadLetter } from './lake/deadLetter';
 export { ObjectBuilder } from './lake/objectBuilder';
-export { putObject, type PutRequest } from './lake/objectStore';
+export { putObject, type PutRequest } from './lake/putObject';
 export { createS3Client, type S3Settings } from '../shared/s3';
 export {
   storeBatch,

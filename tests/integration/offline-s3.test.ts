@@ -6,7 +6,7 @@
 import { loadSettings } from '../../infra/local/stack/settings';
 import { scratchBucket } from '../fixtures/scratchBucket';
 import { recordingLogger } from '../fixtures/logs';
-import { decodeEventKeyForm, type S3Event } from '../../infra/local/offline-s3/event';
+import { decodeFormEncodedKey, type S3Event } from '../../infra/local/offline-s3/event';
 import { createS3Lister } from '../../infra/local/lib/s3List';
 import { S3EventSource, type DeliveryInfo } from '../../infra/local/offline-s3/source';
 
@@ -61,7 +61,7 @@ function newSource(delivered: Delivery[], failOnce?: string): { source: S3EventS
       }
       for (const r of event.Records)
         delivered.push({
-          key: decodeEventKeyForm(r.s3.object.key),
+          key: decodeFormEncodedKey(r.s3.object.key),
           eTag: r.s3.object.eTag,
           size: r.s3.object.size,
           kind: info.kind,

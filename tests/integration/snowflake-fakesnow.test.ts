@@ -29,7 +29,7 @@ import { ServiceError } from '../../functions/shared/errors';
 import { ledgerInsert } from '../../functions/loader/snowflakeSql';
 import { snowflakeWarehouse } from '../../functions/loader/snowflakeWarehouse';
 import { loadObjects } from '../../functions/loader/loader';
-import type { ObjectStore } from '../../functions/loader/objectStore';
+import type { ObjectStore } from '../../functions/loader/s3ObjectStore';
 import { fakesnowConnection } from '../support/fakesnow';
 import { tamperedObject } from '../unit/loader/fixtures';
 import { decimalText, unscaledOf } from '../../functions/shared/manifest';

@@ -1,7 +1,7 @@
 /** The dead-letter store on S3/MinIO: list, get, put and delete in one bucket. */
 import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { DeadLetterStore } from './deadLetterReplay';
-import { putObject } from './objectStore';
+import { putObject } from './putObject';
 
 export function s3DeadLetterStore(s3: S3Client, bucket: string): DeadLetterStore {
   return {

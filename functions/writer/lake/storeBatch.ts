@@ -18,7 +18,7 @@ import { encodeColumns, type EncodeOptions } from './encodeParquet';
 import { ObjectBuilder } from './objectBuilder';
 import { objectKey } from '../../shared/objectKeys';
 import { settleAllBounded } from '../../shared/async';
-import type { PutRequest } from './objectStore';
+import type { PutRequest } from './putObject';
 import { objectManifest } from './objectManifest';
 import { MANIFEST_KEY, manifestText } from '../../shared/manifest';
 

@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { s3ObjectStore } from '../../../functions/loader/objectStore';
+import { s3ObjectStore } from '../../../functions/loader/s3ObjectStore';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseLakeKey } from '../../../functions/shared/objectKeys';
 import { createS3Client } from '../../../functions/shared/s3';

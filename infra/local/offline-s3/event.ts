@@ -53,7 +53,7 @@ export function encodeEventKey(key: string): string {
 }
 
 /** The inverse, for consumers and tests: `+` is a space, then percent-decoding. */
-export function decodeEventKeyForm(encoded: string): string {
+export function decodeFormEncodedKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
 }
 

@@ -4,7 +4,7 @@
  * since the last one, and resumes where a run the deadline stopped left off.
  */
 import { duckdbWarehouse } from '../../../functions/loader/duckdbWarehouse';
-import type { ObjectStore } from '../../../functions/loader/objectStore';
+import type { ObjectStore } from '../../../functions/loader/s3ObjectStore';
 import type { LoaderDeps } from '../../../functions/loader/loader';
 import type { Warehouse } from '../../../functions/loader/port';
 import { WATERMARK_MARGIN_MS, type sweep as Sweep } from '../../../functions/loader/sweep';

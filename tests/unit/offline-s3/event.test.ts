@@ -1,9 +1,9 @@
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import { s3EventSchema } from '../../../handlers/events';
-import { decodeEventKey } from '../../../functions/shared/objectKeys';
+import { decodeLakeEventKey } from '../../../functions/shared/objectKeys';
 import {
   buildS3Event,
-  decodeEventKeyForm,
+  decodeFormEncodedKey,
   encodeEventKey,
   sequencerFor,
   stripETagQuotes,
@@ -28,12 +28,12 @@ describe('S3 event key encoding (as AWS: form-URL-encoded, / kept)', () => {
     ['x/100%+real?.txt', 'x/100%25%2Breal%3F.txt'],
   ])('%s -> %s', (key, encoded) => {
     expect(encodeEventKey(key)).toBe(encoded);
-    expect(decodeEventKeyForm(encoded)).toBe(key);
+    expect(decodeFormEncodedKey(encoded)).toBe(key);
   });
 
-  it("round-trips lake keys through the loader's decodeEventKey (its `+` arrives as %2B)", () => {
+  it("round-trips lake keys through the loader's decodeLakeEventKey (its `+` arrives as %2B)", () => {
     const key = 'accounts/date=2026-01-02/accounts+3+10-20.parquet';
-    expect(decodeEventKey(encodeEventKey(key))).toBe(key);
+    expect(decodeLakeEventKey(encodeEventKey(key))).toBe(key);
   });
 });
 

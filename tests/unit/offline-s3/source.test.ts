@@ -4,7 +4,7 @@
  * until success, nothing dropped, and the in-flight limit.
  */
 import type { SourceLogger } from '../../../infra/local/offline-common/log';
-import { decodeEventKeyForm, type S3Event, type S3ObjectInfo } from '../../../infra/local/offline-s3/event';
+import { decodeFormEncodedKey, type S3Event, type S3ObjectInfo } from '../../../infra/local/offline-s3/event';
 import type { ListFn } from '../../../infra/local/lib/s3List';
 import {
   S3EventSource,
@@ -52,7 +52,7 @@ async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Pro
   }
 }
 
-const keysOf = (event: S3Event) => event.Records.map((r) => decodeEventKeyForm(r.s3.object.key));
+const keysOf = (event: S3Event) => event.Records.map((r) => decodeFormEncodedKey(r.s3.object.key));
 
 describe('S3EventSource', () => {
   let bucket: FakeBucket;

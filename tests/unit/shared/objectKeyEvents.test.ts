@@ -1,13 +1,13 @@
-import { decodeEventKey, isLoadableKey, parseLakeKey, prefixesForDates } from '../../../functions/shared/objectKeys';
+import { decodeLakeEventKey, isLoadableKey, parseLakeKey, prefixesForDates } from '../../../functions/shared/objectKeys';
 
 describe('S3 event keys', () => {
   it('decodes %2B to + and + to space, as S3 and MinIO encode keys', () => {
-    expect(decodeEventKey('accounts/date%3D2024-05-01/accounts%2B0%2B10-19.parquet')).toBe(
+    expect(decodeLakeEventKey('accounts/date%3D2024-05-01/accounts%2B0%2B10-19.parquet')).toBe(
       'accounts/date=2024-05-01/accounts+0+10-19.parquet',
     );
-    expect(decodeEventKey('odd%20name%C3%A9.parquet')).toBe('odd nameé.parquet');
+    expect(decodeLakeEventKey('odd%20name%C3%A9.parquet')).toBe('odd nameé.parquet');
     // MinIO's own bucket notifications send the key with its `+` unescaped, as recorded from MinIO
-    expect(decodeEventKey('accounts/date=2026-11-24/accounts+0+0-499.parquet')).toBe(
+    expect(decodeLakeEventKey('accounts/date=2026-11-24/accounts+0+0-499.parquet')).toBe(
       'accounts/date=2026-11-24/accounts+0+0-499.parquet',
     );
   });
