@@ -29,8 +29,8 @@ import { fallbackGroups } from '../infra/local/dashboard/consumerGroups';
 import { readKafka } from '../infra/local/dashboard/kafka';
 import { seededRandom } from './fixtures/seededRandom';
 import { dbtBin } from '../infra/local/stack/python';
-import { registerConnector } from '../infra/local/debezium/register';
-import { SLOT } from '../infra/local/debezium/connector-config';
+import { registerConnector } from '../infra/local/stack/debezium/register';
+import { SLOT } from '../infra/local/stack/debezium/connector-config';
 import { connectSource } from '../infra/local/cli/util/sourceClient';
 import { fileSize, killService, readSlice, redriveLostNotifications, storedKeys, waitForLine } from '../tests/faults/support';
 
