@@ -38,7 +38,7 @@ import { makeContext, REPO_ROOT } from '../infra/local/stack/context';
 import { sleep } from '../infra/local/stack/proc';
 import { stackUp } from '../infra/local/stack/stack';
 import { startDashboard } from '../infra/local/dashboard';
-import { registerConnector } from '../infra/local/debezium/register';
+import { registerConnector } from '../infra/local/stack/debezium/register';
 import { loadavg, machineInfo } from './machine';
 import { createBenchBucket } from './pipeline/bucket';
 import { createS3Client } from '../functions/shared/s3';

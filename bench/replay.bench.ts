@@ -23,7 +23,7 @@ import { consumerGroupFor } from '../functions/shared/consumerGroups';
 import { TABLE_NAMES, topicFor } from '../functions/shared/tables';
 import { freePort } from '../infra/local/cli/util/ports';
 import { runAsScript, writeResult } from './results';
-import { registerConnector } from '../infra/local/debezium/register';
+import { registerConnector } from '../infra/local/stack/debezium/register';
 import { startOffline } from '../infra/local/cli/offline';
 import { makeContext, REPO_ROOT } from '../infra/local/stack/context';
 import { sleep } from '../infra/local/stack/proc';

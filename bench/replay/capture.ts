@@ -6,7 +6,7 @@ import type { Admin } from 'kafkajs';
 import type { Settings } from '../../infra/local/stack/settings';
 import { TABLE_NAMES, topicFor } from '../../functions/shared/tables';
 import { sleep } from '../../infra/local/stack/proc';
-import { pauseConnector, resumeConnector } from '../../infra/local/debezium/control';
+import { pauseConnector, resumeConnector } from '../../infra/local/stack/debezium/control';
 import { changesOf, commitBurst } from '../../infra/local/cli/util/burst';
 
 export interface CaptureResult {

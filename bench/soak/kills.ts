@@ -7,8 +7,8 @@ import { makeContext } from '../../infra/local/stack/context';
 import { isAlive, sleep } from '../../infra/local/stack/proc';
 import type { Settings } from '../../infra/local/stack/settings';
 import { dbtBin } from '../../infra/local/stack/python';
-import { registerConnector } from '../../infra/local/debezium/register';
-import { SLOT } from '../../infra/local/debezium/connector-config';
+import { registerConnector } from '../../infra/local/stack/debezium/register';
+import { SLOT } from '../../infra/local/stack/debezium/connector-config';
 import { connectSource } from '../../infra/local/cli/util/sourceClient';
 
 /** kill -9 Postgres's postmaster (its pid file's first line); the backends die with it. */

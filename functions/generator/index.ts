@@ -3,11 +3,11 @@ import type { GeneratorConfig } from './config';
 import { secretPassword } from '../shared/secrets';
 import { dbSettingsFromConfig, openConnection, type DbSettings } from './database';
 
-export { runGenerator, type GeneratorRun, type RunSummary } from './loop';
+export { runGenerator, type RunSummary } from './loop';
 export { parseCliArgs, parseGeneratorOptions, USAGE, UsageError, type GeneratorOptions } from './options';
-export { runIteration, type IterationResult } from './iteration';
-export { loadGeneratorConfig, GENERATOR_CONFIG_KEYS, type GeneratorConfig } from './config';
-export { openConnection, dbSettingsFromConfig, type DbSettings } from './database';
+export { type IterationResult } from './iteration';
+export { loadGeneratorConfig, type GeneratorConfig } from './config';
+export { openConnection, dbSettingsFromConfig } from './database';
 
 // One password source per secret and container: a warm invocation does not read the secret again.
 const passwords = new Map<string, () => Promise<string>>();

@@ -13,7 +13,8 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { changeColumns, type TableName } from '../shared/tables';
 import { errorMessage } from '../shared/errors';
-import { CorruptObjectError, type LoadResult, type Log } from './port';
+import { CorruptObjectError } from './errors';
+import { type LoadResult, type Log } from './port';
 
 export type Recheck = { status: 'corrupt'; reason: string } | { status: 'loaded'; result: LoadResult };
 

@@ -19,7 +19,8 @@ import { basename, join } from 'node:path';
 import { isLoadableKey, parseLakeKey, type LakeObjectKey } from '../shared/objectKeys';
 import { ObjectMissingError, type ObjectStore } from './s3ObjectStore';
 import { recheckCorrupt } from './corruptCheck';
-import { CorruptObjectError, type Log, type LoadResult, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
+import { CorruptObjectError } from './errors';
+import { type Log, type LoadResult, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
 
 export interface LoadRequest {
   bucket: string;

@@ -5,7 +5,8 @@
  * not treated as a failure, until a deadline. A waiter marks the file wanted (wantedMarker.ts).
  */
 import { sleep as wait } from '../shared/async';
-import { ServiceError, errorMessage } from '../shared/errors';
+import { errorMessage } from '../shared/errors';
+import { WarehouseBusyError } from './errors';
 import type { Log } from './port';
 import { markFileWanted, withdrawFileWanted } from './wantedMarker';
 
@@ -17,9 +18,6 @@ export interface LockRetryOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
-
-/** The warehouse file stayed locked past the deadline (a ServiceError, so the event is retried). */
-export class WarehouseBusyError extends ServiceError {}
 
 export function isLockError(err: unknown): boolean {
   return /could not set lock on file/i.test(errorMessage(err));

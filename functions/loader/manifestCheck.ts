@@ -7,7 +7,7 @@ import { manifestDifference, manifestOfTextRows, moneyColumns, parseManifest, ty
 import { tableDef, type TableName } from '../shared/tables';
 import type { Dialect } from './ddl';
 import { quoteIdent } from './identifiers';
-import { CorruptObjectError } from './port';
+import { CorruptObjectError } from './errors';
 
 /**
  * Select list over RAW giving what a manifest is computed from, every cell as text (exact), with

@@ -2,8 +2,10 @@
  * The warehouse port: what the loader needs from a warehouse, and nothing more. Adapters:
  * duckdbWarehouse.ts (local, embedded) and snowflakeWarehouse.ts (cloud).
  */
-import { PipelineError } from '../shared/errors';
 import type { TableName } from '../shared/tables';
+
+// Adapters throw it for an object that cannot load; part of the port's contract (defined in errors.ts).
+export { CorruptObjectError } from './errors';
 
 export interface ObjectToLoad {
   /** Decoded object key; also the ledger key and the RAW rows' `_file`. */
@@ -70,25 +72,6 @@ export interface Warehouse {
   open(options?: SessionOptions): Promise<WarehouseSession>;
   /** Let go of a connection kept open between sessions (CLIs call it before they exit). */
   release(): Promise<void>;
-}
-
-/**
- * The object itself cannot be loaded (not Parquet, truncated, wrong columns or types, values
- * that violate RAW's constraints). Retrying cannot help, so the loader records it and goes on.
- * Any other error from an adapter means the warehouse refused, and the batch is retried.
- */
-export class CorruptObjectError extends PipelineError {
-  override readonly name = 'CorruptObjectError';
-  constructor(
-    readonly key: string,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`object ${key} cannot be loaded: ${reason}`, {
-      hint: 'recorded in raw._load_errors; fix the object (or RAW), then npm run backfill re-drives it',
-      ...options,
-    });
-  }
 }
 
 /** The minimal structured logger the core needs (Powertools' Logger satisfies it). */

@@ -1,10 +1,1 @@
-export {
-  reconcile,
-  diffRows,
-  sourceTotals,
-  warehouseTotals,
-  type Reconciliation,
-  type Totals,
-  type TableDiff,
-} from './reconcile';
-export { warehouseCurrentSql, sourceRowsSql, warehouseRowsSql } from './canonical';
+export { reconcile, sourceTotals, warehouseTotals, type Reconciliation, type Totals } from './reconcile';

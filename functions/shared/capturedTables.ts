@@ -1,6 +1,6 @@
 /**
  * CAPTURED_TABLES: the one list of the Postgres tables (schema public) the pipeline carries. It
- * drives the connector's include list and the CDC topics (infra/local/debezium), the writer's event
+ * drives the connector's include list and the CDC topics (infra/local/stack/debezium), the writer's event
  * source mappings in serverless.yml (infra/aws/capturedTables.js) and so the local Kafka event
  * source, which reads them there. A table in it need not be declared in tables.ts: its columns
  * come from the inline schema. Adding a table: its migration (which adds it to the publication),

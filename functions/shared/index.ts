@@ -1,3 +1,3 @@
-/** What every function shares and a handler may need: logging and the pipeline's errors. */
-export { getLogger, type Logger } from './logger';
-export * from './errors';
+/** What every function shares and a handler may need: logging and the pipeline's base error. */
+export { getLogger } from './logger';
+export { PipelineError } from './errors';

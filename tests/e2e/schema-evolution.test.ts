@@ -17,7 +17,7 @@ import { duckdbCanonical, reconTypeOf, sourceRowsSql, type ReconColumn } from '.
 import { ALL_TYPES, EDGE_ROWS, ENUM_TYPE, RAW_TYPES, createEnum, insertSql, q } from '../fixtures/allTypes';
 import { DEFAULT_CAPTURED_TABLES } from '../../functions/shared/capturedTables';
 import { postgresCanonical } from '../../functions/reconcile/canonical';
-import { PUBLICATION } from '../../infra/local/debezium/connector-config';
+import { PUBLICATION } from '../../infra/local/stack/debezium/connector-config';
 import { topicFor } from '../../functions/shared/tables';
 import type { DuckDBConnection } from '@duckdb/node-api';
 

@@ -12,7 +12,7 @@ import { runE2e, PERSISTENT_RUN } from '../../infra/local/cli/e2e-run';
 import { runVerify, type VerifyReport } from '../../infra/local/cli/verify-run';
 import { loadSettings } from '../../infra/local/stack/settings';
 import { checkAuditLog } from '../../functions/reconcile/auditLog';
-import { warehouseCurrentSql } from '../../functions/reconcile';
+import { warehouseCurrentSql } from '../../functions/reconcile/canonical';
 
 jest.setTimeout(15 * 60_000);
 

@@ -10,7 +10,7 @@ import { loadSettings } from '../../infra/local/stack/settings';
 import { makeContext } from '../../infra/local/stack/context';
 import { isAlive, sleep } from '../../infra/local/stack/proc';
 import { stackUp } from '../../infra/local/stack/stack';
-import { connectorStatus } from '../../infra/local/debezium/register';
+import { connectorStatus } from '../../infra/local/stack/debezium/register';
 import { connectSource } from '../../infra/local/cli/util/sourceClient';
 
 jest.setTimeout(8 * 60_000);

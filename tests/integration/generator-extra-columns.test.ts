@@ -4,7 +4,8 @@
  * iteration touched, in the iteration's transaction.
  */
 import { loadSettings } from '../../infra/local/stack/settings';
-import { parseGeneratorOptions, runIteration } from '../../functions/generator';
+import { parseGeneratorOptions } from '../../functions/generator';
+import { runIteration } from '../../functions/generator/iteration';
 import { extraColumns, extraValue } from '../../functions/generator/extraColumns';
 import { createScratchSchema, type ScratchSchema } from '../../bench/fixtures/scratchSchema';
 

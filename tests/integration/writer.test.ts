@@ -16,7 +16,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { createS3Client, parseObjectKey } from '../../functions/writer';
+import { createS3Client } from '../../functions/writer';
+import { parseObjectKey } from '../../functions/shared/objectKeys';
 import { loadSettings } from '../../infra/local/stack/settings';
 import { TABLES, TABLE_NAMES, tableForTopic } from '../../functions/shared/tables';
 import { sourceToRow, withEnvelope, envelopeOf, type LambdaKafkaRecord } from '../fixtures/debezium';

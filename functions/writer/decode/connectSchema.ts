@@ -1,7 +1,7 @@
 /**
  * Debezium's inline schema (Kafka Connect JsonConverter, schemas.enable=true) of a table's change
  * events to a Layout. Exact types come from the Connect types, the schema's semantic names and,
- * for string-typed columns (`datatype.propagate.source.type`, infra/local/debezium/connector-config.ts),
+ * for string-typed columns (`datatype.propagate.source.type`, infra/local/stack/debezium/connector-config.ts),
  * from the Postgres column type, length and scale Debezium adds as parameters
  * (`__debezium.source.column.type/length/scale`): NUMERIC(18,2) in string decimal mode is a plain
  * "string" field otherwise.

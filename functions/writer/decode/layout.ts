@@ -89,9 +89,9 @@ export function decodeImage(
           ? 'the image does not match its inline schema'
           : !isDeclared(layout.table)
             ? `${layout.table} is not declared in functions/shared/tables.ts, so its columns come only from inline schemas ` +
-              '(value.converter.schemas.enable=true, infra/local/debezium/connector-config.ts); or declare it there'
+              '(value.converter.schemas.enable=true, infra/local/stack/debezium/connector-config.ts); or declare it there'
             : 'new columns flow through only when the connector writes schemas inline ' +
-              '(value.converter.schemas.enable=true, infra/local/debezium/connector-config.ts); or add them to functions/shared/tables.ts') +
+              '(value.converter.schemas.enable=true, infra/local/stack/debezium/connector-config.ts); or add them to functions/shared/tables.ts') +
         ', then replay the dead letters (npm run dlq -- replay)',
     );
   }

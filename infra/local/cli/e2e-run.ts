@@ -16,7 +16,7 @@ import { loadSettings, type Settings } from '../stack/settings';
 import { reconcile, type Reconciliation } from '../../../functions/reconcile';
 import { connectFromConfig, parseGeneratorOptions, runGenerator } from '../../../functions/generator';
 import { changesOf, commitBurst } from './util/burst';
-import { pauseConnector, resumeConnector } from '../debezium/control';
+import { pauseConnector, resumeConnector } from '../stack/debezium/control';
 import type { GeneratorOptionsInput } from '../../../functions/generator/options';
 import { stackUp } from '../stack/stack';
 import { makeContext, REPO_ROOT } from '../stack/context';

@@ -21,7 +21,7 @@ import { connectSource } from './util/sourceClient';
 import { TABLE_NAMES, topicFor, tableForTopic } from '../../../functions/shared/tables';
 import { sourceAtWatermark, verifyAtWatermark, type WatermarkVerification } from '../../../functions/reconcile/watermark';
 import { appendAudit, type AuditEntry } from '../../../functions/reconcile/auditLog';
-import { SLOT } from '../debezium/connector-config';
+import { SLOT } from '../stack/debezium/connector-config';
 import { createS3Lister } from '../lib/s3List';
 import { fallbackGroups } from '../dashboard/consumerGroups';
 import { kafkaBrokers, type Settings } from '../stack/settings';

@@ -1,4 +1,5 @@
-import { GENERATOR_CONFIG_KEYS, loadGeneratorConfig } from '../../../functions/generator';
+import { loadGeneratorConfig } from '../../../functions/generator';
+import { GENERATOR_CONFIG_KEYS } from '../../../functions/generator/config';
 import { ConfigError } from '../../../functions/shared/errors';
 
 describe("the generator's config", () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SETTING_KEYS, loadSettings, urlPort } from '../../../infra/local/stack/settings';
-import { connectorConfig } from '../../../infra/local/debezium/connector-config';
+import { connectorConfig } from '../../../infra/local/stack/debezium/connector-config';
 import { VERSIONS } from '../../../infra/local/stack/versions';
 
 const root = join(__dirname, '..', '..', '..');

@@ -80,7 +80,7 @@ test('npm run stack and npm start (its doctor) use the ports .env sets; the envi
   ]);
   const env = { ...envWithoutPorts(), AIRFLOW_PORT: '61017' };
   const [status, doctor] = await Promise.all([
-    runCli('infra/local/stack/cli.ts', ['status', '--json'], env, dir),
+    runCli('infra/local/cli/stack.ts', ['status', '--json'], env, dir),
     runCli('infra/local/cli/doctor.ts', ['--for', 'start'], env, dir),
   ]);
   const ports = Object.fromEntries(

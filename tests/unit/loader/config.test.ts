@@ -1,4 +1,5 @@
-import { LOADER_CONFIG_KEYS, loadLoaderConfig } from '../../../functions/loader';
+import { loadLoaderConfig } from '../../../functions/loader';
+import { LOADER_CONFIG_KEYS } from '../../../functions/loader/config';
 import { ConfigError } from '../../../functions/shared/errors';
 
 describe("the loader's config", () => {

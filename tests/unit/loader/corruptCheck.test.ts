@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeParquet } from '../../../functions/writer';
 import { parquetProblem, recheckCorrupt } from '../../../functions/loader/corruptCheck';
-import { CorruptObjectError, type LoadResult } from '../../../functions/loader/port';
+import { CorruptObjectError } from '../../../functions/loader/errors';
+import { type LoadResult } from '../../../functions/loader/port';
 import { ServiceError } from '../../../functions/shared/errors';
 import { sampleRows } from './fixtures';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { duckdbWarehouse } from '../../../functions/loader/duckdbWarehouse';
-import { WarehouseBusyError } from '../../../functions/loader/lockRetry';
+import { WarehouseBusyError } from '../../../functions/loader/errors';
 import { loadObjects } from '../../../functions/loader/loader';
 import { encodeParquet, expectedStrings, lakeKey, memoryStore, rawRowsOf } from './fixtures';
 import { recordingLog, sampleRows, scratchWarehouse, withDuckdb } from './fixtures';

@@ -5,7 +5,8 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
-import { encodeColumns, encodeParquet, physical } from '../../../functions/writer';
+import { encodeParquet } from '../../../functions/writer';
+import { encodeColumns, physical } from '../../../functions/writer/lake/encodeParquet';
 import { objectManifest } from '../../../functions/writer/lake/objectManifest';
 import { MANIFEST_KEY, manifestText } from '../../../functions/shared/manifest';
 import { unscaledDecimal } from '../../../functions/writer/lake/encodeParquet';

@@ -1,4 +1,5 @@
-import { lockHolder, withLockRetry, WarehouseBusyError } from '../../../functions/loader/lockRetry';
+import { WarehouseBusyError } from '../../../functions/loader/errors';
+import { lockHolder, withLockRetry } from '../../../functions/loader/lockRetry';
 import { recordingLog } from './fixtures';
 
 const lockMessage =

@@ -1,6 +1,7 @@
 import { sweep, sweepPrefixes, WATERMARK_MARGIN_MS, type SweepCursor } from '../../../functions/loader/sweep';
 import type { ObjectStore } from '../../../functions/loader/s3ObjectStore';
-import { CorruptObjectError, type Warehouse } from '../../../functions/loader/port';
+import { CorruptObjectError } from '../../../functions/loader/errors';
+import { type Warehouse } from '../../../functions/loader/port';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 

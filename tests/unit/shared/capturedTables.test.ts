@@ -5,8 +5,8 @@
  */
 import { parseCapturedTables } from '../../../functions/shared/capturedTables';
 import { ConfigError } from '../../../functions/shared/errors';
-import { connectorConfig } from '../../../infra/local/debezium/connector-config';
-import { topicPartitions } from '../../../infra/local/debezium/topics';
+import { connectorConfig } from '../../../infra/local/stack/debezium/connector-config';
+import { topicPartitions } from '../../../infra/local/stack/debezium/topics';
 import { loadSettings } from '../../../infra/local/stack/settings';
 
 // tsx's scoped require (what osls loads the TypeScript with) is jest's own require here, which compiles TypeScript.

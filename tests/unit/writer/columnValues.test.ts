@@ -1,4 +1,4 @@
-import { decodeColumn, decodeDecimal, decodeTimestamptz } from '../../../functions/writer';
+import { decodeColumn, decodeDecimal, decodeTimestamptz } from '../../../functions/writer/decode/columnValues';
 import { DecodeError } from '../../../functions/shared/errors';
 import { TABLES } from '../../../functions/shared/tables';
 

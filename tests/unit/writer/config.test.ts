@@ -1,4 +1,5 @@
-import { loadWriterConfig, WRITER_CONFIG_KEYS } from '../../../functions/writer';
+import { loadWriterConfig } from '../../../functions/writer';
+import { WRITER_CONFIG_KEYS } from '../../../functions/writer/config';
 import { ConfigError } from '../../../functions/shared/errors';
 
 describe("the writer's config", () => {

@@ -2,7 +2,8 @@
  * Issue 11 item 3: dead letters listed by reason and replayed through the writer after a fix,
  * idempotently. The dead letters are the ones storeBatch wrote for real recorded envelopes.
  */
-import { listDeadLetters, replayDeadLetters, storeBatch, type DeadLetterStore, type PutRequest } from '../../../functions/writer';
+import { listDeadLetters, replayDeadLetters, storeBatch, type PutRequest } from '../../../functions/writer';
+import { type DeadLetterStore } from '../../../functions/writer/lake/deadLetterReplay';
 import { tableForTopic } from '../../../functions/shared/tables';
 import { changeEvents, envelopeOf, loadRecording, withImage } from '../../fixtures/debezium';
 

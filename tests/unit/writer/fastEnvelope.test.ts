@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnvelope } from '../../../functions/writer';
+import { parseEnvelope } from '../../../functions/writer/decode/envelope';
 import { fastEnvelope } from '../../../functions/writer/decode/fastEnvelope';
 import { envelopeOf, loadRecording } from '../../fixtures/debezium';
 

@@ -4,7 +4,8 @@
  * in both formats (inline schema and schema-less), through every path of the reader: the first
  * record of a topic (full parse of the schema) and the records after it (the cached schema prefix).
  */
-import { RecordDecoder, storeBatch, type ObjectSink, type PutRequest } from '../../../functions/writer';
+import { storeBatch, type ObjectSink, type PutRequest } from '../../../functions/writer';
+import { RecordDecoder } from '../../../functions/writer/decode/decodeRecord';
 import { DecodeError } from '../../../functions/shared/errors';
 import { tableForTopic } from '../../../functions/shared/tables';
 import { changeEvents, envelopeOf, loadRecording } from '../../fixtures/debezium';

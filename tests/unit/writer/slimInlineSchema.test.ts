@@ -1,5 +1,5 @@
 /**
- * The connector's slim inline schemas (infra/local/debezium/connector-config.ts): Postgres types only on
+ * The connector's slim inline schemas (infra/local/stack/debezium/connector-config.ts): Postgres types only on
  * string-typed fields (datatype.propagate.source.type) and no transaction/ts_us/ts_ns in the
  * envelope. Recorded events (full propagation), rewritten as the slim connector writes them (the
  * live stack's output was checked to have exactly this shape), must decode to the same rows, by the
@@ -7,7 +7,7 @@
  */
 import { decodeRecord } from '../../../functions/writer';
 import { fastEnvelope } from '../../../functions/writer/decode/fastEnvelope';
-import { PROPAGATED_SOURCE_TYPES } from '../../../infra/local/debezium/connector-config';
+import { PROPAGATED_SOURCE_TYPES } from '../../../infra/local/stack/debezium/connector-config';
 import { changeEvents, loadRecording } from '../../fixtures/debezium';
 
 const rec = loadRecording();

@@ -7,7 +7,7 @@ import { serviceDirs, type Service, type StackContext } from '../service';
 import { kafkaBrokers, urlPort } from '../settings';
 import { httpGet, portOpen } from '../proc';
 import { ensureJvmArtifacts, jvmDirs, jvmLifecycle, writeJvmFiles } from './jvm';
-import { connectorStatus, registerConnector } from '../../debezium/register';
+import { connectorStatus, registerConnector } from '../debezium/register';
 
 const dirs = (ctx: StackContext) =>
   serviceDirs(ctx, 'connect', {

@@ -2,17 +2,13 @@
  * Registers (or updates) the Debezium connector through Kafka Connect's REST API, with retries,
  * and waits until the connector and its task are RUNNING. Idempotent: an unchanged config is
  * left alone and reported as such.
- *
- *   npm run connector            register / update, wait for RUNNING
- *   npm run connector -- --print [--docker]   print the connector config JSON (--docker: as compose uses it)
+ * The CLI is infra/local/cli/connector.ts.
  */
-import { parseArgs } from 'node:util';
-import { argsOrUsage } from '../cli/util/usage';
 import { resumeConnector } from './control';
-import { loadSettings, redact, type Settings } from '../stack/settings';
+import type { Settings } from '../settings';
 import { connectorConfig } from './connector-config';
 import { ensureCdcTopics } from './topics';
-import { httpRequest, sleep } from '../stack/proc';
+import { httpRequest, sleep } from '../proc';
 
 export interface ConnectorStatus {
   connector: string;
@@ -113,33 +109,5 @@ export async function registerConnector(
     if (Date.now() > deadline)
       throw new Error(`connector ${cfg.DEBEZIUM_CONNECTOR_NAME} not RUNNING after wait: ${JSON.stringify(s)}`);
     await sleep(500);
-  }
-}
-
-const USAGE = `usage: npm run connector [-- --print [--docker]]
-  (no option)  register or update the Debezium connector at KAFKA_CONNECT_URL and wait until it is RUNNING
-  --print      print the connector's config JSON instead; --docker: as docker-compose's connect-init sends it`;
-
-if (require.main === module) {
-  const values = argsOrUsage(
-    '[connector]',
-    USAGE,
-    () =>
-      parseArgs({ options: { print: { type: 'boolean' }, docker: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
-        .values,
-  );
-  const cfg = loadSettings();
-  if (values.print) {
-    // --docker: as docker-compose's connect-init sends it (database host is the compose service)
-    const docker = values.docker === true;
-    console.log(JSON.stringify(connectorConfig(cfg, docker ? 'postgres' : '127.0.0.1'), null, 2));
-  } else {
-    console.log(`[connector] registering at ${cfg.KAFKA_CONNECT_URL} (db ${String(redact(cfg).POSTGRES_DB)})`);
-    registerConnector(cfg, (m) => console.log(`[connector] ${m}`))
-      .then((o) => console.log(`[connector] ${cfg.DEBEZIUM_CONNECTOR_NAME}: ${o}, RUNNING`))
-      .catch((err) => {
-        console.error(`[connector] ${(err as Error).message}`);
-        process.exit(1);
-      });
   }
 }

@@ -9,10 +9,10 @@
  * and staging takes the latest change per key by LSN, not by Kafka order.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokers, type Settings } from '../stack/settings';
-import { ConfigError } from '../../../functions/shared/errors';
-import { isDeclared, topicFor, type TableName } from '../../../functions/shared/tables';
-import { parseCapturedTables } from '../../../functions/shared/capturedTables';
+import { kafkaBrokers, type Settings } from '../settings';
+import { ConfigError } from '../../../../functions/shared/errors';
+import { isDeclared, topicFor, type TableName } from '../../../../functions/shared/tables';
+import { parseCapturedTables } from '../../../../functions/shared/capturedTables';
 
 /**
  * KAFKA_TOPIC_PARTITIONS as a count per captured table (CAPTURED_TABLES; tables not named get 1).

@@ -3,9 +3,9 @@
  * stack registers it through Connect's REST API (register.ts); docker-compose's connector
  * registration uses the same JSON (written by `npm run connector -- --print`).
  */
-import type { Settings } from '../stack/settings';
-import { topicFor } from '../../../functions/shared/tables';
-import { parseCapturedTables } from '../../../functions/shared/capturedTables';
+import type { Settings } from '../settings';
+import { topicFor } from '../../../../functions/shared/tables';
+import { parseCapturedTables } from '../../../../functions/shared/capturedTables';
 import { topicPartitions } from './topics';
 
 export const PUBLICATION = 'banking_publication';

@@ -4,10 +4,10 @@
  * npm run stack -- down [--wipe]          stop what up started; --wipe also deletes the data
  */
 import { parseArgs } from 'node:util';
-import { stackDown, stackStatus, stackUp } from './stack';
-import { makeContext } from './context';
-import { doctorGate, doctorScope } from './doctor';
-import { argsOrUsage, exitWith } from '../cli/util/usage';
+import { stackDown, stackStatus, stackUp } from '../stack/stack';
+import { makeContext } from '../stack/context';
+import { doctorGate, doctorScope } from '../stack/doctor';
+import { argsOrUsage, exitWith } from './util/usage';
 
 const USAGE = `usage: npm run stack -- <command>
   up [--with-airflow]   check the prerequisites, provision (first run) and start; idempotent

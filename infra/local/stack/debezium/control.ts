@@ -3,8 +3,8 @@
  * stops reading the replication slot and Postgres keeps the WAL, so what is committed meanwhile
  * arrives as one backlog on resume: how the capture bench and `npm run e2e -- --burst` make one.
  */
-import type { Settings } from '../stack/settings';
-import { sleep } from '../stack/proc';
+import type { Settings } from '../settings';
+import { sleep } from '../proc';
 
 type ConnectorSettings = Pick<Settings, 'KAFKA_CONNECT_URL' | 'DEBEZIUM_CONNECTOR_NAME'>;
 
