@@ -124,7 +124,8 @@ export function buildManifest(table: TableName, c: ManifestColumns): Manifest {
   const lines = new Array<string>(n);
   for (let r = 0; r < n; r++) {
     const i = order[r]!;
-    let key = String(keys[0]![i]);
+    // A table tables.ts does not declare has no declared key: its lines are (LSN, op) alone.
+    let key = keys.length ? String(keys[0]![i]) : '';
     for (let k = 1; k < keys.length; k++) key += `,${String(keys[k]![i])}`;
     lines[r] = `${key}|${c.lsn[i]!}|${c.op[i]!}\n`;
   }
