@@ -127,6 +127,23 @@ describe('object manifest', () => {
     expect(key).toMatch(/^transactions\//);
   });
 
+  it('is stated for a table tables.ts does not declare (no declared key: lines of LSN and op)', async () => {
+    // The recorded accounts changes as if captured from an undeclared table: columns from the inline schema.
+    const records = rec.records
+      .filter((r) => r.topic.endsWith('.accounts'))
+      .map((r) => ({ ...r, topic: r.topic.replace(/\.accounts$/, '.loan_risk') }));
+    const sink = new MemorySink();
+    const result = await storeBatch(records, { sink, dlqPrefix: '_dlq' });
+    expect(result.deadLetters).toEqual([]);
+    const objects = [...sink.objects.values()];
+    expect(objects.length).toBeGreaterThan(0);
+    for (const put of objects) {
+      const m = footerManifest(put.body)!;
+      expect(m).toMatchObject({ table: 'loan_risk', sums: {} });
+      expect(m.rows).toBeGreaterThan(0);
+    }
+  });
+
   it('is left out on request (objects as written before manifests)', async () => {
     const sink = new MemorySink();
     await storeBatch(rec.records, { sink, dlqPrefix: '_dlq', manifest: false });
