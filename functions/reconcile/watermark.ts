@@ -12,6 +12,7 @@ import { TABLE_NAMES, TABLES, type DeclaredTable } from '../shared/tables';
 import { diffRows, markInWarehouse, sourceColumns, sourceRows, warehouseRows, type TableDiff } from './reconcile';
 import type { ReconColumn } from './canonical';
 import { verifyManifests, type ManifestMismatch } from './manifests';
+import { objectCounts } from './objectCounts';
 
 export interface Watermark {
   /** WAL insert position when the snapshot was taken, as Postgres writes it (e.g. 0/1A2B3C4). */
@@ -193,22 +194,6 @@ function doubledSql(schema: string): string {
     (t) => `SELECT count(*) - count(DISTINCT (_kafka_topic, _kafka_partition, _kafka_offset)) AS n FROM ${schema}."${t}"`,
   );
   return `SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM (${per.join(' UNION ALL ')})`;
-}
-
-async function objectCounts(db: DuckDBConnection, schema: string): Promise<ObjectCountMismatch[]> {
-  const counts = TABLE_NAMES.map((t) => `SELECT _file, '${t}' AS t, count(*) AS n FROM ${schema}."${t}" GROUP BY _file`);
-  const reader = await db.runAndReadAll(
-    `SELECT coalesce(l.object_key, r._file), coalesce(l.table_name, r.t), coalesce(l.row_count, 0), coalesce(r.n, 0)
-       FROM ${schema}._loads AS l FULL OUTER JOIN (${counts.join(' UNION ALL ')}) AS r ON r._file = l.object_key
-      WHERE coalesce(l.row_count, 0) <> coalesce(r.n, 0)
-      ORDER BY 1`,
-  );
-  return reader.getRows().map((r) => ({
-    object: String(r[0]),
-    table: String(r[1]),
-    ledgerRows: Number(r[2]),
-    rawRows: Number(r[3]),
-  }));
 }
 
 /** Exact cents of a decimal's text ("-12.30" -> -1230n). */
