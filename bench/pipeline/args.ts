@@ -22,6 +22,8 @@ export function pipelineBenchArgs(args: string[]): PipelineBenchOptions {
       // the cold step's rate (default: the highest sustained step's)
       'cold-rate': { type: 'string' },
       'no-cold': { type: 'boolean', default: false },
+      // stop at the last listed rate even when it holds
+      'no-extend': { type: 'boolean', default: false },
       capture: { type: 'string', default: '100000' },
     },
   });
@@ -43,5 +45,6 @@ export function pipelineBenchArgs(args: string[]): PipelineBenchOptions {
     inlineSchemas: values.format === undefined ? undefined : values.format === 'inline',
     coldRate: values['no-cold'] ? 0 : values['cold-rate'] ? Number(values['cold-rate']) : undefined,
     captureChanges: Number(values.capture),
+    extendRamp: !values['no-extend'],
   };
 }

@@ -34,6 +34,8 @@ export interface PipelineBenchOptions {
    * bytes of schema-less values, and on 2 cores those bytes are what caps the pipeline.
    */
   inlineSchemas?: boolean;
+  /** Past the last listed rate, go on in 4k steps while each holds, up to the capture rate (default true). */
+  extendRamp?: boolean;
   /** The cold step's rate (default: the highest sustained step's target); 0: no cold step. */
   coldRate?: number;
   /** Changes in the burst that times Debezium's capture (0: not measured). */
