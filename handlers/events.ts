@@ -59,8 +59,8 @@ export type LoadObjectEvent =
  */
 export function validateLoadObjectEvent(raw: unknown): Validation<LoadObjectEvent> {
   if (raw !== null && typeof raw === 'object' && 'sweep' in raw) return tagged('sweep', sweepEventSchema, raw);
-  const first = (raw as { Records?: unknown } | null)?.Records;
-  const sqs = Array.isArray(first) && (first[0] as { eventSource?: unknown } | undefined)?.eventSource === 'aws:sqs';
+  const records = (raw as { Records?: unknown } | null)?.Records;
+  const sqs = Array.isArray(records) && (records[0] as { eventSource?: unknown } | undefined)?.eventSource === 'aws:sqs';
   return sqs ? tagged('sqs', sqsEventSchema, raw) : tagged('s3', s3EventSchema, raw);
 }
 
