@@ -20,7 +20,7 @@ import {
   warehouseFromConfig,
   type LoadReport,
 } from '../functions/loader';
-import { loadObjectEventSchema } from './events';
+import { validateLoadObjectEvent } from './events';
 import { lambda, logger } from './middleware';
 import { recordLoad } from './metrics';
 import { batchItemFailures, requestsFromSqs } from './sqsS3';
@@ -29,27 +29,29 @@ const cfg = loadLoaderConfig();
 const warehouse = warehouseFromConfig(cfg, logger);
 const store = objectStoreFromConfig(cfg);
 
-export const handler = lambda(loadObjectEventSchema, async (event, context: Context) => {
+export const handler = lambda(validateLoadObjectEvent, async ({ kind, event }, context: Context) => {
   // A caller without Lambda's context (a test, a script) has no deadline.
   const deadline =
     typeof context?.getRemainingTimeInMillis === 'function' ? Date.now() + context.getRemainingTimeInMillis() : undefined;
   const deps = { warehouse, store, log: logger, dlqPrefix: cfg.DLQ_PREFIX, deadline };
-  if ('sweep' in event) {
+  if (kind === 'sweep') {
     const tables = parseCapturedTables(cfg.CAPTURED_TABLES);
     return sweep({ bucket: cfg.MINIO_BUCKET, days: event.days ?? cfg.SWEEP_DAYS, tables }, deps).then((r) => ({
       ...outcome(r),
       sweep: { prefixes: r.prefixes, prefixesFailed: r.prefixesFailed, complete: r.complete },
     }));
   }
-  if ('messageId' in event.Records[0]!) {
-    const queued = requestsFromSqs(event as Parameters<typeof requestsFromSqs>[0]);
+  if (kind === 'sqs') {
+    const queued = requestsFromSqs(event);
     for (const u of queued.unreadable) logger.error('message is not an S3 event; left for the dead-letter queue', u);
     const report = await loadObjects(queued.requests, deps);
     return { ...outcome(report), batchItemFailures: batchItemFailures(queued, report) };
   }
-  const requests = (
-    event as { Records: Array<{ s3: { bucket: { name: string }; object: { key: string; eTag?: string } } }> }
-  ).Records.map((r) => ({ bucket: r.s3.bucket.name, key: decodeLakeEventKey(r.s3.object.key), etag: r.s3.object.eTag ?? null }));
+  const requests = event.Records.map((r) => ({
+    bucket: r.s3.bucket.name,
+    key: decodeLakeEventKey(r.s3.object.key),
+    etag: r.s3.object.eTag ?? null,
+  }));
   return outcome(await loadObjects(requests, deps));
 });
 

@@ -4,7 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { getLogger, PipelineError } from '../functions/shared';
-import type { Validation } from './kafkaEvent';
+import { validateWith, type Validation } from './validation';
 
 export const logger = getLogger('banking-cdc');
 
@@ -20,11 +20,7 @@ export class InvalidEventError extends PipelineError {
 type Check<T> = z.ZodType<T> | ((raw: unknown) => Validation<T>);
 
 function validate<T>(check: Check<T>, raw: unknown): Validation<T> {
-  if (typeof check === 'function') return check(raw);
-  const parsed = check.safeParse(raw);
-  return parsed.success
-    ? { success: true, data: parsed.data }
-    : { success: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`) };
+  return typeof check === 'function' ? check(raw) : validateWith(check, raw);
 }
 
 export function lambda<T, R>(check: Check<T>, fn: (event: T, context: Context) => Promise<R>) {

@@ -4,7 +4,8 @@
  * (ReportBatchItemFailures) and let the others go.
  */
 import { decodeLakeEventKey, type LoadReport, type LoadRequest } from '../functions/loader';
-import { s3EventSchema, type SqsEvent } from './events';
+import { s3EventSchema } from './events';
+import { validateWith } from './validation';
 
 export interface QueuedRequests {
   requests: LoadRequest[];
@@ -16,7 +17,12 @@ export interface QueuedRequests {
   testEvents: number;
 }
 
-export function requestsFromSqs(event: SqsEvent): QueuedRequests {
+/** The messages of an SQS batch, as much of them as is read here (events.ts has the whole shape). */
+export interface SqsMessages {
+  Records: ReadonlyArray<{ messageId: string; body: string }>;
+}
+
+export function requestsFromSqs(event: SqsMessages): QueuedRequests {
   const out: QueuedRequests = { requests: [], messagesByKey: new Map(), unreadable: [], testEvents: 0 };
   for (const record of event.Records) {
     let body: unknown;
@@ -30,9 +36,10 @@ export function requestsFromSqs(event: SqsEvent): QueuedRequests {
       out.testEvents++;
       continue;
     }
-    const parsed = s3EventSchema.safeParse(body);
+    const parsed = validateWith(s3EventSchema, body);
     if (!parsed.success) {
-      out.unreadable.push({ messageId: record.messageId, reason: 'body is not an S3 event notification' });
+      const reason = `body is not an S3 event notification: ${parsed.problems.slice(0, 3).join('; ')}`;
+      out.unreadable.push({ messageId: record.messageId, reason });
       continue;
     }
     for (const r of parsed.data.Records) {

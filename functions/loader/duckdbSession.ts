@@ -15,6 +15,7 @@ import { type Log, type LoadResult, type ObjectToLoad, type WarehouseSession } f
 import { planColumns } from './rawColumns';
 import { checkAgainstManifest, manifestOfRawRows, manifestSelectList, objectManifest } from './manifestCheck';
 import { manifestText, type Manifest } from '../shared/manifest';
+import { mapBounded } from '../shared/async';
 
 /** SQL string literal (DuckDB cannot bind a prepared parameter as a table function's file path). */
 export function sqlString(s: string): string {
@@ -28,19 +29,6 @@ export function isContentError(err: unknown): boolean {
 
 /** Downloads run in parallel, a few at a time: MinIO answers each in a few ms. */
 const DOWNLOADS_IN_PARALLEL = 8;
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export type DuckdbStatements = Omit<WarehouseSession, 'close'>;
 
@@ -164,7 +152,7 @@ export function duckdbStatements(conn: DuckDBConnection, log: Log): DuckdbStatem
     async loadAll(objects): Promise<LoadResult[]> {
       // Where a batch's time goes, in its log line: the pipeline bench reads them to find the slow stage.
       const t0 = performance.now();
-      const files = await mapLimit(objects, DOWNLOADS_IN_PARALLEL, (o) => o.localFile());
+      const files = await mapBounded(objects, DOWNLOADS_IN_PARALLEL, (o) => o.localFile());
       const t1 = performance.now();
       const columns = await Promise.all(objects.map((o, i) => columnsOf(o, files[i]!)));
       const t2 = performance.now();

@@ -20,5 +20,15 @@ export class CorruptObjectError extends PipelineError {
   }
 }
 
+/** The object an event named is gone (deleted or never stored): there is nothing to load. */
+export class ObjectMissingError extends PipelineError {
+  override readonly name = 'ObjectMissingError';
+  constructor(message: string) {
+    super(message, {
+      hint: 'nothing to load; if the object should exist, re-run the writer for its offsets (npm run dlq -- replay, or a Kafka replay)',
+    });
+  }
+}
+
 /** The warehouse file stayed locked past the deadline (a ServiceError, so the event is retried). */
 export class WarehouseBusyError extends ServiceError {}

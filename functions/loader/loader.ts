@@ -17,9 +17,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isLoadableKey, parseLakeKey, type LakeObjectKey } from '../shared/objectKeys';
-import { ObjectMissingError, type ObjectStore } from './s3ObjectStore';
+import type { ObjectStore } from './s3ObjectStore';
 import { recheckCorrupt } from './corruptCheck';
-import { CorruptObjectError } from './errors';
+import { CorruptObjectError, ObjectMissingError } from './errors';
 import { type Log, type LoadResult, type ObjectToLoad, type Warehouse, type WarehouseSession } from './port';
 
 export interface LoadRequest {

@@ -4,9 +4,6 @@
  */
 import type { TableName } from '../shared/tables';
 
-// Adapters throw it for an object that cannot load; part of the port's contract (defined in errors.ts).
-export { CorruptObjectError } from './errors';
-
 export interface ObjectToLoad {
   /** Decoded object key; also the ledger key and the RAW rows' `_file`. */
   readonly key: string;

@@ -3,7 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchKey, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { PipelineError, ServiceError, errorMessage } from '../shared/errors';
+import { ServiceError, errorMessage } from '../shared/errors';
+import { ObjectMissingError } from './errors';
 
 export interface ListedObject {
   key: string;
@@ -20,16 +21,6 @@ export interface ObjectStore {
   list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
   /** The same, a listing page (up to 1,000 keys) at a time, after `startAfter` when given (a resumed sweep). */
   listPages?(bucket: string, prefix: string, startAfter?: string): AsyncIterable<ListedObject[]>;
-}
-
-/** The object an event named is gone (deleted or never stored): there is nothing to load. */
-export class ObjectMissingError extends PipelineError {
-  override readonly name = 'ObjectMissingError';
-  constructor(message: string) {
-    super(message, {
-      hint: 'nothing to load; if the object should exist, re-run the writer for its offsets (npm run dlq -- replay, or a Kafka replay)',
-    });
-  }
 }
 
 /** S3 ETags arrive quoted. */

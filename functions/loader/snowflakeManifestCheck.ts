@@ -1,7 +1,8 @@
 /** Snowflake's side of the manifest check: each object's footer manifest against what COPY put in RAW. */
 import { errorMessage } from '../shared/errors';
 import { type Manifest } from '../shared/manifest';
-import { CorruptObjectError, type Log, type ObjectToLoad } from './port';
+import { CorruptObjectError } from './errors';
+import type { Log, ObjectToLoad } from './port';
 import { readLakeColumns } from './parquetColumns';
 import { checkAgainstManifest, manifestOfRawRows, objectManifest } from './manifestCheck';
 import { fileMatchesKey, rawRowsOfFiles, type SnowflakeTarget } from './snowflakeSql';

@@ -7,9 +7,8 @@
  */
 import { ServiceError, errorMessage } from '../shared/errors';
 import type { TableName } from '../shared/tables';
-import { ObjectMissingError } from './s3ObjectStore';
 import { readLakeColumns, snowflakeColumnType, type LakeColumn } from './parquetColumns';
-import { CorruptObjectError } from './errors';
+import { CorruptObjectError, ObjectMissingError } from './errors';
 import { type Log, type ObjectToLoad } from './port';
 import { rawTable, rawTableFromObject } from './ddl';
 import { snowflakeIdent, snowflakeLakeName, snowflakeStoredName } from './identifiers';

@@ -9,21 +9,14 @@
  */
 import { ServiceError, errorMessage } from '../shared/errors';
 import type { TableName } from '../shared/tables';
-import {
-  CorruptObjectError,
-  type Log,
-  type LoadResult,
-  type ObjectToLoad,
-  type SessionOptions,
-  type Warehouse,
-  type WarehouseSession,
-} from './port';
+import type { Log, LoadResult, ObjectToLoad, SessionOptions, Warehouse, WarehouseSession } from './port';
 import { evolveSchema } from './snowflakeSchema';
 import { copyFiles } from './snowflakeCopy';
 import { checkManifests, footerManifest } from './snowflakeManifestCheck';
 import { readSweepMarks, saveSweepMarks } from './snowflakeSweepMarks';
 import { manifestText, type Manifest } from '../shared/manifest';
-import { ObjectMissingError } from './s3ObjectStore';
+import { mapBounded } from '../shared/async';
+import { CorruptObjectError, ObjectMissingError } from './errors';
 import {
   MAX_COPY_FILES,
   ledgerInsert,
@@ -148,15 +141,6 @@ export function snowflakeWarehouse(opts: {
   };
 }
 
-/** Runs `fn` over the items with at most `limit` in flight; rejects with the first failure. */
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log): Omit<WarehouseSession, 'close'> {
   const loadedKeys = async (keys: readonly string[]) => {
     const found = new Set<string>();
@@ -183,7 +167,7 @@ function snowflakeSession(conn: SqlConnection, target: SnowflakeTarget, log: Log
       if (todo.length === 0) return objects.map(() => ({ status: 'already-loaded' }));
       // Every object is read here (its Parquet footer decides RAW's columns), so fetch them side by side.
       const manifests = new Map<string, Manifest | null>();
-      await inParallel(todo, PUT_CONCURRENCY, async (object) => {
+      await mapBounded(todo, PUT_CONCURRENCY, async (object) => {
         const local = await download(object);
         manifests.set(object.key, await footerManifest(object, local));
         if (!target.stage) await put(conn, target, object, local);

@@ -1,6 +1,7 @@
 /**
  * The waiting every stage does, in one place: a sleep that an abort ends, exponential backoff
- * (optionally with jitter), and a bounded-concurrency map that settles every item.
+ * (optionally with jitter), and bounded concurrency: a map that settles every item, and one that
+ * stops at the first failure.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -31,19 +32,18 @@ export function backoffDelay(attempt: number, b: Backoff, random: () => number =
 }
 
 /** Runs fn over items with at most `limit` in flight; settles every one before returning, in the items' order. */
-export async function settleAllBounded<T>(
+export async function settleAllBounded<T, R = void>(
   items: readonly T[],
   limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<PromiseSettledResult<void>[]> {
-  const results = new Array<PromiseSettledResult<void>>(items.length);
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results = new Array<PromiseSettledResult<R>>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const i = next++;
       try {
-        await fn(items[i]!);
-        results[i] = { status: 'fulfilled', value: undefined };
+        results[i] = { status: 'fulfilled', value: await fn(items[i]!) };
       } catch (reason) {
         results[i] = { status: 'rejected', reason };
       }
@@ -51,4 +51,24 @@ export async function settleAllBounded<T>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/**
+ * fn over items with at most `limit` in flight; resolves with the results in the items' order, or
+ * rejects with the first failure (the first in time). After a failure no further item starts, and
+ * the call settles only once those in flight have, so nothing is left running behind the caller.
+ */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  let failure: { reason: unknown } | undefined;
+  const settled = await settleAllBounded(items, limit, async (item) => {
+    if (failure) return undefined as R; // not started: the call rejects anyway
+    try {
+      return await fn(item);
+    } catch (reason) {
+      failure ??= { reason };
+      throw reason;
+    }
+  });
+  if (failure) throw failure.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
 }

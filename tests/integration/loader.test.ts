@@ -14,6 +14,7 @@ import { loadSettings } from '../../infra/local/stack/settings';
 import type { ChangeRow } from '../../functions/shared/rows';
 import type { TableName } from '../../functions/shared/tables';
 import { createS3Client } from '../../functions/shared/s3';
+import { buildS3Event } from '../../infra/local/offline-s3/event';
 import { encodeParquet, expectedStrings, lakeKey, rawRowsOf, sampleRows, withDuckdb } from '../unit/loader/fixtures';
 
 // A bucket of its own: these objects hold synthetic rows, which a pipeline running beside the
@@ -36,16 +37,12 @@ const putKeys: string[] = [];
 const expected = new Map<string, { table: TableName; rows: ChangeRow[] }>();
 let corruptKey: string;
 
-/** S3 notifications carry URL-encoded keys (`+` as %2B, `=` as %3D). */
+/** S3 notifications as AWS sends them, URL-encoded keys included, built as offline-s3 builds them. */
 function s3Event(keys: string[]) {
-  return {
-    Records: keys.map((key) => ({
-      eventVersion: '2.0',
-      eventSource: 'minio:s3',
-      eventName: 's3:ObjectCreated:Put',
-      s3: { bucket: { name: cfg.MINIO_BUCKET }, object: { key: encodeURIComponent(key), size: 1, eTag: 'x' } },
-    })),
-  };
+  return buildS3Event(
+    { bucket: cfg.MINIO_BUCKET, region: 'us-east-1', configurationId: 'loader-test' },
+    keys.map((key) => ({ key, size: 1, eTag: 'x', lastModified: new Date() })),
+  );
 }
 
 async function put(key: string, body: Uint8Array) {

@@ -14,7 +14,8 @@ import { columnElement, parquetSchema } from '../../../functions/writer/lake/par
 import type { ChangeRow } from '../../../functions/shared/rows';
 import { changeColumns, type TableName } from '../../../functions/shared/tables';
 import type { Log } from '../../../functions/loader/port';
-import { ObjectMissingError, type ListedObject, type ObjectStore } from '../../../functions/loader/s3ObjectStore';
+import { ObjectMissingError } from '../../../functions/loader/errors';
+import type { ListedObject, ObjectStore } from '../../../functions/loader/s3ObjectStore';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

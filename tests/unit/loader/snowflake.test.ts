@@ -189,6 +189,24 @@ describe('Snowflake adapter (fake connection)', () => {
     expect((deps.store as ReturnType<typeof memoryStore>).downloads).toEqual([key]);
   });
 
+  it('an object gone from the store fails alone, with its key; the rest of the batch loads', async () => {
+    const { fake, deps } = setup();
+    const gone = lakeKey('accounts', '2024-05-01', 0, 0, 9);
+    const report = await loadObjects(
+      [
+        { bucket, key: gone },
+        { bucket, key },
+      ],
+      deps,
+    );
+    expect(report).toMatchObject({ loaded: 1, rows: 3, failed: 1 });
+    expect(report.outcomes.find((o) => o.key === gone)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/does not exist/),
+    });
+    expect([...fake.ledger]).toEqual([key]);
+  });
+
   it('a file-content error (code 100xxx) rolls back, is recorded with its key, and does not throw', async () => {
     const { fake, deps, log } = setup();
     fake.copyError = Object.assign(new Error("Numeric value 'abc' is not recognized"), { code: '100038' });

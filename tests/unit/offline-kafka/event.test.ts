@@ -6,7 +6,7 @@ import {
   toLambdaRecord,
   type SourceMessage,
 } from '../../../infra/local/offline-kafka/event';
-import { kafkaEventSchema } from '../../../handlers/events';
+import { validateKafkaEvent } from '../../../handlers/kafkaEvent';
 
 const msg = (offset: number, over: Partial<SourceMessage> = {}): SourceMessage => ({
   offset: String(offset),
@@ -49,7 +49,8 @@ describe('Kafka event shape', () => {
     const pt = KafkaSelfManagedEventSchema.parse(event);
     expect(pt.records['t-3']?.[1]?.value).toBe('{"key":"value"}');
     expect(pt.records['t-3']?.[0]?.headers[0]?.headerKey).toBe('headerValue');
-    expect(kafkaEventSchema.parse(event).records['t-3']).toHaveLength(2);
+    const ours = validateKafkaEvent(event);
+    expect(ours.success && ours.data.records['t-3']).toHaveLength(2);
   });
 
   it('builds the MSK variant with eventSource aws:kafka and the cluster ARN', () => {
@@ -74,11 +75,12 @@ describe('Kafka event shape', () => {
     expect(r.value).toBeNull();
     expect('key' in r).toBe(false);
     expect(r.headers).toEqual([]);
-    expect(
-      kafkaEventSchema.safeParse(
-        buildKafkaEvent(selfManaged, [{ topic: 't', partition: 0, messages: [msg(9, { key: null, value: null })] }]),
-      ).success,
-    ).toBe(true);
+    const tombstone = buildKafkaEvent(selfManaged, [
+      { topic: 't', partition: 0, messages: [msg(9, { key: null, value: null })] },
+    ]);
+    expect(validateKafkaEvent(tombstone).success).toBe(true);
+    // The parser's record schema refuses it (value must be a string): why the writer checks records itself.
+    expect(KafkaSelfManagedEventSchema.safeParse(tombstone).success).toBe(false);
   });
 
   it('keeps an empty (non-null) value as an empty base64 string, not a tombstone', () => {
