@@ -294,6 +294,37 @@ describe('KafkaEventSource on real Kafka', () => {
     }
   });
 
+  it('keeps its partitions through an invocation longer than the session timeout, paused or not (heartbeats go on)', async () => {
+    // The session timeout is short (10 s by default) so that a killed writer's partitions come back
+    // quickly; that is only safe if a slow invocation does not cost the member its partitions.
+    const topic = await newTopic(1);
+    const groupId = newGroup();
+    const N = 2500; // more than the worker's high-water mark (2 x batchSize): the partition is paused meanwhile
+    await produce(topic, 1, 0, N);
+    const rec = recorder(1);
+    let first = true;
+    const s = source({
+      groupId,
+      topics: [topic],
+      batchSize: 1000,
+      maxBatchingWindowMs: 0,
+      sessionTimeoutMs: 6000, // the broker's minimum
+      invoke: async (event, info) => {
+        if (first) {
+          first = false;
+          await new Promise((r) => setTimeout(r, 9000)); // 1.5 sessions
+        }
+        await rec.invoke(event, info);
+      },
+    });
+    await s.start();
+    await until('all committed', async () => (await committed(groupId, topic))[0] === N, 90_000);
+    await s.stop();
+    expect(rec.delivered(0)).toEqual(Array.from({ length: N }, (_, i) => i)); // once each, in order
+    // One assignment: the group never rebalanced away from the slow member.
+    expect(logs.filter((l) => l.includes(`group ${groupId} assigned`))).toHaveLength(1);
+  });
+
   it('LATEST skips what was there before a new group started; TRIM_HORIZON would not', async () => {
     const topic = await newTopic(1);
     await produce(topic, 1, 100, 5);

@@ -48,6 +48,8 @@ export const DEFAULT_BATCH_SIZE = 100;
 export const DEFAULT_WINDOW_MS = 500;
 export const MAX_EVENT_BYTES = 6 * 1024 * 1024 - 64 * 1024;
 export const FETCH_MAX_WAIT_MS = 100;
+/** The group session: how long a member killed without leaving holds its partitions (kafkajs default: 30 s). */
+export const SESSION_TIMEOUT_MS = 10_000;
 
 export function resolveTopics(o: KafkaEventSourceOptions): ResolvedTopic[] {
   const meta: EventSourceMeta = o.meta ?? { kind: 'SelfManagedKafka', bootstrapServers: o.brokers.join(',') };

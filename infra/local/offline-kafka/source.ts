@@ -11,7 +11,14 @@
 import { Kafka, logLevel, type Consumer, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { consoleLogger, errorMessage, type SourceLogger } from './log';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from '../offline-common/retry';
-import { FETCH_MAX_WAIT_MS, MAX_EVENT_BYTES, resolveTopics, type KafkaEventSourceOptions, type ResolvedTopic } from './options';
+import {
+  FETCH_MAX_WAIT_MS,
+  MAX_EVENT_BYTES,
+  SESSION_TIMEOUT_MS,
+  resolveTopics,
+  type KafkaEventSourceOptions,
+  type ResolvedTopic,
+} from './options';
 import { PartitionWorker } from './partition';
 
 export type { KafkaEventSourceOptions, StartingPosition, TopicOptions } from './options';
@@ -146,7 +153,11 @@ export class KafkaEventSource {
       groupId: this.#o.groupId,
       // Debezium/Connect create the topics with their own settings; never auto-create them from here.
       allowAutoTopicCreation: false,
-      sessionTimeout: this.#o.sessionTimeoutMs ?? 30_000,
+      // After a kill -9 the dead member holds its partitions until its session expires: with
+      // kafkajs's 30 s default a restarted writer waited ~30 s for its own partitions (the soak's
+      // writer recoveries). eachBatch only buffers, so the runner heartbeats every 3 s even while a
+      // slow invocation runs; 10 s is well above that and above the broker's 6 s minimum.
+      sessionTimeout: this.#o.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
       // A fetch the broker holds open for want of data also delays a resumed partition's next
       // fetch (kafkajs fetches all partitions in one request): keep that hold short.
       maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
