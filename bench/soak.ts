@@ -79,6 +79,8 @@ async function main(): Promise<number> {
   const order = Array.from({ length: kills }, (_, i) => STAGES[i % STAGES.length]!).sort(() => random() - 0.5);
   const killed: Record<Stage, number> = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
   const recoveries: number[] = [];
+  /** The same recoveries by the stage killed, to see which restart sets the tail. */
+  const byStage: Record<string, number[]> = {};
   const cfg = loadSettings();
   const ctx = makeContext({ quiet: true, cfg });
   const kafka = new Kafka({ clientId: 'soak', brokers: kafkaBrokers(cfg), logLevel: logLevel.NOTHING });
@@ -137,6 +139,7 @@ async function main(): Promise<number> {
           if ((lag !== undefined && lag <= w.threshold) || over) {
             const secs = (Date.now() - w.k0) / 1000;
             recoveries.push(secs);
+            (byStage[w.stage] ??= []).push(secs);
             open.splice(open.indexOf(w), 1);
             log(
               `kill ${w.i + 1}/${kills}: ${w.stage}, back to steady (lag ${lag ?? '?'} <= ${w.threshold}) in ${secs.toFixed(1)}s${over ? ' (gave up at 300 s)' : ''}`,
@@ -229,6 +232,9 @@ async function main(): Promise<number> {
     recoveryP50S: percentile(recoveries, 50),
     recoveryP99S: percentile(recoveries, 99),
     recoveriesS: recoveries,
+    recoveryByStageS: Object.fromEntries(
+      Object.entries(byStage).map(([stage, r]) => [stage, { n: r.length, p50: percentile(r, 50), max: Math.max(...r) }]),
+    ),
     commit,
   };
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
