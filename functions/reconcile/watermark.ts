@@ -37,12 +37,22 @@ export function lsnToNumber(lsn: string): bigint {
 
 const XID32 = 1n << 32n;
 
+/** Which columns hold a change's LSN and transaction id (RAW's, or a mart's), and the highest LSN taken. */
+export interface ChangeColumns {
+  lsn?: string;
+  tx?: string;
+  /** Default: the watermark's LSN. */
+  upTo?: string;
+}
+
 /**
  * SQL predicate over RAW's columns: the change belongs to a transaction the snapshot sees.
  * Debezium's txId is the 32-bit xid; the snapshot's are 64-bit (epoch << 32 | xid), so the
  * comparison is made within xmax's epoch (an xid epoch turns every ~4 billion transactions).
  */
-export function visiblePredicate(w: Watermark): string {
+export function visiblePredicate(w: Watermark, at: ChangeColumns = {}): string {
+  const lsn = at.lsn ?? '_lsn';
+  const tx = at.tx ?? '_tx_id';
   const [xminText, xmaxText, xipText = ''] = w.snapshot.split(':');
   const xmin = BigInt(xminText!);
   const xmax = BigInt(xmaxText!);
@@ -51,8 +61,8 @@ export function visiblePredicate(w: Watermark): string {
     .split(',')
     .filter((x) => x !== '')
     .map((x) => (BigInt(x) % XID32).toString());
-  const notInProgress = xip.length ? ` AND _tx_id NOT IN (${xip.join(', ')})` : '';
-  return `(_lsn <= ${w.lsnNumber} AND (_tx_id IS NULL OR (_tx_id < ${(xmax % XID32).toString()}${notInProgress})))`;
+  const notInProgress = xip.length ? ` AND ${tx} NOT IN (${xip.join(', ')})` : '';
+  return `(${lsn} <= ${at.upTo ?? w.lsnNumber} AND (${tx} IS NULL OR (${tx} < ${(xmax % XID32).toString()}${notInProgress})))`;
 }
 
 /** Every current row of the source tables in one snapshot, and the snapshot's watermark. */

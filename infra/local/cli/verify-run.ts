@@ -8,7 +8,8 @@
  * groups have committed the topics' end offsets read after that, so those records are in lake
  * objects; and (3) each lake object holding offsets below those ends is in the warehouse's ledger,
  * or its offsets are covered by ledgered objects (another run cut the same records at other
- * offsets).
+ * offsets). The dbt marts are then compared with RAW at the cut their build allows
+ * (functions/reconcile/marts.ts).
  */
 import { join } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { connectSource } from './util/sourceClient';
 import { TABLE_NAMES, topicFor } from '../../../functions/shared/tables';
 import { sourceAtWatermark, verifyAtWatermark, type WatermarkVerification } from '../../../functions/reconcile/watermark';
 import { appendAudit, type AuditEntry } from '../../../functions/reconcile/auditLog';
+import { verifyMarts, type MartsVerification } from '../../../functions/reconcile/marts';
 import { SLOT } from '../stack/debezium/connector-config';
 import { createS3Lister } from '../lib/s3List';
 import { fallbackGroups } from '../dashboard/consumerGroups';
@@ -35,10 +37,15 @@ export interface VerifyOptions {
   group: string;
   auditLog: string;
   timeoutMs: number;
+  /** Fail when a mart is not built (or built before it carried the columns a cut needs). */
+  requireMarts?: boolean;
   log?: (m: string) => void;
 }
 
 export interface VerifyReport extends WatermarkVerification {
+  /** RAW's part alone (ok covers the marts too). */
+  rawOk: boolean;
+  marts: MartsVerification;
   at: string;
   warehousePath: string;
   /** How long RAW took to reach the watermark. */
@@ -130,10 +137,15 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
       await store.download(o.cfg.MINIO_BUCKET, key, file);
       return file;
     };
-    const result = await withWarehouse(o.warehousePath, (db) => verifyAtWatermark(src, db, 'raw', objectFile)).finally(() =>
-      rm(tmp, { recursive: true, force: true }),
-    );
+    const [raw, marts] = await withWarehouse(
+      o.warehousePath,
+      async (db) => [await verifyAtWatermark(src, db, 'raw', objectFile), await verifyMarts(db, src.watermark, 'raw')] as const,
+    ).finally(() => rm(tmp, { recursive: true, force: true }));
+    // Marts not built yet (no dbt build) are said, not failed, unless they are required.
+    const missing = marts.notBuilt.length + marts.oldLayout.length > 0;
+    const ok = raw.ok && marts.ok && !(o.requireMarts && missing);
     const at = new Date().toISOString();
+    const result = { ...raw, ok, rawOk: raw.ok, marts };
     const entry: AuditEntry = appendAudit(o.auditLog, { at, warehousePath: o.warehousePath, waitedMs, ...result });
     return { at, warehousePath: o.warehousePath, waitedMs, ...result, audit: { file: o.auditLog, hash: entry.hash } };
   } finally {
