@@ -6,7 +6,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DeclaredTable } from '../shared/tables';
 import { martCut, inCut, type MartCut } from './martCut';
-import { MART_SPECS, cutColumns, expectedSql, highWaterSql, martSql, type MartSpec } from './martSql';
+import { MART_SPECS, cutColumns, expectedSql, highWaterSql, martSql } from './martSql';
+import type { ReconColumn } from './canonical';
+import { CUSTOMER_360_COLUMNS, customer360AfterCutSql, customer360ExpectedSql, customer360MartSql } from './customer360';
 import type { RowOrigin, Watermark } from './watermark';
 
 export interface MartDiff {
@@ -39,6 +41,8 @@ export interface MartsVerification {
   /** Marts not built yet, or built before they carried the columns a cut needs (rebuild them). */
   notBuilt: string[];
   oldLayout: string[];
+  /** Marts built before the marts they are built from (a build stopped midway): not compared. */
+  stale: string[];
   /** Per source table, the cut its marts were compared at. */
   cuts: Partial<Record<DeclaredTable, MartCut>>;
   marts: Record<string, MartDiff>;
@@ -49,9 +53,11 @@ export interface MartsVerification {
 export function compareMart(
   expected: ReadonlyMap<string, string>,
   mart: ReadonlyArray<{ k: string; r: string; inCut: boolean }>,
+  /** Keys changed after the cut whether or not the mart has a row for them. */
+  changedAfter: Iterable<string> = [],
 ): { diff: Omit<MartDiff, 'cut'>; first?: { key: string; expected?: string; actual?: string; twice?: boolean } } {
   const actual = new Map<string, string>();
-  const after = new Set<string>();
+  const after = new Set<string>(changedAfter);
   const twice = new Set<string>();
   for (const m of mart) {
     if (!m.inCut) after.add(m.k);
@@ -82,15 +88,15 @@ export function compareMart(
 }
 
 /** The column where two canonical rows first differ (or why the rows differ as a whole). */
-export function differingColumn(spec: MartSpec, expected?: string, actual?: string, twice = false): string {
+export function differingColumn(columns: readonly ReconColumn[], expected?: string, actual?: string, twice = false): string {
   if (twice) return '(row valid twice at the cut)';
   if (expected === undefined) return '(row not in RAW at the cut)';
   if (actual === undefined) return '(row missing in the mart)';
   const e = expected.split('|');
   const a = actual.split('|');
-  if (e.length !== spec.columns.length || a.length !== spec.columns.length) return '(row)';
+  if (e.length !== columns.length || a.length !== columns.length) return '(row)';
   const i = e.findIndex((v, j) => v !== a[j]);
-  return i >= 0 ? spec.columns[i]!.name : '(row)';
+  return i >= 0 ? columns[i]!.name : '(row)';
 }
 
 async function rows(db: DuckDBConnection, sql: string): Promise<unknown[][]> {
@@ -102,24 +108,25 @@ export async function verifyMarts(db: DuckDBConnection, w: Watermark, schema = '
   for (const [s, t] of await rows(
     db,
     `SELECT table_schema, table_name FROM information_schema.tables
-      WHERE table_name IN (${MART_SPECS.map((m) => `'${m.mart}'`).join(', ')}) ORDER BY table_schema DESC`,
+      WHERE table_name IN (${[...MART_SPECS.map((m) => m.mart), 'customer_360'].map((m) => `'${m}'`).join(', ')}) ORDER BY table_schema DESC`,
   ))
     found.set(String(t), String(s));
-  const out: MartsVerification = { ok: true, built: found.size > 0, notBuilt: [], oldLayout: [], cuts: {}, marts: {} };
+  const out: MartsVerification = {
+    ok: true,
+    built: found.size > 0,
+    notBuilt: [],
+    oldLayout: [],
+    stale: [],
+    cuts: {},
+    marts: {},
+  };
   for (const spec of MART_SPECS) {
     const martsSchema = found.get(spec.mart);
     if (!martsSchema) {
       out.notBuilt.push(spec.mart);
       continue;
     }
-    const have = new Set(
-      (
-        await rows(
-          db,
-          `SELECT column_name FROM information_schema.columns WHERE table_schema = '${martsSchema}' AND table_name = '${spec.kind === 'ledger' ? 'fact_transactions' : spec.mart}'`,
-        )
-      ).map((r) => String(r[0])),
-    );
+    const have = await columnsOf(db, martsSchema, spec.kind === 'ledger' ? 'fact_transactions' : spec.mart);
     if (!cutColumns(spec.kind).every((c) => have.has(c))) {
       out.oldLayout.push(spec.mart);
       continue;
@@ -141,27 +148,82 @@ export async function verifyMarts(db: DuckDBConnection, w: Watermark, schema = '
       out.first = {
         mart: spec.mart,
         key: first.key,
-        column: differingColumn(spec, first.expected, first.actual, first.twice),
+        column: differingColumn(spec.columns, first.expected, first.actual, first.twice),
         expected: first.expected ?? '',
         actual: first.actual ?? '',
-        ...(await origin(db, spec, first.key.split('/')[0]!, inThisCut('_lsn', '_tx_id'), schema)),
+        ...(await origin(db, spec.source, first.key.split('/')[0]!, inThisCut('_lsn', '_tx_id'), schema)),
       };
     }
   }
+  await verifyCustomer360(db, w, found, out, schema);
   return out;
+}
+
+const columnsOf = async (db: DuckDBConnection, schema: string, table: string) =>
+  new Set(
+    (
+      await rows(
+        db,
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${table}'`,
+      )
+    ).map((r) => String(r[0])),
+  );
+
+/** customer_360, when its inputs could be cut and it was built from the marts there now. */
+async function verifyCustomer360(
+  db: DuckDBConnection,
+  w: Watermark,
+  found: ReadonlyMap<string, string>,
+  out: MartsVerification,
+  schema: string,
+): Promise<void> {
+  const mart = 'customer_360';
+  const martsSchema = found.get(mart);
+  if (!martsSchema) return void out.notBuilt.push(mart);
+  const { customers, accounts, transactions } = out.cuts;
+  if (!(await columnsOf(db, martsSchema, mart)).has('inputs_loaded_through') || !customers || !accounts || !transactions)
+    return void out.oldLayout.push(mart);
+  const m = (t: string) => `${found.get(t)}."${t}"`;
+  const current = `(SELECT max(x) FROM (SELECT max(change_loaded_at) AS x FROM ${m('dim_customers')}
+      UNION ALL SELECT max(change_loaded_at) FROM ${m('dim_accounts')} UNION ALL SELECT max(last_loaded_at) FROM ${m('fact_transactions')}))`;
+  const same = await rows(db, `SELECT (SELECT max(inputs_loaded_through) FROM ${m(mart)}) IS NOT DISTINCT FROM ${current}`);
+  if (same[0]?.[0] !== true) return void out.stale.push(mart);
+  const cut = (c: MartCut) => (lsn: string, tx: string) => inCut(w, c, lsn, tx);
+  const cuts = { customers: cut(customers), accounts: cut(accounts), transactions: cut(transactions) };
+  const expected = new Map((await rows(db, customer360ExpectedSql(cuts, schema))).map((r) => [String(r[0]), String(r[1])]));
+  const changedAfter = (await rows(db, customer360AfterCutSql(cuts, martsSchema))).map((r) => String(r[0]));
+  const later = new Set(changedAfter);
+  const actual = (await rows(db, customer360MartSql(martsSchema))).map((r) => ({
+    k: String(r[0]),
+    r: String(r[1]),
+    inCut: !later.has(String(r[0])),
+  }));
+  const { diff, first } = compareMart(expected, actual, changedAfter);
+  out.marts[mart] = { ...diff, cut: "its inputs' cuts" };
+  if (diff.missing + diff.extra + diff.different > 0) out.ok = false;
+  if (first && !out.first) {
+    out.first = {
+      mart,
+      key: first.key,
+      column: differingColumn(CUSTOMER_360_COLUMNS, first.expected, first.actual, first.twice),
+      expected: first.expected ?? '',
+      actual: first.actual ?? '',
+      ...(await origin(db, 'customers', first.key, cuts.customers('_lsn', '_tx_id'), schema)),
+    };
+  }
 }
 
 /** The RAW change behind the expected value of a key (the latest in the cut). */
 async function origin(
   db: DuckDBConnection,
-  spec: MartSpec,
+  table: DeclaredTable,
   key: string,
   cut: string,
   schema: string,
 ): Promise<{ origin?: RowOrigin }> {
   const reader = await db.runAndReadAll(
     `SELECT _file, _kafka_topic, _kafka_partition, CAST(_kafka_offset AS VARCHAR), CAST(_lsn AS VARCHAR), _op
-       FROM ${schema}."${spec.source}" WHERE CAST(id AS VARCHAR) = $key AND ${cut}
+       FROM ${schema}."${table}" WHERE CAST(id AS VARCHAR) = $key AND ${cut}
       ORDER BY _lsn DESC, _kafka_offset DESC LIMIT 1`,
     { key },
   );

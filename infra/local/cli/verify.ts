@@ -21,7 +21,7 @@ Compares Postgres with the warehouse's RAW layer at one LSN watermark, without p
 a REPEATABLE READ snapshot of Postgres and its WAL position, a wait until RAW holds every change up to
 it, then every current row and column compared exactly, each ledgered object's row count and manifest
 (rows per op, LSN and offset ranges, money sums, key hash) checked against RAW, and RAW's Kafka records
-checked for doubles. Then the dbt marts (dims as SCD2 versions, fact, ledger) against RAW at the LSN
+checked for doubles. Then the dbt marts (dims as SCD2 versions, fact, ledger, customer_360) against RAW at the LSN
 W' their build had loaded up to (W' <= W; W' = W when the build came after RAW held W): every row and
 column, exactly. The result is appended to a hash-chained audit log.
 
@@ -82,6 +82,8 @@ export function describeMarts(m: MartsVerification): string[] {
     `marts ${m.ok ? 'MATCH' : 'MISMATCH'} with RAW at the LSN their build had loaded up to (${cuts}; RAW there is Postgres's snapshot up to that LSN): ${each}`,
   ];
   if (m.notBuilt.length) lines.push(`marts not built yet: ${m.notBuilt.join(', ')}`);
+  if (m.stale.length)
+    lines.push(`marts built before the marts they read (a build stopped midway), not compared: ${m.stale.join(', ')}`);
   if (m.oldLayout.length)
     lines.push(`marts built before they carried their change LSNs (run dbt build --full-refresh): ${m.oldLayout.join(', ')}`);
   if (m.first) {

@@ -20,23 +20,33 @@ const T = {
   t3: "TIMESTAMPTZ '2026-12-07 03:00:00+00'",
 };
 const CREATED = "TIMESTAMPTZ '2026-12-06 10:00:00+00'";
+/** Commit times: this plus the change's LSN, in ms. */
+const TS_MS = 1_796_500_000_000;
+const committed = (lsn: number) => `make_timestamptz(${(TS_MS + lsn) * 1000})`;
 
-const RAW_CDC = `_op VARCHAR, _lsn BIGINT, _tx_id BIGINT, _kafka_topic VARCHAR, _kafka_partition INTEGER, _kafka_offset BIGINT, _file VARCHAR, _loaded_at TIMESTAMPTZ`;
+const RAW_CDC = `_op VARCHAR, _lsn BIGINT, _tx_id BIGINT, _source_ts_ms BIGINT, _kafka_topic VARCHAR, _kafka_partition INTEGER, _kafka_offset BIGINT, _file VARCHAR, _loaded_at TIMESTAMPTZ`;
 const cdc = (table: string, op: string, lsn: number, tx: number, loaded: keyof typeof T) =>
-  `'${op}', ${lsn}, ${tx}, 'banking_server.public.${table}', 0, ${lsn}, '${table}/date=2026-12-07/${table}+0+${lsn}-${lsn}.parquet', ${T[loaded]}`;
+  `'${op}', ${lsn}, ${tx}, ${TS_MS + lsn}, 'banking_server.public.${table}', 0, ${lsn}, '${table}/date=2026-12-07/${table}+0+${lsn}-${lsn}.parquet', ${T[loaded]}`;
 
 async function fixture(db: DuckDBConnection): Promise<void> {
   await db.run(`CREATE SCHEMA raw; CREATE SCHEMA marts;
     CREATE TABLE raw.customers (id INTEGER, first_name VARCHAR, last_name VARCHAR, email VARCHAR, created_at TIMESTAMPTZ, ${RAW_CDC});
     CREATE TABLE raw.accounts (id INTEGER, customer_id INTEGER, account_type VARCHAR, balance DECIMAL(18,2), currency VARCHAR, status VARCHAR, created_at TIMESTAMPTZ, ${RAW_CDC});
     CREATE TABLE raw.transactions (id BIGINT, account_id INTEGER, txn_type VARCHAR, amount DECIMAL(18,2), related_account_id INTEGER, status VARCHAR, created_at TIMESTAMPTZ, ${RAW_CDC})`);
-  const acct = (id: number, balance: string, op: string, lsn: number, tx: number, loaded: keyof typeof T) =>
-    `(${id}, 1, 'CHECKING', ${balance}, 'EUR', 'OPEN', ${CREATED}, ${cdc('accounts', op, lsn, tx, loaded)})`;
+  const acct = (id: number, balance: string, op: string, lsn: number, tx: number, loaded: keyof typeof T, customer = 1) =>
+    `(${id}, ${customer}, 'CHECKING', ${balance}, 'EUR', 'OPEN', ${CREATED}, ${cdc('accounts', op, lsn, tx, loaded)})`;
+  const cust = (id: number, email: string, op: string, lsn: number, tx: number, loaded: keyof typeof T) =>
+    `(${id}, 'Ann', 'Lee', '${email}', ${CREATED}, ${cdc('customers', op, lsn, tx, loaded)})`;
+  // Customers: 2's update is loaded after the build (cut 609).
+  await db.run(`INSERT INTO raw.customers VALUES
+    ${cust(1, 'a@x', 'c', 50, 80, 't1')}, ${cust(2, 'b@x', 'c', 60, 81, 't1')}, ${cust(2, 'b2@x', 'u', 610, 106, 't3')},
+    ${cust(3, 'c@x', 'c', 70, 82, 't1')}`);
   await db.run(`INSERT INTO raw.accounts VALUES
     ${acct(1, '10.00', 'c', 100, 90, 't1')}, ${acct(1, '20.00', 'u', 200, 95, 't1')}, ${acct(1, '30.00', 'u', 600, 101, 't3')},
     ${acct(2, '5.00', 'c', 150, 91, 't1')}, ${acct(2, '6.00', 'u', 300, 105, 't2')},
     ${acct(3, '1.00', 'c', 250, 96, 't1')}, ${acct(3, '1.00', 'd', 400, 97, 't2')},
-    ${acct(4, '1.00', 'c', 450, 98, 't2')}, ${acct(4, '2.00', 'u', 700, 98, 't2')}`);
+    ${acct(4, '1.00', 'c', 450, 98, 't2')}, ${acct(4, '2.00', 'u', 700, 98, 't2')},
+    ${acct(5, '100.00', 'c', 160, 85, 't1', 3)}, ${acct(5, '95.00', 'u', 170, 86, 't1', 3)}`);
   const txn = (
     id: number,
     type: string,
@@ -52,20 +62,24 @@ async function fixture(db: DuckDBConnection): Promise<void> {
     ${txn(10, 'DEPOSIT', '5.00', 'NULL', 'COMPLETED', 'c', 120, 92, 't1')},
     ${txn(11, 'TRANSFER', '7.50', '2', 'COMPLETED', 'c', 130, 93, 't1')}, ${txn(11, 'TRANSFER', '7.50', '2', 'FAILED', 'u', 800, 102, 't2')},
     ${txn(12, 'TRANSFER', '3.00', '2', 'COMPLETED', 'c', 140, 94, 't1')}, ${txn(12, 'TRANSFER', '3.00', '2', 'FAILED', 'u', 900, 103, 't3')},
-    ${txn(13, 'DEPOSIT', '1.00', 'NULL', 'COMPLETED', 'c', 950, 104, 't2')}`);
+    ${txn(13, 'DEPOSIT', '1.00', 'NULL', 'COMPLETED', 'c', 950, 104, 't2')},
+    (14, 5, 'WITHDRAWAL', 5.00, NULL, 'COMPLETED', ${CREATED}, ${cdc('transactions', 'c', 165, 86, 't1')})`);
   // What dbt built at t2 (everything but the two changes loaded at t3).
-  // dim_customers as a build from before the cut columns left it: it cannot be read at a cut.
   await db.run(`CREATE TABLE marts.dim_customers (customer_id INTEGER, first_name VARCHAR, last_name VARCHAR, email VARCHAR, created_at TIMESTAMPTZ,
-      change_lsn BIGINT);
+      change_lsn BIGINT, change_tx_id BIGINT, change_loaded_at TIMESTAMPTZ, valid_to_lsn BIGINT, valid_to_tx_id BIGINT);
+    INSERT INTO marts.dim_customers VALUES
+      (1, 'Ann', 'Lee', 'a@x', ${CREATED}, 50, 80, ${T.t1}, NULL, NULL), (2, 'Ann', 'Lee', 'b@x', ${CREATED}, 60, 81, ${T.t1}, NULL, NULL),
+      (3, 'Ann', 'Lee', 'c@x', ${CREATED}, 70, 82, ${T.t1}, NULL, NULL);
     CREATE TABLE marts.dim_accounts (account_id INTEGER, customer_id INTEGER, account_type VARCHAR, balance DECIMAL(18,2), currency VARCHAR, status VARCHAR, created_at TIMESTAMPTZ,
       change_lsn BIGINT, change_tx_id BIGINT, change_loaded_at TIMESTAMPTZ, valid_to_lsn BIGINT, valid_to_tx_id BIGINT)`);
-  const version = (id: number, balance: string, lsn: number, tx: number, next: string) =>
-    `(${id}, 1, 'CHECKING', ${balance}, 'EUR', 'OPEN', ${CREATED}, ${lsn}, ${tx}, ${lsn > 250 ? T.t2 : T.t1}, ${next})`;
+  const version = (id: number, balance: string, lsn: number, tx: number, next: string, customer = 1) =>
+    `(${id}, ${customer}, 'CHECKING', ${balance}, 'EUR', 'OPEN', ${CREATED}, ${lsn}, ${tx}, ${lsn > 250 ? T.t2 : T.t1}, ${next})`;
   await db.run(`INSERT INTO marts.dim_accounts VALUES
     ${version(1, '10.00', 100, 90, '200, 95')}, ${version(1, '20.00', 200, 95, 'NULL, NULL')},
     ${version(2, '5.00', 150, 91, '300, 105')}, ${version(2, '6.00', 300, 105, 'NULL, NULL')},
     ${version(3, '1.00', 250, 96, '400, 97')},
-    ${version(4, '2.00', 700, 98, 'NULL, NULL')}`);
+    ${version(4, '2.00', 700, 98, 'NULL, NULL')},
+    ${version(5, '100.00', 160, 85, '170, 86', 3)}, ${version(5, '95.00', 170, 86, 'NULL, NULL', 3)}`);
   await db.run(`CREATE TABLE marts.fact_transactions (transaction_id BIGINT, account_id INTEGER, related_account_id INTEGER, txn_type VARCHAR, status VARCHAR,
       amount DECIMAL(18,2), account_balance_effect DECIMAL(18,2), created_at TIMESTAMPTZ, is_deleted BOOLEAN,
       last_change_lsn BIGINT, last_change_tx_id BIGINT, last_loaded_at TIMESTAMPTZ);
@@ -73,11 +87,22 @@ async function fixture(db: DuckDBConnection): Promise<void> {
       (10, 1, NULL, 'DEPOSIT', 'COMPLETED', 5.00, 5.00, ${CREATED}, false, 120, 92, ${T.t1}),
       (11, 1, 2, 'TRANSFER', 'FAILED', 7.50, 0.00, ${CREATED}, false, 800, 102, ${T.t2}),
       (12, 1, 2, 'TRANSFER', 'COMPLETED', 3.00, -3.00, ${CREATED}, false, 140, 94, ${T.t1}),
-      (13, 1, NULL, 'DEPOSIT', 'COMPLETED', 1.00, 1.00, ${CREATED}, false, 950, 104, ${T.t2});
+      (13, 1, NULL, 'DEPOSIT', 'COMPLETED', 1.00, 1.00, ${CREATED}, false, 950, 104, ${T.t2}),
+      (14, 5, NULL, 'WITHDRAWAL', 'COMPLETED', 5.00, -5.00, ${CREATED}, false, 165, 86, ${T.t1});
     CREATE TABLE marts.account_ledger (transaction_id BIGINT, account_id INTEGER, txn_type VARCHAR, leg VARCHAR, signed_amount DECIMAL(18,2), created_at TIMESTAMPTZ);
     INSERT INTO marts.account_ledger VALUES
       (10, 1, 'DEPOSIT', 'CREDIT', 5.00, ${CREATED}), (12, 1, 'TRANSFER', 'DEBIT', -3.00, ${CREATED}),
-      (12, 2, 'TRANSFER', 'CREDIT', 3.00, ${CREATED}), (13, 1, 'DEPOSIT', 'CREDIT', 1.00, ${CREATED})`);
+      (12, 2, 'TRANSFER', 'CREDIT', 3.00, ${CREATED}), (13, 1, 'DEPOSIT', 'CREDIT', 1.00, ${CREATED}),
+      (14, 5, 'WITHDRAWAL', 'DEBIT', -5.00, ${CREATED})`);
+  // customer_360 as the model made it at t2; customer 1's accounts changed after the cut (2 by transaction 105, 4 at 700).
+  await db.run(`CREATE TABLE marts.customer_360 (customer_id INTEGER, first_name VARCHAR, last_name VARCHAR, email VARCHAR, created_at TIMESTAMPTZ,
+      profile_updated_at TIMESTAMPTZ, profile_versions BIGINT, account_count BIGINT, open_account_count BIGINT, balance_currency VARCHAR,
+      total_balance DECIMAL(18,2), balances_by_currency VARCHAR, transaction_count BIGINT, failed_transaction_count BIGINT,
+      first_transaction_at TIMESTAMPTZ, last_transaction_at TIMESTAMPTZ, inputs_loaded_through TIMESTAMPTZ);
+    INSERT INTO marts.customer_360 VALUES
+      (1, 'Ann', 'Lee', 'a@x', ${CREATED}, ${committed(50)}, 1, 3, 3, 'EUR', 28.00, 'EUR 28.00', 4, 1, ${CREATED}, ${CREATED}, ${T.t2}),
+      (2, 'Ann', 'Lee', 'b@x', ${CREATED}, ${committed(60)}, 1, 0, 0, NULL, NULL, NULL, 0, 0, NULL, NULL, ${T.t2}),
+      (3, 'Ann', 'Lee', 'c@x', ${CREATED}, ${committed(70)}, 1, 1, 1, 'EUR', 95.00, 'EUR 95.00', 1, 0, ${CREATED}, ${CREATED}, ${T.t2})`);
 }
 
 async function withFixture<T>(fn: (db: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -99,12 +124,16 @@ test('the marts match RAW at the cut their build allows', async () => {
   // transactions: the change loaded after the build is at 900.
   expect(r.cuts.transactions).toMatchObject({ lsnNumber: '899' });
   expect(r.first).toBeUndefined();
-  expect(r).toMatchObject({ ok: true, built: true, notBuilt: [], oldLayout: ['dim_customers'] });
-  // Account 1 at balance 20.00, account 2 before the in-progress transaction 105, account 3 deleted at 400.
-  expect(r.marts.dim_accounts).toMatchObject({ rows: 2, missing: 0, extra: 0, different: 0 });
+  expect(r.cuts.customers).toMatchObject({ lsnNumber: '609' });
+  expect(r).toMatchObject({ ok: true, built: true, notBuilt: [], oldLayout: [], stale: [] });
+  // Account 1 at balance 20.00, account 2 before the in-progress transaction 105, account 3 deleted at 400, account 5.
+  expect(r.marts.dim_accounts).toMatchObject({ rows: 3, missing: 0, extra: 0, different: 0 });
+  expect(r.marts.dim_customers).toMatchObject({ rows: 3, different: 0 });
   // Transaction 13's latest change (950) is after the cut: left out, not a difference.
-  expect(r.marts.fact_transactions).toMatchObject({ rows: 3, different: 0, afterCut: 1 });
-  expect(r.marts.account_ledger).toMatchObject({ rows: 3, different: 0, missing: 0, extra: 0 });
+  expect(r.marts.fact_transactions).toMatchObject({ rows: 4, different: 0, afterCut: 1 });
+  expect(r.marts.account_ledger).toMatchObject({ rows: 4, different: 0, missing: 0, extra: 0 });
+  // Customer 1's accounts changed after the cut: only 2 and 3 are compared.
+  expect(r.marts.customer_360).toMatchObject({ rows: 2, different: 0, missing: 0, extra: 0, afterCut: 1 });
 });
 
 test('a changed amount in the fact is named with its mart, key, column and object', async () => {
@@ -132,6 +161,29 @@ test('a deleted dim row is named as missing from the mart', async () => {
   expect(r.ok).toBe(false);
   expect(r.first).toMatchObject({ mart: 'dim_accounts', key: '2', column: '(row missing in the mart)' });
   expect(r.first!.origin).toMatchObject({ lsn: '150' });
+});
+
+test('a changed total in customer_360 is named with its key and column; built from older marts, it is not compared', async () => {
+  const r = await withFixture(async (db) => {
+    await db.run(`UPDATE marts.customer_360 SET total_balance = 95.01 WHERE customer_id = 3`);
+    return verifyMarts(db, W);
+  });
+  expect(r.ok).toBe(false);
+  expect(r.first).toMatchObject({ mart: 'customer_360', key: '3', column: 'total_balance', origin: { lsn: '70' } });
+  const stale = await withFixture(async (db) => {
+    await db.run(`UPDATE marts.customer_360 SET total_balance = 95.01, inputs_loaded_through = ${T.t1}`);
+    return verifyMarts(db, W);
+  });
+  expect(stale).toMatchObject({ ok: true, stale: ['customer_360'] });
+  expect(stale.marts.customer_360).toBeUndefined();
+});
+
+test('a mart built before it carried its change LSNs is named, not compared', async () => {
+  const r = await withFixture(async (db) => {
+    await db.run(`ALTER TABLE marts.dim_customers DROP COLUMN change_tx_id`);
+    return verifyMarts(db, W);
+  });
+  expect(r).toMatchObject({ ok: true, oldLayout: ['dim_customers', 'customer_360'] });
 });
 
 test('marts not built yet are said, not failed', async () => {
