@@ -7,7 +7,7 @@
  */
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { runE2e, PERSISTENT_RUN } from '../../infra/local/cli/e2e-run';
 import { runVerify, type VerifyReport } from '../../infra/local/cli/verify-run';
@@ -97,9 +97,9 @@ test('verify passes with the marts built mid-run, each compared at the cut its b
   expect(m.marts.fact_transactions!.rows).toBeGreaterThan(0);
 });
 
-/** A copy of the warehouse, changed by `change`. */
+/** A copy of the warehouse, changed by `change`; named as the original, since dbt's views name its catalog. */
 async function copyChanged<T>(change: (conn: DuckDBConnection) => Promise<T>): Promise<{ path: string } & T> {
-  const path = join(dir, `tampered-${Date.now()}.duckdb`);
+  const path = join(mkdtempSync(join(dir, 'tampered-')), basename(warehousePath));
   copyFileSync(warehousePath, path);
   const db = await DuckDBInstance.create(path);
   const conn = await db.connect();
