@@ -39,6 +39,8 @@ export interface VerifyOptions {
   timeoutMs: number;
   /** Fail when a mart is not built (or built before it carried the columns a cut needs). */
   requireMarts?: boolean;
+  /** Run once RAW holds the watermark, before the warehouse is read (a test builds the marts there). */
+  beforeCompare?: () => Promise<void>;
   log?: (m: string) => void;
 }
 
@@ -128,6 +130,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
       return waiting.length === 0 ? true : `${waiting.length} waiting, e.g. ${waiting[0]}`;
     });
     const waitedMs = Date.now() - t0;
+    await o.beforeCompare?.();
     // A manifest mismatch is compared row by row with the object itself, fetched from the lake.
     const tmp = await mkdtemp(join(tmpdir(), 'verify-'));
     const store = s3ObjectStore(s3);
