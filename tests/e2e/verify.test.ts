@@ -12,6 +12,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { runE2e, PERSISTENT_RUN } from '../../infra/local/cli/e2e-run';
 import { runVerify, type VerifyReport } from '../../infra/local/cli/verify-run';
 import { runDbt } from '../../infra/local/cli/dbt';
+import { describe as describeVerify } from '../../infra/local/cli/verify';
 import { loadSettings } from '../../infra/local/stack/settings';
 import { makeContext } from '../../infra/local/stack/context';
 import { checkAuditLog } from '../../functions/reconcile/auditLog';
@@ -88,6 +89,7 @@ test('verify passes while the generator runs', () => {
 });
 
 test('verify passes with the marts built mid-run, each compared at the cut its build allows', () => {
+  console.log(describeVerify(during!));
   const m = during!.marts;
   expect(m.first).toBeUndefined();
   expect(m).toMatchObject({ ok: true, built: true, notBuilt: [], oldLayout: [], stale: [] });
@@ -182,6 +184,7 @@ test("one amount changed in a mart: fails naming the mart, key and column, and R
     return { key };
   });
   const r = await verify(t.path);
+  console.log(describeVerify(r));
   expect(r.ok).toBe(false);
   expect(r.rawOk).toBe(true);
   expect(r.marts.first).toMatchObject({ mart: 'fact_transactions', key: t.key, column: 'amount' });
