@@ -9,7 +9,7 @@ import { martCut, inCut, type MartCut } from './martCut';
 import { MART_SPECS, cutColumns, expectedSql, highWaterSql, martSql } from './martSql';
 import type { ReconColumn } from './canonical';
 import { CUSTOMER_360_COLUMNS, customer360AfterCutSql, customer360ExpectedSql, customer360MartSql } from './customer360';
-import type { RowOrigin, Watermark } from './watermark';
+import { rawOrigin, type RowOrigin, type Watermark } from './watermark';
 
 export interface MartDiff {
   /** Rows compared (RAW's side, at the cut). */
@@ -221,22 +221,6 @@ async function origin(
   cut: string,
   schema: string,
 ): Promise<{ origin?: RowOrigin }> {
-  const reader = await db.runAndReadAll(
-    `SELECT _file, _kafka_topic, _kafka_partition, CAST(_kafka_offset AS VARCHAR), CAST(_lsn AS VARCHAR), _op
-       FROM ${schema}."${table}" WHERE CAST(id AS VARCHAR) = $key AND ${cut}
-      ORDER BY _lsn DESC, _kafka_offset DESC LIMIT 1`,
-    { key },
-  );
-  const o = reader.getRows()[0];
-  if (!o) return {};
-  return {
-    origin: {
-      object: String(o[0]),
-      topic: String(o[1]),
-      partition: Number(o[2]),
-      offset: String(o[3]),
-      lsn: String(o[4]),
-      op: String(o[5]),
-    },
-  };
+  const o = await rawOrigin(db, table, key, cut, schema);
+  return o ? { origin: o } : {};
 }

@@ -255,31 +255,32 @@ async function firstDifference(
       if (i >= 0) column = cols[i]!.name;
     }
   }
-  const keyCol = TABLES[table].key[0]!;
+  const origin = await rawOrigin(db, table, key, asOf, schema);
+  return { table, key, column, source: s ?? '', warehouse: w ?? '', ...(origin ? { origin } : {}) };
+}
+
+/** The RAW change that made a key's state as of `asOf` (its latest there), by the table's first key column. */
+export async function rawOrigin(
+  db: DuckDBConnection,
+  table: DeclaredTable,
+  key: string,
+  asOf: string,
+  schema: string,
+): Promise<RowOrigin | undefined> {
   const reader = await db.runAndReadAll(
     `SELECT _file, _kafka_topic, _kafka_partition, CAST(_kafka_offset AS VARCHAR), CAST(_lsn AS VARCHAR), _op
-       FROM ${schema}."${table}" WHERE CAST("${keyCol}" AS VARCHAR) = $key AND ${asOf}
+       FROM ${schema}."${table}" WHERE CAST("${TABLES[table].key[0]!}" AS VARCHAR) = $key AND ${asOf}
       ORDER BY _lsn DESC, _kafka_offset DESC LIMIT 1`,
     { key },
   );
   const o = reader.getRows()[0];
+  if (!o) return undefined;
   return {
-    table,
-    key,
-    column,
-    source: s ?? '',
-    warehouse: w ?? '',
-    ...(o
-      ? {
-          origin: {
-            object: String(o[0]),
-            topic: String(o[1]),
-            partition: Number(o[2]),
-            offset: String(o[3]),
-            lsn: String(o[4]),
-            op: String(o[5]),
-          },
-        }
-      : {}),
+    object: String(o[0]),
+    topic: String(o[1]),
+    partition: Number(o[2]),
+    offset: String(o[3]),
+    lsn: String(o[4]),
+    op: String(o[5]),
   };
 }
