@@ -6,7 +6,9 @@
   next change, whatever its op, closes it (valid_to), so a delete closes the last version
   (is_deleted) and opens none. Several changes of one key inside one source transaction were never
   visible apart: only the last one makes a version. version_key is a hash of the key and the LSN of
-  the change that opened the version.
+  the change that opened the version. The change that opened it and the one that closed it are
+  named by LSN and transaction id (change_*, valid_to_*), so `npm run verify` can pick the version
+  valid at a Postgres snapshot; change_loaded_at says which RAW load the build had seen.
 -#}
 {% macro scd2_dimension(changes_relation, key, version_key, columns) -%}
 with changes as (
@@ -22,7 +24,9 @@ sequenced as (
     select
         changes.*,
         lead(changed_at) over (partition by {{ key }} order by _lsn, _kafka_offset) as next_changed_at,
-        lead(_op) over (partition by {{ key }} order by _lsn, _kafka_offset) as next_op
+        lead(_op) over (partition by {{ key }} order by _lsn, _kafka_offset) as next_op,
+        lead(_lsn) over (partition by {{ key }} order by _lsn, _kafka_offset) as next_lsn,
+        lead(_tx_id) over (partition by {{ key }} order by _lsn, _kafka_offset) as next_tx_id
     from changes
 )
 
@@ -37,7 +41,11 @@ select
     next_changed_at is null as is_current,
     coalesce(next_op = 'd', false) as is_deleted,
     _op as change_op,
-    _lsn as change_lsn
+    _lsn as change_lsn,
+    _tx_id as change_tx_id,
+    _loaded_at as change_loaded_at,
+    next_lsn as valid_to_lsn,
+    next_tx_id as valid_to_tx_id
 from sequenced
 where _op <> 'd'
 {%- endmacro %}

@@ -55,7 +55,14 @@ export async function verifyManifests(
     )
   ).getRows();
   const result: ManifestVerification = { verified: 0, unverified: 0, mismatches: [] };
-  for (const table of TABLE_NAMES) {
+  // Every RAW table the ledger names, tables.ts's or not (an undeclared table's manifest has no key).
+  const rawTables = new Set(
+    (await db.runAndReadAll(`SELECT table_name FROM information_schema.tables WHERE table_schema = $schema`, { schema }))
+      .getRows()
+      .map((r) => String(r[0])),
+  );
+  const tables = [...new Set<TableName>([...TABLE_NAMES, ...ledger.map((r) => String(r[1]))])].filter((t) => rawTables.has(t));
+  for (const table of tables) {
     const objects = ledger.filter((r) => r[1] === table);
     if (objects.length === 0) continue;
     const epochs = await hasEpochColumn(db, schema, table);

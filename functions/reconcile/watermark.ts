@@ -37,12 +37,22 @@ export function lsnToNumber(lsn: string): bigint {
 
 const XID32 = 1n << 32n;
 
+/** Which columns hold a change's LSN and transaction id (RAW's, or a mart's), and the highest LSN taken. */
+export interface ChangeColumns {
+  lsn?: string;
+  tx?: string;
+  /** Default: the watermark's LSN. */
+  upTo?: string;
+}
+
 /**
  * SQL predicate over RAW's columns: the change belongs to a transaction the snapshot sees.
  * Debezium's txId is the 32-bit xid; the snapshot's are 64-bit (epoch << 32 | xid), so the
  * comparison is made within xmax's epoch (an xid epoch turns every ~4 billion transactions).
  */
-export function visiblePredicate(w: Watermark): string {
+export function visiblePredicate(w: Watermark, at: ChangeColumns = {}): string {
+  const lsn = at.lsn ?? '_lsn';
+  const tx = at.tx ?? '_tx_id';
   const [xminText, xmaxText, xipText = ''] = w.snapshot.split(':');
   const xmin = BigInt(xminText!);
   const xmax = BigInt(xmaxText!);
@@ -51,8 +61,8 @@ export function visiblePredicate(w: Watermark): string {
     .split(',')
     .filter((x) => x !== '')
     .map((x) => (BigInt(x) % XID32).toString());
-  const notInProgress = xip.length ? ` AND _tx_id NOT IN (${xip.join(', ')})` : '';
-  return `(_lsn <= ${w.lsnNumber} AND (_tx_id IS NULL OR (_tx_id < ${(xmax % XID32).toString()}${notInProgress})))`;
+  const notInProgress = xip.length ? ` AND ${tx} NOT IN (${xip.join(', ')})` : '';
+  return `(${lsn} <= ${at.upTo ?? w.lsnNumber} AND (${tx} IS NULL OR (${tx} < ${(xmax % XID32).toString()}${notInProgress})))`;
 }
 
 /** Every current row of the source tables in one snapshot, and the snapshot's watermark. */
@@ -245,31 +255,32 @@ async function firstDifference(
       if (i >= 0) column = cols[i]!.name;
     }
   }
-  const keyCol = TABLES[table].key[0]!;
+  const origin = await rawOrigin(db, table, key, asOf, schema);
+  return { table, key, column, source: s ?? '', warehouse: w ?? '', ...(origin ? { origin } : {}) };
+}
+
+/** The RAW change that made a key's state as of `asOf` (its latest there), by the table's first key column. */
+export async function rawOrigin(
+  db: DuckDBConnection,
+  table: DeclaredTable,
+  key: string,
+  asOf: string,
+  schema: string,
+): Promise<RowOrigin | undefined> {
   const reader = await db.runAndReadAll(
     `SELECT _file, _kafka_topic, _kafka_partition, CAST(_kafka_offset AS VARCHAR), CAST(_lsn AS VARCHAR), _op
-       FROM ${schema}."${table}" WHERE CAST("${keyCol}" AS VARCHAR) = $key AND ${asOf}
+       FROM ${schema}."${table}" WHERE CAST("${TABLES[table].key[0]!}" AS VARCHAR) = $key AND ${asOf}
       ORDER BY _lsn DESC, _kafka_offset DESC LIMIT 1`,
     { key },
   );
   const o = reader.getRows()[0];
+  if (!o) return undefined;
   return {
-    table,
-    key,
-    column,
-    source: s ?? '',
-    warehouse: w ?? '',
-    ...(o
-      ? {
-          origin: {
-            object: String(o[0]),
-            topic: String(o[1]),
-            partition: Number(o[2]),
-            offset: String(o[3]),
-            lsn: String(o[4]),
-            op: String(o[5]),
-          },
-        }
-      : {}),
+    object: String(o[0]),
+    topic: String(o[1]),
+    partition: Number(o[2]),
+    offset: String(o[3]),
+    lsn: String(o[4]),
+    op: String(o[5]),
   };
 }

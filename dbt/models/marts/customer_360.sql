@@ -69,7 +69,17 @@ select
     coalesce(activity.transaction_count, 0) as transaction_count,
     coalesce(activity.failed_transaction_count, 0) as failed_transaction_count,
     activity.first_transaction_at,
-    activity.last_transaction_at
+    activity.last_transaction_at,
+    -- The latest RAW load its inputs had seen: `npm run verify` compares the mart only with those inputs.
+    (
+        select max(loaded_at) from (
+            select max(change_loaded_at) as loaded_at from {{ ref('dim_customers') }}
+            union all
+            select max(change_loaded_at) from {{ ref('dim_accounts') }}
+            union all
+            select max(last_loaded_at) from {{ ref('fact_transactions') }}
+        ) as inputs
+    ) as inputs_loaded_through
 from customers
 inner join customer_history on customer_history.customer_id = customers.customer_id
 left join account_summary on account_summary.customer_id = customers.customer_id

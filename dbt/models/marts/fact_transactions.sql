@@ -50,5 +50,8 @@ select
     _op = 'd' as is_deleted,
     case when _op = 'd' then changed_at end as deleted_at,
     changed_at as last_changed_at,
+    -- The latest change's WAL position and transaction: `npm run verify` reads the fact as of a snapshot.
+    _lsn as last_change_lsn,
+    _tx_id as last_change_tx_id,
     last_loaded_at
 from latest

@@ -1,5 +1,5 @@
 /**
- * npm run verify -- [--warehouse PATH] [--group PREFIX] [--audit-log FILE] [--timeout 300s] [--check-log]
+ * npm run verify -- [--warehouse PATH] [--group PREFIX] [--audit-log FILE] [--timeout 300s] [--require-marts] [--check-log]
  *
  * Postgres against the warehouse's RAW at one watermark while the pipeline runs (infra/local/cli/verify-run.ts);
  * every result appended to a hash-chained audit log. --check-log re-verifies that chain instead.
@@ -12,6 +12,7 @@ import { makeContext } from '../stack/context';
 import { parseDuration } from '../../../functions/generator/options';
 import { checkAuditLog } from '../../../functions/reconcile/auditLog';
 import { defaultAuditLog, runVerify, type VerifyReport } from './verify-run';
+import type { MartsVerification } from '../../../functions/reconcile/marts';
 import { warehouseFile } from './util/warehouse';
 
 const USAGE = `usage: npm run verify -- [options]
@@ -20,13 +21,16 @@ Compares Postgres with the warehouse's RAW layer at one LSN watermark, without p
 a REPEATABLE READ snapshot of Postgres and its WAL position, a wait until RAW holds every change up to
 it, then every current row and column compared exactly, each ledgered object's row count and manifest
 (rows per op, LSN and offset ranges, money sums, key hash) checked against RAW, and RAW's Kafka records
-checked for doubles. The result is appended to a hash-chained audit log.
+checked for doubles. Then the dbt marts (dims as SCD2 versions, fact, ledger, customer_360) against RAW at the LSN
+W' their build had loaded up to (W' <= W; W' = W when the build came after RAW held W): every row and
+column, exactly. The result is appended to a hash-chained audit log.
 
 options:
   --warehouse PATH    DuckDB warehouse (default: the one npm start loads, WAREHOUSE_PATH or <STACK_DIR>/warehouse/banking.duckdb)
   --group PREFIX      the writer's consumer-group prefix (default: KAFKA_GROUP)
   --audit-log FILE    audit log (default: <STACK_DIR>/verify/audit.jsonl)
   --timeout DURATION  how long to wait for RAW to reach the watermark (default 300s)
+  --require-marts     fail when the dbt marts are not built yet (default: say so, compare RAW only)
   --check-log         re-verify the audit log's hash chain and exit
   --json              print the whole result as JSON
   -h, --help          this text
@@ -37,7 +41,7 @@ export function describe(r: VerifyReport): string {
   const rows = Object.entries(r.tables)
     .map(([t, d]) => `${t} ${d.rows} (missing ${d.missing}, extra ${d.extra}, different ${d.different})`)
     .join('; ');
-  const head = `${r.ok ? 'MATCH' : 'MISMATCH'} at LSN ${r.watermark.lsn} (waited ${(r.waitedMs / 1000).toFixed(1)}s): ${rows}; ${r.objectsChecked} objects, ${r.objectMismatches.length} with a wrong row count; manifests ${r.manifestsVerified} verified, ${r.manifestMismatches.length} differing, ${r.manifestsUnverified} objects without one; doubled ${r.doubled}; drift ${r.driftCents} cents`;
+  const head = `${r.rawOk ? 'MATCH' : 'MISMATCH'} at LSN ${r.watermark.lsn} (waited ${(r.waitedMs / 1000).toFixed(1)}s): ${rows}; ${r.objectsChecked} objects, ${r.objectMismatches.length} with a wrong row count; manifests ${r.manifestsVerified} verified, ${r.manifestMismatches.length} differing, ${r.manifestsUnverified} objects without one; doubled ${r.doubled}; drift ${r.driftCents} cents`;
   const lines = [head];
   if (r.first) {
     const o = r.first.origin;
@@ -57,8 +61,41 @@ export function describe(r: VerifyReport): string {
           ? `; first: key ${m.key}, column ${m.column} (offset ${m.offset}): object ${m.lake ?? ''}, RAW ${m.warehouse ?? ''}`
           : ''),
     );
+  lines.push(...describeMarts(r.marts));
   lines.push(`audit log ${r.audit.file} (entry ${r.audit.hash.slice(0, 12)})`);
   return lines.join('\n');
+}
+
+/** The marts' lines: each compared at its cut W' (the part of the snapshot its build had loaded). */
+export function describeMarts(m: MartsVerification): string[] {
+  if (!m.built) return ['marts: not built yet (no dbt build on this warehouse): only RAW was compared'];
+  const cuts = Object.entries(m.cuts)
+    .map(([t, c]) => `${t} at ${c.lsn}`)
+    .join(', ');
+  const each = Object.entries(m.marts)
+    .map(
+      ([name, d]) =>
+        `${name} ${d.rows} (missing ${d.missing}, extra ${d.extra}, different ${d.different}${d.afterCut ? `, ${d.afterCut} changed after the cut` : ''})`,
+    )
+    .join('; ');
+  const lines = [
+    `marts ${m.ok ? 'MATCH' : 'MISMATCH'} with RAW at the LSN their build had loaded up to (${cuts}; RAW there is Postgres's snapshot up to that LSN): ${each}`,
+  ];
+  if (m.notBuilt.length) lines.push(`marts not built yet: ${m.notBuilt.join(', ')}`);
+  if (m.stale.length)
+    lines.push(`marts built before the marts they read (a build stopped midway), not compared: ${m.stale.join(', ')}`);
+  if (m.oldLayout.length)
+    lines.push(`marts built before they carried their change LSNs (run dbt build --full-refresh): ${m.oldLayout.join(', ')}`);
+  if (m.first) {
+    const o = m.first.origin;
+    lines.push(
+      `first mart difference: ${m.first.mart}, key ${m.first.key}, column ${m.first.column}` +
+        (o ? `, RAW's change from object ${o.object} (${o.topic}[${o.partition}]@${o.offset}, LSN ${o.lsn}, op ${o.op})` : ''),
+      `  RAW:  ${m.first.expected}`,
+      `  mart: ${m.first.actual}`,
+    );
+  }
+  return lines;
 }
 
 async function main(): Promise<number> {
@@ -69,6 +106,7 @@ async function main(): Promise<number> {
       'audit-log': { type: 'string' },
       timeout: { type: 'string', default: '300s' },
       'check-log': { type: 'boolean', default: false },
+      'require-marts': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -100,6 +138,7 @@ async function main(): Promise<number> {
     group: values.group ?? cfg.KAFKA_GROUP,
     auditLog,
     timeoutMs: parseDuration(values.timeout!),
+    requireMarts: values['require-marts'],
     log: (m) => console.error(`[verify] ${m}`),
   });
   console.log(values.json ? JSON.stringify(report, null, 2) : describe(report));

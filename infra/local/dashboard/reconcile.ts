@@ -90,6 +90,7 @@ export function lastVerification(file: string): Status['reconciliation']['lastVe
           first?: { table?: string; key?: string; column?: string; origin?: { object?: string } };
           manifestsVerified?: number;
           manifestMismatches?: unknown[];
+          marts?: { ok?: boolean; built?: boolean; first?: { mart?: string; key?: string; column?: string } };
         }
       | undefined;
     if (!e?.at) return undefined;
@@ -100,7 +101,21 @@ export function lastVerification(file: string): Status['reconciliation']['lastVe
       e.manifestsVerified === undefined
         ? ''
         : `; ${e.manifestsVerified} object manifests verified${e.manifestMismatches?.length ? `, ${e.manifestMismatches.length} differing` : ''}`;
-    return { at: Date.parse(e.at), match: e.ok === true, summary: `at LSN ${e.watermark?.lsn ?? '?'}${manifests}${where}` };
+    const m = e.marts;
+    const marts = !m
+      ? ''
+      : !m.built
+        ? '; marts not built yet'
+        : m.first
+          ? `; marts differ: ${m.first.mart} key ${m.first.key} column ${m.first.column}`
+          : m.ok
+            ? '; marts match'
+            : '; marts differ';
+    return {
+      at: Date.parse(e.at),
+      match: e.ok === true,
+      summary: `at LSN ${e.watermark?.lsn ?? '?'}${manifests}${where}${marts}`,
+    };
   } catch {
     return undefined;
   }

@@ -141,7 +141,18 @@ describe.each(['customers', 'accounts'] as const)('dim_%s (SCD2) against tables.
 
   it('its yml documents exactly the columns it exposes', () => {
     const validity = exposed(macroBody('scd2.sql', 'scd2_dimension'), []).columns;
-    expect(validity).toEqual(['valid_from', 'valid_to', 'is_current', 'is_deleted', 'change_op', 'change_lsn']);
+    expect(validity).toEqual([
+      'valid_from',
+      'valid_to',
+      'is_current',
+      'is_deleted',
+      'change_op',
+      'change_lsn',
+      'change_tx_id',
+      'change_loaded_at',
+      'valid_to_lsn',
+      'valid_to_tx_id',
+    ]);
     const all = [argument(sql, 'version_key'), argument(sql, 'key'), ...columns, ...validity];
     expect(ymlColumns('marts', model)).toEqual(all.sort());
   });
