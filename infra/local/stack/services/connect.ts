@@ -46,6 +46,9 @@ export const connectService: Service = {
       `listeners=http://${url.hostname}:${urlPort(ctx.cfg.KAFKA_CONNECT_URL)}`,
       `plugin.path=${jvmDirs(ctx).plugins}`,
       'topic.creation.enable=true',
+      // Every plugin on the path ships ServiceLoader manifests: the default (hybrid_warn) also scans
+      // every jar by reflection, which took 18.6 s of each Connect start here (400 ms without).
+      'plugin.discovery=service_load',
       // Connector configs reference secrets as ${env:NAME}; the worker resolves them.
       'config.providers=env',
       'config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider',
