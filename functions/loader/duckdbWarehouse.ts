@@ -147,6 +147,7 @@ export function duckdbWarehouse(opts: DuckdbWarehouseOptions): Warehouse & { ses
         loadedKeys: guard(h.statements.loadedKeys),
         loadAll: guard(h.statements.loadAll),
         recordFailure: guard(h.statements.recordFailure),
+        wanted: () => fileIsWanted(opts.path),
         sweepMarks: guard(() => duckdbSweepMarks(h.conn)),
         saveSweepMarks: guard((marks) => saveDuckdbSweepMarks(h.conn, marks)),
         async close() {

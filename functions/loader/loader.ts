@@ -134,6 +134,13 @@ export async function loadObjects(requests: readonly LoadRequest[], deps: Loader
         outcomes.push(...left.map((o) => ({ key: o.req.key, status: 'deferred' as const })));
         break;
       }
+      // Someone waits for the warehouse file: one group at least per invocation, then hand it over.
+      if (i > 0 && session.wanted?.()) {
+        const left = toLoad.slice(i);
+        log.info('warehouse wanted by another process: objects left for a retry', { objects: left.length });
+        outcomes.push(...left.map((o) => ({ key: o.req.key, status: 'deferred' as const })));
+        break;
+      }
       const started = now();
       const group = toLoad.slice(i, i + perTransaction).map((o) => lakeObject(deps, o.req, o.parsed, workDir));
       try {

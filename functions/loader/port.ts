@@ -40,6 +40,12 @@ export interface WarehouseSession {
   saveSweepMarks?(marks: readonly SweepMark[]): Promise<void>;
   /** Remember an object that could not be loaded (it stays out of the ledger, so a re-drive retries it). */
   recordFailure(key: string, etag: string | null, reason: string): Promise<void>;
+  /**
+   * Someone else is waiting for the warehouse (a local DuckDB file: dbt, verify, a reader). The
+   * loader then leaves the invocation's remaining objects for a retry after the current group, so a
+   * catch-up of thousands of objects does not hold the file for minutes. Optional (Snowflake: never).
+   */
+  wanted?(): boolean;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { utimes, writeFile } from 'node:fs/promises';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import { duckdbWarehouse } from '../../../functions/loader/duckdbWarehouse';
 import { loadObjects } from '../../../functions/loader/loader';
 import type { Warehouse } from '../../../functions/loader/port';
@@ -130,6 +130,25 @@ describe('keeping the DuckDB file open between batches', () => {
     expect(existsSync(`${tmp.dbPath}.writer-lock`)).toBe(true);
     expect(warehouse.sessionsOpened()).toBe(2);
     await warehouse.release();
+  }, 20_000); // the first open lets the waiter go first for a while
+
+  it('a long invocation hands the file over after one group when another process wants it; the rest is deferred, then loads', async () => {
+    // A catch-up sweep loads 1,000 objects in one invocation: without this, dbt or verify waited
+    // for all of them (over 60 s in a soak) and gave up.
+    const { objects, keys } = tenObjects();
+    const store = memoryStore(objects);
+    const log = recordingLog();
+    const warehouse = duckdbWarehouse({ path: tmp.dbPath, log, lock: { timeoutMs: 5_000 } });
+    await writeFile(wantedMarkerPath(tmp.dbPath), 'dbt:4242\n');
+    const requests = keys.map((key) => ({ bucket, key }));
+    const first = await loadObjects(requests, { warehouse, store, log, objectsPerTransaction: 3 });
+    expect(first).toMatchObject({ loaded: 3, deferred: 7, failed: 0 });
+    expect(log.lines.some((l) => l.message.includes('warehouse wanted by another process'))).toBe(true);
+    await rm(wantedMarkerPath(tmp.dbPath), { force: true });
+    const second = await loadObjects(requests, { warehouse, store, log, objectsPerTransaction: 3 });
+    expect(second).toMatchObject({ loaded: 7, alreadyLoaded: 3, deferred: 0 });
+    const [n] = await withDuckdb(tmp.dbPath, (q) => q('SELECT count(*)::INT AS n FROM raw._loads'));
+    expect(n).toEqual({ n: 10 });
   }, 20_000); // the first open lets the waiter go first for a while
 
   it('while idle, lets go as soon as another process marks the file wanted', async () => {
