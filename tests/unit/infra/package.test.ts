@@ -13,7 +13,7 @@ import { ALARM_SUFFIXES } from '../../fixtures/alarms';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -50,6 +50,8 @@ const ENI_ACTIONS = [
 type Json = Record<string, unknown>;
 interface Packaged {
   dir: string;
+  /** serverless-esbuild's zip staging folders the package left in its own TMPDIR (they leaked, ~140 MB each package). */
+  tmpLeftovers: string[];
   lint: { code: number; output: string };
   checkov: { code: number; output: string };
   template: {
@@ -85,6 +87,8 @@ const packaged: Record<string, Packaged> = {};
 /** Packages one variant; resolves, once packaged, to the linting still under way (it may overlap the next package). */
 async function slsPackage(name: string, args: string[]): Promise<{ checked: Promise<Packaged> }> {
   const dir = join(base, name);
+  const tmp = join(base, `${name}-tmp`);
+  await mkdir(tmp);
   const workFolder = `.esbuild-test-${name}-${randomBytes(4).toString('hex')}`;
   try {
     await run(
@@ -99,6 +103,7 @@ async function slsPackage(name: string, args: string[]): Promise<{ checked: Prom
           ...CANARIES,
           ...variantEnv[name],
           SLS_ESBUILD_WORK_FOLDER: workFolder,
+          TMPDIR: tmp,
           SLS_TELEMETRY_DISABLED: '1',
           SLS_NOTIFICATIONS_MODE: 'off',
           NODE_NO_WARNINGS: '1',
@@ -113,10 +118,12 @@ async function slsPackage(name: string, args: string[]): Promise<{ checked: Prom
   const templateFile = join(dir, 'cloudformation-template-update-stack.json');
   const raw = readFileSync(templateFile, 'utf8');
   // Wrapped: an async function returning a promise would wait for it.
-  return { checked: checkTemplate(dir, raw, templateFile) };
+  // Folders shaped as serverless-esbuild's zip staging (`<name>-<pid>-<ms>-<hex>`); tsx's cache (tsx-0) stays by design.
+  const tmpLeftovers = readdirSync(tmp).filter((n) => /^.+-\d+-\d{13}-[0-9a-f]{8}$/.test(n));
+  return { checked: checkTemplate(dir, raw, templateFile).then((c) => ({ ...c, tmpLeftovers })) };
 }
 
-async function checkTemplate(dir: string, raw: string, templateFile: string): Promise<Packaged> {
+async function checkTemplate(dir: string, raw: string, templateFile: string): Promise<Omit<Packaged, 'tmpLeftovers'>> {
   const lint = await run(venvBin(await cfnLintVenv, 'cfn-lint'), [templateFile]).then(
     (r) => ({ code: 0, output: r.stdout + r.stderr }),
     (err: { code?: number; stdout?: string; stderr?: string }) => ({
@@ -237,6 +244,10 @@ afterAll(async () => {
 
 describe.each(Object.keys(variants))('sls package (%s)', (name) => {
   const p = () => packaged[name]!;
+
+  test('leaves nothing in the temp folder (serverless-esbuild stages each zip there: ~140 MB a package)', () => {
+    expect(p().tmpLeftovers).toEqual([]);
+  });
 
   test('cfn-lint finds nothing in the template', () => {
     expect(p().lint).toEqual({ code: 0, output: '' });

@@ -69,8 +69,13 @@ export const kafkaService: Service = {
       'transaction.state.log.replication.factor=1',
       'transaction.state.log.min.isr=1',
       'group.initial.rebalance.delay.ms=0',
-      // Local disk is precious: a week of change events is plenty for replays.
+      // Local disk is precious: a week of change events, and at most 2 GiB a partition, is plenty for
+      // replays (the lake keeps everything). Without the size cap a few bench runs' deposits filled a
+      // 90 GB disk (42 GB of Kafka logs): Kafka then failed its fetches and MinIO its PUTs. Segments
+      // of 256 MiB so that the cap deletes in steps that small.
       'log.retention.hours=168',
+      `log.retention.bytes=${2 * 1024 ** 3}`,
+      `log.segment.bytes=${256 * 1024 ** 2}`,
     ];
     writeJvmFiles(d, props);
     if (existsSync(join(d.data, 'meta.properties'))) return changed;
