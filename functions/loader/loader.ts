@@ -127,18 +127,19 @@ export async function loadObjects(requests: readonly LoadRequest[], deps: Loader
     }
     const perTransaction = deps.objectsPerTransaction ?? deps.warehouse.objectsPerTransaction ?? DEFAULT_OBJECTS_PER_TRANSACTION;
     let lastMs = 0;
+    /** Leaves the objects from `i` on for a retry (the event source delivers them again). */
+    const deferFrom = (i: number) =>
+      outcomes.push(...toLoad.slice(i).map((o) => ({ key: o.req.key, status: 'deferred' as const })));
     for (let i = 0; i < toLoad.length; i += perTransaction) {
       if (deps.deadline !== undefined && deps.deadline - now() < Math.max(2 * lastMs, DEADLINE_RESERVE_MS)) {
-        const left = toLoad.slice(i);
-        log.warn('deadline near: objects left for a retry', { objects: left.length, msLeft: deps.deadline - now() });
-        outcomes.push(...left.map((o) => ({ key: o.req.key, status: 'deferred' as const })));
+        log.warn('deadline near: objects left for a retry', { objects: toLoad.length - i, msLeft: deps.deadline - now() });
+        deferFrom(i);
         break;
       }
       // Someone waits for the warehouse file: one group at least per invocation, then hand it over.
       if (i > 0 && session.wanted?.()) {
-        const left = toLoad.slice(i);
-        log.info('warehouse wanted by another process: objects left for a retry', { objects: left.length });
-        outcomes.push(...left.map((o) => ({ key: o.req.key, status: 'deferred' as const })));
+        log.info('warehouse wanted by another process: objects left for a retry', { objects: toLoad.length - i });
+        deferFrom(i);
         break;
       }
       const started = now();
